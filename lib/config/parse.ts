@@ -1,0 +1,248 @@
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { ConfigError, type ConfigProblem } from "./errors";
+import type { ApiCredential, AppConfig, IdentityMode } from "./types";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads a file named by a variable; injectable so tests need no files. */
+export type FileReader = (path: string) => string;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i;
+// Microsoft clouds MSAL knows; any other authority host needs `knownAuthorities`.
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  "login.microsoftonline.com",
+  "login.microsoftonline.us",
+  "login.chinacloudapi.cn",
+  "login.partner.microsoftonline.cn",
+]);
+const MIN_SESSION_PASSWORD = 32;
+
+/**
+ * Turns an environment into a validated AppConfig, or throws one ConfigError naming every bad
+ * variable. Pure apart from reading the certificate file, so every branch is unit-testable.
+ */
+export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync(p, "utf8")): AppConfig {
+  const problems: ConfigProblem[] = [];
+  const fail = (variable: string, message: string) => problems.push({ variable, message });
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const required = (name: string, hint: string): string => {
+    const value = text(name);
+    if (!value) fail(name, `is not set: ${hint}`);
+    return value ?? "";
+  };
+  const guid = (name: string, value: string | undefined): string => {
+    if (value !== undefined && !GUID.test(value)) fail(name, "must be a GUID (the Application (client) ID on the app's Overview page)");
+    return value ?? "";
+  };
+  const httpsUrl = (name: string, fallback: string): string => {
+    const raw = text(name) ?? fallback;
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== "https:") fail(name, "must be an https:// URL");
+      return raw.replace(/\/+$/, "");
+    } catch {
+      fail(name, "must be an absolute https:// URL");
+      return fallback;
+    }
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      fail(name, `must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const list = (name: string): string[] =>
+    (text(name) ?? "")
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+  const mode = identityMode(env, fail);
+
+  const tenantId = required(
+    "AZURE_TENANT_ID",
+    mode === "emulator"
+      ? "the emulator launcher sets it; start the app with `npm run dev`"
+      : "no tenant is configured. Run `npm run dev` to use the bundled identity emulator, or set the Directory (tenant) ID from Entra ID > Overview in .env.local",
+  );
+  if (tenantId && !GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
+    fail("AZURE_TENANT_ID", "must be a tenant GUID or a verified domain such as contoso.onmicrosoft.com (not common/organizations: the API is registered in one home tenant)");
+  }
+  const authorityHost = httpsUrl("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com");
+  const authorityHostName = safeHost(authorityHost);
+  const knownAuthorities = MICROSOFT_AUTHORITY_HOSTS.has(authorityHostName) ? [] : [authorityHostName];
+
+  const spaClientId = guid("AZURE_SPA_CLIENT_ID", required("AZURE_SPA_CLIENT_ID", "the SPA app registration's Application (client) ID"));
+  const apiClientId = guid("AZURE_API_CLIENT_ID", required("AZURE_API_CLIENT_ID", "the API app registration's Application (client) ID"));
+  const apiScope = text("AZURE_API_SCOPE") ?? `api://${apiClientId}/access_as_user`;
+  const scopeSplit = apiScope.lastIndexOf("/");
+  if (scopeSplit <= 0 || scopeSplit === apiScope.length - 1) {
+    fail("AZURE_API_SCOPE", "must be the full scope, e.g. api://<api-client-id>/access_as_user");
+  }
+  const appIdUri = apiScope.slice(0, Math.max(scopeSplit, 0));
+  const scopeName = apiScope.slice(scopeSplit + 1);
+
+  const credential = apiCredential(env, text, fail, readFile);
+
+  const allowedTenants = list("AZURE_ALLOWED_TENANTS");
+  for (const t of allowedTenants) {
+    if (!GUID.test(t)) fail("AZURE_ALLOWED_TENANTS", "must be a comma-separated list of tenant GUIDs (tokens carry the GUID in `tid`)");
+  }
+  if (tenantId && !allowedTenants.includes(tenantId)) allowedTenants.unshift(tenantId);
+
+  const webClientId = text("AZURE_WEB_CLIENT_ID");
+  const webClientSecret = text("AZURE_WEB_CLIENT_SECRET");
+  if (webClientId && !webClientSecret) fail("AZURE_WEB_CLIENT_SECRET", "is not set: the web app (AZURE_WEB_CLIENT_ID) is a confidential client and needs its client secret");
+  if (webClientSecret && !webClientId) fail("AZURE_WEB_CLIENT_ID", "is not set, but AZURE_WEB_CLIENT_SECRET is: set the web app registration's client ID");
+  guid("AZURE_WEB_CLIENT_ID", webClientId);
+  const cliClientId = text("AZURE_CLI_CLIENT_ID");
+  guid("AZURE_CLI_CLIENT_ID", cliClientId);
+
+  const graphBase = httpsUrl("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0");
+  const armBase = httpsUrl("ARM_BASE_URL", "https://management.azure.com");
+  const graphScopes = list("GRAPH_SCOPES");
+  const armScopes = list("ARM_SCOPES");
+
+  const sessionPassword = text("SESSION_PASSWORD") ?? "";
+  if (sessionPassword.length < MIN_SESSION_PASSWORD) {
+    fail(
+      "SESSION_PASSWORD",
+      `${sessionPassword ? "is too short" : "is not set"}: it must be at least ${MIN_SESSION_PASSWORD} characters (generate one with \`openssl rand -base64 32\`)`,
+    );
+  }
+
+  const redisUrl = text("REDIS_URL");
+  const cacheKey = text("TOKEN_CACHE_ENCRYPTION_KEY");
+  if (redisUrl) {
+    try {
+      const u = new URL(redisUrl);
+      if (u.protocol !== "redis:" && u.protocol !== "rediss:") fail("REDIS_URL", "must start with redis:// or rediss:// (TLS, as Azure Cache for Redis requires)");
+    } catch {
+      fail("REDIS_URL", "must be a URL such as rediss://:<access-key>@<name>.redis.cache.windows.net:6380");
+    }
+    if (!cacheKey || cacheKey.length < MIN_SESSION_PASSWORD) {
+      fail("TOKEN_CACHE_ENCRYPTION_KEY", `must be at least ${MIN_SESSION_PASSWORD} characters when REDIS_URL is set: tokens are encrypted at rest in Redis`);
+    }
+  }
+
+  const config: AppConfig = {
+    mode,
+    tenantId,
+    authorityHost,
+    authority: `${authorityHost}/${tenantId}`,
+    knownAuthorities,
+    allowedTenants,
+    spa: { clientId: spaClientId, redirectPath: "/redirect" },
+    api: {
+      clientId: apiClientId,
+      appIdUri,
+      scope: apiScope,
+      scopeName,
+      credential,
+      clientCapabilities: list("AZURE_API_CLIENT_CAPABILITIES"),
+    },
+    web: webClientId && webClientSecret
+      ? { clientId: webClientId, clientSecret: webClientSecret, scopes: graphScopes.length ? graphScopes : ["https://graph.microsoft.com/User.Read"] }
+      : null,
+    cli: cliClientId ? { clientId: cliClientId } : null,
+    downstream: {
+      graph: { name: "graph", baseUrl: graphBase, scopes: graphScopes.length ? graphScopes : ["https://graph.microsoft.com/User.Read"] },
+      arm: { name: "arm", baseUrl: armBase, scopes: armScopes.length ? armScopes : ["https://management.azure.com/user_impersonation"] },
+    },
+    session: { password: sessionPassword, maxAgeSeconds: int("SESSION_MAX_AGE_SECONDS", 8 * 3600, 300, 30 * 24 * 3600) },
+    redis: redisUrl ? { url: redisUrl, encryptionKey: cacheKey ?? "" } : null,
+    tokenCache: { maxUsers: int("TOKEN_CACHE_MAX_USERS", 10_000, 1, 10_000_000) },
+    http: {
+      timeoutMs: int("DOWNSTREAM_TIMEOUT_MS", 10_000, 100, 120_000),
+      maxRetries: int("DOWNSTREAM_MAX_RETRIES", 2, 0, 10),
+      maxRetryAfterSeconds: int("DOWNSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 120),
+    },
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityMode {
+  const raw = env.IDENTITY_MODE?.trim();
+  if (!raw) return "tenant";
+  if (raw === "emulator" || raw === "tenant") return raw;
+  fail("IDENTITY_MODE", 'must be "emulator" or "tenant" (usually left unset: `npm run dev` sets it when no tenant is configured)');
+  return "tenant";
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
+/** Exactly one credential: several set at once is ambiguous, so it is an error, not a precedence rule. */
+function apiCredential(
+  env: Env,
+  text: (name: string) => string | undefined,
+  fail: (v: string, m: string) => void,
+  readFile: FileReader,
+): ApiCredential {
+  const secret = text("AZURE_API_CLIENT_SECRET");
+  const certPath = text("AZURE_API_CERTIFICATE_PATH");
+  const managedIdentity = text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID");
+  const chosen = [secret && "AZURE_API_CLIENT_SECRET", certPath && "AZURE_API_CERTIFICATE_PATH", managedIdentity && "AZURE_API_MANAGED_IDENTITY_CLIENT_ID"].filter(
+    (v): v is string => Boolean(v),
+  );
+  const unset: ApiCredential = { kind: "secret", secret: "" };
+  if (chosen.length === 0) {
+    fail(
+      "AZURE_API_CLIENT_SECRET",
+      "no API credential is set: set one of AZURE_API_CLIENT_SECRET, AZURE_API_CERTIFICATE_PATH or AZURE_API_MANAGED_IDENTITY_CLIENT_ID (the API needs it for On-Behalf-Of)",
+    );
+    return unset;
+  }
+  if (chosen.length > 1) {
+    fail(chosen.join(", "), "set only one API credential; several at once are ambiguous");
+    return unset;
+  }
+  if (secret) return { kind: "secret", secret };
+  if (certPath) {
+    try {
+      const pem = readFile(certPath);
+      const certificatePem = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
+      const keyPem = pem.match(/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/)?.[0];
+      if (!certificatePem || !keyPem) {
+        fail("AZURE_API_CERTIFICATE_PATH", "must name a PEM file holding both the certificate and its unencrypted private key");
+        return unset;
+      }
+      createPrivateKey(keyPem); // fails early on a corrupt key rather than at the first OBO
+      const thumbprintSha256 = new X509Certificate(certificatePem).fingerprint256.replaceAll(":", "").toLowerCase();
+      return { kind: "certificate", certificatePem, privateKeyPem: keyPem, thumbprintSha256 };
+    } catch {
+      fail("AZURE_API_CERTIFICATE_PATH", "could not be read as a PEM certificate with its private key");
+      return unset;
+    }
+  }
+  const endpoint = text("IDENTITY_ENDPOINT");
+  const header = text("IDENTITY_HEADER");
+  if (!endpoint || !header) {
+    fail(
+      "IDENTITY_ENDPOINT",
+      "and IDENTITY_HEADER must be set for the managed identity credential (App Service sets both when a managed identity is assigned)",
+    );
+  }
+  return {
+    kind: "managedIdentity",
+    managedIdentityClientId: managedIdentity === "system" ? undefined : managedIdentity,
+    endpoint: endpoint ?? "",
+    header: header ?? "",
+  };
+}

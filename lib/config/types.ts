@@ -1,0 +1,69 @@
+/** Which identity provider the app talks to. */
+export type IdentityMode = "emulator" | "tenant";
+
+/** How the middle-tier API proves its identity to the identity provider. */
+export type ApiCredential =
+  | { kind: "secret"; secret: string }
+  | { kind: "certificate"; privateKeyPem: string; certificatePem: string; thumbprintSha256: string }
+  | {
+      kind: "managedIdentity";
+      /** Client id of a user-assigned managed identity; undefined = system-assigned. */
+      managedIdentityClientId: string | undefined;
+      /** App Service's local token endpoint (IDENTITY_ENDPOINT) and its header secret. */
+      endpoint: string;
+      header: string;
+    };
+
+/** A downstream API called On-Behalf-Of the user. Adding one is a config entry, not a code path. */
+export interface DownstreamApi {
+  name: string;
+  baseUrl: string;
+  scopes: string[];
+}
+
+export interface AppConfig {
+  mode: IdentityMode;
+  /** Home tenant of the app registrations (GUID or verified domain). */
+  tenantId: string;
+  /** e.g. https://login.microsoftonline.com (no trailing slash). */
+  authorityHost: string;
+  /** `${authorityHost}/${tenantId}` */
+  authority: string;
+  /** Hosts MSAL must trust without instance discovery (emulator, CIAM); empty for Microsoft clouds. */
+  knownAuthorities: string[];
+  /** Tenants whose users may call the API. Always contains tenantId. */
+  allowedTenants: string[];
+  spa: { clientId: string; redirectPath: string };
+  api: {
+    clientId: string;
+    /** App ID URI, e.g. api://<clientId>; tokens may carry it or the client id as `aud`. */
+    appIdUri: string;
+    /** The delegated scope the SPA requests, e.g. api://<clientId>/access_as_user. */
+    scope: string;
+    /** The scope value as it appears in a token's `scp` claim, e.g. access_as_user. */
+    scopeName: string;
+    credential: ApiCredential;
+    /** Client capabilities declared to the IdP (cp1 = can handle CAE claims challenges). */
+    clientCapabilities: string[];
+  };
+  /** Server-rendered web app (confidential client); null when not configured. */
+  web: { clientId: string; clientSecret: string; scopes: string[] } | null;
+  /** Public client used by the CLIs; null when not configured. */
+  cli: { clientId: string } | null;
+  downstream: { graph: DownstreamApi; arm: DownstreamApi };
+  session: { password: string; maxAgeSeconds: number };
+  /** Shared token cache; null = in-memory only. */
+  redis: { url: string; encryptionKey: string } | null;
+  tokenCache: { maxUsers: number };
+  http: { timeoutMs: number; maxRetries: number; maxRetryAfterSeconds: number };
+}
+
+/** What the browser needs to start msal-browser. Nothing secret. */
+export interface PublicConfig {
+  mode: IdentityMode;
+  spaClientId: string;
+  authority: string;
+  knownAuthorities: string[];
+  apiScope: string;
+  redirectPath: string;
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** The part of `.emulator/tenant.json` the app's configuration is built from. */
+export interface EmulatorTenant {
+  authorityHost: string;
+  tenantId: string;
+  secondTenantId?: string;
+  caCertPath: string;
+  graphBaseUrl: string;
+  armBaseUrl: string;
+  apps: {
+    spa: { clientId: string };
+    api: { clientId: string; clientSecret: string; scope: string };
+    web: { clientId: string; clientSecret: string };
+    cli: { clientId: string };
+  };
+}
+
+/**
+ * The app's environment when it runs against the emulator: the same variables a real tenant
+ * uses (so lib/config has one code path), plus IDENTITY_MODE=emulator. Variables that would
+ * point the app elsewhere (a certificate, a managed identity, Redis) are blanked, because a
+ * developer's .env.local must not leak into an emulator run.
+ */
+export function emulatorAppEnv(tenant: EmulatorTenant, sessionPassword: string): Record<string, string> {
+  return {
+    IDENTITY_MODE: "emulator",
+    NODE_EXTRA_CA_CERTS: tenant.caCertPath,
+    AZURE_TENANT_ID: tenant.tenantId,
+    AZURE_AUTHORITY_HOST: tenant.authorityHost,
+    AZURE_SPA_CLIENT_ID: tenant.apps.spa.clientId,
+    AZURE_API_CLIENT_ID: tenant.apps.api.clientId,
+    AZURE_API_SCOPE: tenant.apps.api.scope,
+    AZURE_API_CLIENT_SECRET: tenant.apps.api.clientSecret,
+    AZURE_API_CERTIFICATE_PATH: "",
+    AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "",
+    AZURE_ALLOWED_TENANTS: [tenant.tenantId, tenant.secondTenantId].filter(Boolean).join(","),
+    AZURE_WEB_CLIENT_ID: tenant.apps.web.clientId,
+    AZURE_WEB_CLIENT_SECRET: tenant.apps.web.clientSecret,
+    AZURE_CLI_CLIENT_ID: tenant.apps.cli.clientId,
+    GRAPH_BASE_URL: tenant.graphBaseUrl,
+    ARM_BASE_URL: tenant.armBaseUrl,
+    GRAPH_SCOPES: "",
+    ARM_SCOPES: "",
+    SESSION_PASSWORD: sessionPassword,
+    REDIS_URL: "",
+  };
+}
+
+/**
+ * A session password kept in the git-ignored state folder, so restarting `npm run dev` keeps
+ * people signed in to the web app while every clone still gets its own random secret.
+ */
+export function localSessionPassword(stateDir: string): string {
+  const file = path.join(stateDir, "session-password");
+  if (existsSync(file)) {
+    const saved = readFileSync(file, "utf8").trim();
+    if (saved.length >= 32) return saved;
+  }
+  mkdirSync(stateDir, { recursive: true });
+  const password = randomBytes(32).toString("base64url");
+  writeFileSync(file, password, { mode: 0o600 });
+  return password;
+}

@@ -1,0 +1,50 @@
+/**
+ * Runs a command (jest, playwright) with a fresh identity emulator beside it and the app's
+ * environment pointed at it. Tests always use the emulator, even when .env.local names a real
+ * tenant, so `npm test` never touches Azure.
+ *
+ *   tsx scripts/with-emulator.ts <command> [args...]
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { startEmulator } from "../emulator";
+import { emulatorAppEnv } from "./lib/emulator-env";
+import { localBin } from "./lib/next-bin";
+import { run } from "./lib/run";
+
+const STATE_DIR = path.resolve(".emulator");
+const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+
+async function main(): Promise<number> {
+  const [command, ...args] = process.argv.slice(2);
+  if (!command) {
+    console.error("usage: tsx scripts/with-emulator.ts <command> [args...]");
+    return 2;
+  }
+  const tenantFile = path.join(STATE_DIR, "test-tenant.json");
+  const emulator = await startEmulator({
+    port: 0,
+    stateDir: STATE_DIR,
+    tenantFile,
+    appOrigins: [`http://localhost:${E2E_PORT}`, "http://localhost:3000"],
+  });
+  try {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...emulatorAppEnv(emulator.tenant, randomBytes(32).toString("base64url")),
+      EMULATOR_TENANT_FILE: tenantFile,
+      E2E_PORT: String(E2E_PORT),
+    };
+    return await run(localBin(command), args, env);
+  } finally {
+    await emulator.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`with-emulator: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
