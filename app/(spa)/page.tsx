@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { HomeGreeting } from "@/components/spa/home-greeting";
 
 const scenarios = [
   {
@@ -16,8 +17,8 @@ const scenarios = [
   {
     title: "Command line",
     body: "Device code flow for machines without a browser, and the legacy username/password flow for migrations.",
-    href: "https://github.com/search?q=msal-node+device+code",
-    link: "See the README",
+    href: "#cli",
+    link: "How to run them",
   },
 ];
 
@@ -35,6 +36,7 @@ export default function HomePage() {
         <li>Entra ID (On-Behalf-Of)</li>
         <li>Microsoft Graph / Azure Resource Manager</li>
       </ol>
+      <HomeGreeting />
       <h2>Scenarios</h2>
       <ul className="cards">
         {scenarios.map((s) => (
@@ -45,6 +47,13 @@ export default function HomePage() {
           </li>
         ))}
       </ul>
+      <h2 id="cli">Command line</h2>
+      <p>
+        <code>npm run cli -- device-code</code> signs in with a code you enter in a browser and prints your profile
+        and manager. <code>npm run cli -- users --username &lt;upn&gt;</code> uses the legacy username/password flow
+        and lists the directory&apos;s users. Both use the identity emulator unless <code>.env.local</code> names a
+        tenant.
+      </p>
     </main>
   );
 }

@@ -1,0 +1,37 @@
+"use client";
+
+import { useMsal } from "@azure/msal-react";
+import { useSpaConfig } from "./msal-shell";
+import { useSession } from "./use-session";
+
+/** Sign in / the signed-in user's name and Sign out, in the header. */
+export function AccountMenu() {
+  const { instance } = useMsal();
+  const { apiScope } = useSpaConfig();
+  const session = useSession();
+
+  if (session.status === "starting" || session.status === "busy") {
+    return <span className="skeleton" style={{ width: "8rem" }} aria-hidden="true" />;
+  }
+  if (session.status === "signed-out") {
+    return (
+      <button
+        type="button"
+        className="button"
+        // Ask for the API scope at sign-in, so the first API call needs no second round trip.
+        onClick={() => void instance.loginRedirect({ scopes: [apiScope] })}
+      >
+        Sign in
+      </button>
+    );
+  }
+  const { account } = session;
+  return (
+    <span style={{ display: "inline-flex", gap: "0.75rem", alignItems: "center" }}>
+      <span aria-label="Signed in as">{account.name ?? account.username}</span>
+      <button type="button" className="button secondary" onClick={() => void instance.logoutRedirect({ account })}>
+        Sign out
+      </button>
+    </span>
+  );
+}

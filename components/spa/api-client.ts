@@ -1,0 +1,134 @@
+import {
+  InteractionRequiredAuthError,
+  type AccountInfo,
+  type IPublicClientApplication,
+} from "@azure/msal-browser";
+import { isProblemDetails, type ProblemCode, type ProblemDetails } from "@/lib/errors/problem";
+import { findChallenge } from "@/lib/errors/www-authenticate";
+import type { RequestTrace } from "./request-trace";
+import { parseServerTiming } from "./server-timing";
+
+/** A failed API call, with the API's machine-readable reason and what the UI can offer. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ProblemCode | "network_error" | "unexpected_response" | "claims_challenge_failed",
+    message: string,
+    readonly problem?: ProblemDetails,
+    readonly retryAfterSeconds?: number,
+    readonly trace?: RequestTrace,
+  ) {
+    super(message);
+    this.name = "ApiCallError";
+  }
+}
+
+/** Thrown when the call handed control to a sign-in redirect; the page is about to unload. */
+export class InteractionStartedError extends Error {
+  constructor() {
+    super("Redirecting to the identity provider");
+    this.name = "InteractionStartedError";
+  }
+}
+
+export interface ApiResult<T> {
+  data: T;
+  trace: RequestTrace;
+}
+
+interface CallContext {
+  msal: IPublicClientApplication;
+  account: AccountInfo;
+  scope: string;
+}
+
+// A claims challenge is answered once per path; a second one in a row means the step-up did
+// not satisfy the policy, and looping through sign-in would never end.
+const CLAIMS_ATTEMPT_KEY = "api.claims-challenge:";
+
+/**
+ * Calls this app's API with an access token for it:
+ * - token silently from MSAL's cache; interactive (redirect) only when MSAL says it must;
+ * - 401 `insufficient_claims` (Conditional Access / MFA, raised by the API's On-Behalf-Of call):
+ *   re-acquire with the challenge's `claims` (interactive step-up) and let the retry happen
+ *   when the page comes back, once;
+ * - everything else becomes an ApiCallError with the API's problem code.
+ */
+export async function callApi<T>({ msal, account, scope }: CallContext, path: string): Promise<ApiResult<T>> {
+  const accessToken = await tokenFor(msal, account, scope);
+  const started = performance.now();
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" } });
+  } catch {
+    throw new ApiCallError(0, "network_error", "The app's API could not be reached. Check your connection and try again.");
+  }
+  const trace: RequestTrace = {
+    path,
+    status: response.status,
+    totalMs: performance.now() - started,
+    metrics: parseServerTiming(response.headers.get("server-timing")),
+    correlationId: response.headers.get("x-correlation-id"),
+  };
+  if (response.ok) {
+    sessionStorage.removeItem(CLAIMS_ATTEMPT_KEY + path);
+    return { data: (await response.json()) as T, trace };
+  }
+
+  const problem = await readProblem(response);
+  const challenge = findChallenge(response.headers.get("www-authenticate"));
+  if (response.status === 401 && challenge?.params.error === "insufficient_claims" && challenge.params.claims) {
+    const attemptKey = CLAIMS_ATTEMPT_KEY + path;
+    if (sessionStorage.getItem(attemptKey)) {
+      sessionStorage.removeItem(attemptKey);
+      throw new ApiCallError(401, "claims_challenge_failed", "Your sign-in did not meet your organization's access policy, even after verifying again. Contact your administrator.", problem ?? undefined, undefined, trace);
+    }
+    sessionStorage.setItem(attemptKey, "1");
+    await msal.acquireTokenRedirect({
+      scopes: [scope],
+      account,
+      claims: decodeClaims(challenge.params.claims),
+      redirectStartPage: window.location.href,
+    });
+    throw new InteractionStartedError();
+  }
+
+  const retryAfter = Number(response.headers.get("retry-after"));
+  throw new ApiCallError(
+    response.status,
+    problem?.code ?? "unexpected_response",
+    problem?.detail ?? `The API answered ${response.status}.`,
+    problem ?? undefined,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    trace,
+  );
+}
+
+async function tokenFor(msal: IPublicClientApplication, account: AccountInfo, scope: string): Promise<string> {
+  try {
+    return (await msal.acquireTokenSilent({ scopes: [scope], account })).accessToken;
+  } catch (error) {
+    if (error instanceof InteractionRequiredAuthError) {
+      await msal.acquireTokenRedirect({ scopes: [scope], account, redirectStartPage: window.location.href });
+      throw new InteractionStartedError();
+    }
+    throw error;
+  }
+}
+
+async function readProblem(response: Response): Promise<ProblemDetails | null> {
+  try {
+    const body: unknown = await response.json();
+    return isProblemDetails(body) ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The challenge's `claims` is base64 (Entra uses the standard alphabet; accept base64url too). */
+export function decodeClaims(encoded: string): string {
+  const standard = encoded.replace(/-/g, "+").replace(/_/g, "/");
+  const padded = standard + "=".repeat((4 - (standard.length % 4)) % 4);
+  const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}

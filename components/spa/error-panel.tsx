@@ -1,0 +1,98 @@
+"use client";
+
+import { useMsal } from "@azure/msal-react";
+import { ApiCallError, InteractionStartedError } from "./api-client";
+import { useSpaConfig } from "./msal-shell";
+
+/**
+ * What went wrong and what to do next, for every failure an API call can end in. Never a
+ * blank page, never a stack trace.
+ */
+export function ErrorPanel({ error, onRetry }: { error: Error; onRetry: () => void }) {
+  const { instance } = useMsal();
+  const { apiScope } = useSpaConfig();
+
+  if (error instanceof InteractionStartedError) {
+    return (
+      <p role="status" aria-live="polite">
+        Taking you to the identity provider…
+      </p>
+    );
+  }
+
+  if (error instanceof ApiCallError && error.code === "consent_required") {
+    const scopes = error.problem?.scopes ?? [];
+    return (
+      <section className="panel error" role="alert" aria-labelledby="consent-heading">
+        <h2 id="consent-heading">Permission needed</h2>
+        <p>
+          This app&apos;s API needs your consent before it can call the next service on your behalf
+          {scopes.length ? ":" : "."}
+        </p>
+        {scopes.length ? (
+          <ul>
+            {scopes.map((s) => (
+              <li key={s}>
+                <code>{s}</code>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <button
+          type="button"
+          className="button"
+          // Consent to our API is also consent for the API's own downstream permissions
+          // (Entra's "combined consent": the SPA is a known client of the API).
+          onClick={() =>
+            void instance.acquireTokenRedirect({ scopes: [apiScope], prompt: "consent", redirectStartPage: window.location.href })
+          }
+        >
+          Review and consent
+        </button>
+      </section>
+    );
+  }
+
+  const { title, advice } = describe(error);
+  return (
+    <section className="panel error" role="alert" aria-labelledby="error-heading">
+      <h2 id="error-heading">{title}</h2>
+      <p>{advice}</p>
+      {error instanceof ApiCallError && error.problem?.correlationId ? (
+        <p className="muted">
+          Correlation id: <code>{error.problem.correlationId}</code>
+        </p>
+      ) : null}
+      <button type="button" className="button" onClick={onRetry}>
+        Try again
+      </button>
+    </section>
+  );
+}
+
+function describe(error: Error): { title: string; advice: string } {
+  if (!(error instanceof ApiCallError)) {
+    return { title: "Could not get a token", advice: "Signing in again usually fixes this. If it keeps happening, sign out and back in." };
+  }
+  const wait = error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} seconds.` : " Try again in a moment.";
+  switch (error.code) {
+    case "downstream_throttled":
+    case "downstream_unavailable":
+    case "idp_unavailable":
+      return { title: "The service is busy or unavailable", advice: (error.problem?.detail ?? "A service behind this app is not answering.") + wait };
+    case "downstream_timeout":
+      return { title: "The service took too long", advice: (error.problem?.detail ?? "A service behind this app did not answer in time.") + wait };
+    case "network_error":
+      return { title: "The app's API could not be reached", advice: error.message };
+    case "claims_challenge_failed":
+      return { title: "Access policy not satisfied", advice: error.message };
+    case "invalid_token":
+    case "missing_token":
+      return { title: "Your session expired", advice: "Sign out and sign in again." };
+    default:
+      return {
+        title: error.status >= 500 ? "The app's API failed" : "The request was refused",
+        advice: error.problem?.detail ?? `The API answered with status ${error.status}.`,
+      };
+  }
+}

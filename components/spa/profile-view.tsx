@@ -1,0 +1,53 @@
+"use client";
+
+import type { MeResponse } from "./api-types";
+import { ErrorPanel } from "./error-panel";
+import { RequestTraceView } from "./request-trace";
+import { useApi } from "./use-api";
+
+function ProfileSkeleton() {
+  return (
+    <div aria-busy="true" aria-label="Loading your profile">
+      {[12, 18, 10, 14, 9].map((w, i) => (
+        <div key={i} className="skeleton" style={{ width: `${w}rem` }} />
+      ))}
+    </div>
+  );
+}
+
+export { ProfileSkeleton };
+
+/** The signed-in user's Graph profile, fetched by our API On-Behalf-Of the user. */
+export function ProfileView() {
+  const { data, error, isLoading, mutate } = useApi<MeResponse>("/api/me");
+  if (error) return <ErrorPanel error={error} onRetry={() => void mutate()} />;
+  if (isLoading || !data) return <ProfileSkeleton />;
+
+  const { profile, manager } = data.data;
+  const rows: [string, React.ReactNode][] = [
+    ["Name", profile.displayName],
+    ["Email", profile.mail ?? profile.userPrincipalName],
+    ["User principal name", profile.userPrincipalName],
+    ["Job title", profile.jobTitle],
+    ["Office", profile.officeLocation],
+    ["Phone", profile.businessPhones?.[0] ?? profile.mobilePhone],
+    ["Manager", manager ? `${manager.displayName ?? manager.userPrincipalName}${manager.jobTitle ? `, ${manager.jobTitle}` : ""}` : "No manager"],
+  ];
+  return (
+    <>
+      <dl className="profile" aria-label="Profile">
+        {rows.map(([label, value]) => (
+          <div key={label} style={{ display: "contents" }}>
+            <dt>{label}</dt>
+            <dd>{value || <span className="muted">Not set</span>}</dd>
+          </div>
+        ))}
+      </dl>
+      <details>
+        <summary>Raw JSON from the API</summary>
+        <pre>{JSON.stringify(data.data, null, 2)}</pre>
+      </details>
+      <RequestTraceView trace={data.trace} />
+    </>
+  );
+}

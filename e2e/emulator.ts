@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { expect, type Page } from "@playwright/test";
+
+/** The running emulator's tenant (written by scripts/with-emulator.ts before Playwright starts). */
+export interface TestTenant {
+  authorityHost: string;
+  tenantId: string;
+  control: { url: string; secret: string };
+  apps: { spa: { clientId: string }; api: { clientId: string; scope: string }; web: { clientId: string } };
+  users: { username: string; password: string; displayName: string; requiresMfa?: boolean }[];
+}
+
+export function tenant(): TestTenant {
+  const file = process.env.EMULATOR_TENANT_FILE;
+  if (!file) throw new Error("EMULATOR_TENANT_FILE is not set: run the e2e suite with `npm run test:e2e`");
+  return JSON.parse(readFileSync(file, "utf8")) as TestTenant;
+}
+
+export function user(username: string) {
+  const found = tenant().users.find((u) => u.username === username);
+  if (!found) throw new Error(`no seeded user ${username}`);
+  return found;
+}
+
+/** Calls the emulator's test control API (node fetch trusts its CA through NODE_EXTRA_CA_CERTS). */
+export async function control(path: string, body?: unknown, method = body === undefined ? "GET" : "POST"): Promise<unknown> {
+  const { url, secret } = tenant().control;
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`control ${method} ${path} → ${response.status}: ${await response.text()}`);
+  const text = await response.text();
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/** Total token requests the emulator has served for a grant and client. */
+export async function tokenRequests(grant: string, clientId: string): Promise<number> {
+  const counters = (await control("/counters")) as { tokenRequests?: Record<string, Record<string, number>> };
+  return counters.tokenRequests?.[grant]?.[clientId] ?? 0;
+}
+
+/** Completes the emulator's sign-in page (and its consent page if it appears). */
+export async function signInAtEmulator(page: Page, username: string): Promise<void> {
+  const { password } = user(username);
+  await expect(page.getByLabel("Email or username")).toBeVisible();
+  await page.getByLabel("Email or username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

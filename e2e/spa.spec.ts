@@ -1,0 +1,117 @@
+import { expect, test, type Page } from "@playwright/test";
+import { control, signInAtEmulator, tenant, tokenRequests } from "./emulator";
+
+const MEGAN = "megan.bowen@contoso.test";
+
+/** Page errors and app console errors (not the browser's own "failed to load resource" lines). */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+async function signIn(page: Page, path = "/profile", username = MEGAN) {
+  await page.goto(path);
+  await signInAtEmulator(page, username);
+  await expect(page).toHaveURL(new RegExp(`${path}$`));
+}
+
+test.beforeEach(async () => {
+  await control("/reset", {});
+});
+
+test("sign in, see profile and every subscription, sign out", async ({ page }) => {
+  const errors = collectErrors(page);
+  // A protected view sends a signed-out visitor to sign in and brings them back.
+  await signIn(page, "/profile");
+  await expect(page.getByRole("banner")).toContainText("Megan Bowen");
+
+  const profile = page.getByLabel("Profile");
+  await expect(profile).toContainText("Megan Bowen");
+  await expect(profile).toContainText(MEGAN);
+  await expect(profile).toContainText("Marketing Manager");
+  await expect(profile.locator("dd").last()).not.toHaveText("No manager");
+  // The trace shows the On-Behalf-Of hop: a cache miss for the first call.
+  await expect(page.getByRole("region", { name: "Request trace" })).toContainText("cache miss");
+
+  await page.getByRole("link", { name: "Subscriptions" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
+  const rows = page.locator("tbody tr");
+  const count = await rows.count();
+  expect(count).toBeGreaterThan(10); // more than one ARM page
+  // Sorting by name descending puts the last name first.
+  const names = await rows.locator("td:first-child").allTextContents();
+  await page.getByRole("button", { name: /^Name/ }).click();
+  await expect(rows.first().locator("td").first()).toHaveText([...names].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0]!);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await page.goto("/profile");
+  await expect(page.getByLabel("Email or username")).toBeVisible(); // asked to sign in again
+  expect(errors).toEqual([]);
+});
+
+test("second API call is served from the On-Behalf-Of token cache", async ({ page }) => {
+  const apiClient = tenant().apps.api.clientId;
+  await signIn(page, "/profile");
+  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  const afterFirst = await tokenRequests("on_behalf_of", apiClient);
+  await page.reload();
+  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByRole("region", { name: "Request trace" })).toContainText("cache hit");
+  expect(await tokenRequests("on_behalf_of", apiClient)).toBe(afterFirst);
+});
+
+test("MFA claims challenge: the profile loads after step-up, no error shown", async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, "/");
+  await control("/mfa", { username: MEGAN });
+  await page.goto("/profile");
+  // The API answers 401 insufficient_claims; the SPA re-authenticates with the claims.
+  await expect(page.getByLabel("Verification code")).toBeVisible();
+  await page.getByLabel("Verification code").fill("123456");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test("revoked consent: the consent prompt appears and completes", async ({ page }) => {
+  await signIn(page, "/");
+  await control("/consent/revoke", { clientId: tenant().apps.api.clientId, username: MEGAN });
+  await page.goto("/profile");
+  const panel = page.getByRole("alert");
+  await expect(panel).toContainText("Permission needed");
+  await panel.getByRole("button", { name: "Review and consent" }).click();
+  await page.getByRole("button", { name: "Accept" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+});
+
+test("Graph throttled: a clear error panel with retry, then recovery", async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, "/");
+  await control("/faults", { target: "graph", mode: "throttle", retryAfter: 1 });
+  await page.goto("/profile");
+  const panel = page.getByRole("alert");
+  await expect(panel).toContainText("busy or unavailable");
+  await control("/faults", undefined, "DELETE");
+  await panel.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  expect(errors).toEqual([]);
+});
+
+test("identity provider down for a new token: an explained error, no blank page", async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, "/");
+  await control("/faults", { target: "token", mode: "down" });
+  await page.goto("/subscriptions");
+  await expect(page.getByRole("alert")).toContainText(/unavailable|busy/);
+  await expect(page.getByRole("alert").getByRole("button", { name: "Try again" })).toBeVisible();
+  await control("/faults", undefined, "DELETE");
+  expect(errors).toEqual([]);
+});

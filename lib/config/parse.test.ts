@@ -1,0 +1,144 @@
+import { execFileSync } from "node:child_process";
+import { X509Certificate, generateKeyPairSync } from "node:crypto";
+import { ConfigError } from "./errors";
+import { parseConfig, type Env } from "./parse";
+
+const TENANT = "11111111-2222-4333-8444-555555555555";
+const SPA = "aaaaaaaa-0000-4000-8000-000000000001";
+const API = "aaaaaaaa-0000-4000-8000-000000000002";
+const SECRET = "s3cr3t-value-that-must-never-be-printed";
+
+const valid: Env = {
+  AZURE_TENANT_ID: TENANT,
+  AZURE_SPA_CLIENT_ID: SPA,
+  AZURE_API_CLIENT_ID: API,
+  AZURE_API_CLIENT_SECRET: SECRET,
+  SESSION_PASSWORD: "x".repeat(32),
+};
+
+function problemsOf(env: Env, readFile?: (p: string) => string): string[] {
+  try {
+    parseConfig(env, readFile);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  return [];
+}
+
+describe("parseConfig", () => {
+  it("fills Entra defaults for a minimal tenant configuration", () => {
+    const config = parseConfig(valid);
+    expect(config.mode).toBe("tenant");
+    expect(config.authority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+    expect(config.knownAuthorities).toEqual([]);
+    expect(config.api.scope).toBe(`api://${API}/access_as_user`);
+    expect(config.api.appIdUri).toBe(`api://${API}`);
+    expect(config.api.scopeName).toBe("access_as_user");
+    expect(config.allowedTenants).toEqual([TENANT]);
+    expect(config.downstream.arm.scopes).toEqual(["https://management.azure.com/user_impersonation"]);
+    expect(config.web).toBeNull();
+    expect(config.redis).toBeNull();
+  });
+
+  it("names every missing variable at once when nothing is configured", () => {
+    expect(problemsOf({})).toEqual(
+      expect.arrayContaining(["AZURE_TENANT_ID", "AZURE_SPA_CLIENT_ID", "AZURE_API_CLIENT_ID", "AZURE_API_CLIENT_SECRET", "SESSION_PASSWORD"]),
+    );
+  });
+
+  it("explains how to get started when no tenant is configured", () => {
+    expect(() => parseConfig({})).toThrow(/npm run dev/);
+  });
+
+  it("never echoes a secret's value, even when the value is the problem", () => {
+    const env = { ...valid, SESSION_PASSWORD: "short-secret-value", AZURE_API_SCOPE: SECRET };
+    try {
+      parseConfig({ ...env, AZURE_API_CLIENT_SECRET: SECRET, AZURE_API_CERTIFICATE_PATH: "/x.pem" });
+      throw new Error("expected a ConfigError");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).not.toContain(SECRET);
+      expect(message).not.toContain("short-secret-value");
+      expect(message).toContain("SESSION_PASSWORD");
+    }
+  });
+
+  it.each([
+    ["AZURE_TENANT_ID", "common"],
+    ["AZURE_SPA_CLIENT_ID", "not-a-guid"],
+    ["AZURE_AUTHORITY_HOST", "http://login.microsoftonline.com"],
+    ["GRAPH_BASE_URL", "graph.microsoft.com"],
+    ["AZURE_ALLOWED_TENANTS", `${TENANT},contoso`],
+    ["TOKEN_CACHE_MAX_USERS", "-5"],
+    ["IDENTITY_MODE", "azure"],
+    ["REDIS_URL", "http://cache:6379"],
+  ])("rejects a malformed %s", (variable, value) => {
+    expect(problemsOf({ ...valid, [variable]: value })).toContain(variable);
+  });
+
+  it("requires an encryption key when tokens go to Redis", () => {
+    expect(problemsOf({ ...valid, REDIS_URL: "redis://localhost:6379" })).toEqual(["TOKEN_CACHE_ENCRYPTION_KEY"]);
+    expect(problemsOf({ ...valid, REDIS_URL: "rediss://h:6380", TOKEN_CACHE_ENCRYPTION_KEY: "k".repeat(32) })).toEqual([]);
+  });
+
+  it("refuses two API credentials at once rather than guessing", () => {
+    expect(problemsOf({ ...valid, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "system" })).toHaveLength(1);
+  });
+
+  it("asks for the web app's secret when only its client id is set", () => {
+    expect(problemsOf({ ...valid, AZURE_WEB_CLIENT_ID: SPA })).toEqual(["AZURE_WEB_CLIENT_SECRET"]);
+  });
+
+  it("adds a non-Microsoft authority host to knownAuthorities (emulator, CIAM)", () => {
+    const config = parseConfig({ ...valid, IDENTITY_MODE: "emulator", AZURE_AUTHORITY_HOST: "https://localhost:8443/" });
+    expect(config.mode).toBe("emulator");
+    expect(config.authority).toBe(`https://localhost:8443/${TENANT}`);
+    expect(config.knownAuthorities).toEqual(["localhost:8443"]);
+  });
+
+  it("keeps the home tenant first among allowed tenants", () => {
+    const other = "99999999-2222-4333-8444-555555555555";
+    expect(parseConfig({ ...valid, AZURE_ALLOWED_TENANTS: other }).allowedTenants).toEqual([TENANT, other]);
+  });
+
+  it("loads a certificate credential and computes its SHA-256 thumbprint", () => {
+    // key + certificate in one PEM, the shape App Service and Key Vault exports use
+    const pem = execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=api-test", "-days", "1", "-keyout", "-", "-out", "-"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    }).toString();
+    const config = parseConfig({ ...valid, AZURE_API_CLIENT_SECRET: "", AZURE_API_CERTIFICATE_PATH: "/certs/api.pem" }, () => pem);
+    const certificatePem = pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"));
+    expect(config.api.credential).toMatchObject({
+      kind: "certificate",
+      thumbprintSha256: new X509Certificate(certificatePem).fingerprint256.replaceAll(":", "").toLowerCase(),
+    });
+  });
+
+  it("refuses a certificate file that is unreadable or lacks the key or the certificate", () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    // A real certificate is needed for the thumbprint; a garbage one must be refused.
+    const env = { ...valid, AZURE_API_CLIENT_SECRET: "", AZURE_API_CERTIFICATE_PATH: "/certs/api.pem" };
+    expect(problemsOf(env, () => `${keyPem}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`)).toEqual([
+      "AZURE_API_CERTIFICATE_PATH",
+    ]);
+    expect(problemsOf(env, () => keyPem)).toEqual(["AZURE_API_CERTIFICATE_PATH"]);
+    expect(problemsOf(env, () => {
+      throw new Error("ENOENT");
+    })).toEqual(["AZURE_API_CERTIFICATE_PATH"]);
+  });
+
+  it("needs App Service's identity endpoint for the managed identity credential", () => {
+    const env = { ...valid, AZURE_API_CLIENT_SECRET: "", AZURE_API_MANAGED_IDENTITY_CLIENT_ID: API };
+    expect(problemsOf(env)).toEqual(["IDENTITY_ENDPOINT"]);
+    const config = parseConfig({ ...env, IDENTITY_ENDPOINT: "http://localhost:4141/msi/token", IDENTITY_HEADER: "h" });
+    expect(config.api.credential).toEqual({
+      kind: "managedIdentity",
+      managedIdentityClientId: API,
+      endpoint: "http://localhost:4141/msi/token",
+      header: "h",
+    });
+  });
+});
