@@ -78,6 +78,11 @@ describe("parseConfig", () => {
     expect(problemsOf({ ...valid, [variable]: value })).toContain(variable);
   });
 
+  it("reports an unresolved App Service Key Vault reference instead of using it as a secret", () => {
+    const reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/session-password/)";
+    expect(problemsOf({ ...valid, SESSION_PASSWORD: reference })).toEqual(["SESSION_PASSWORD"]);
+  });
+
   it("requires an encryption key when tokens go to Redis", () => {
     expect(problemsOf({ ...valid, REDIS_URL: "redis://localhost:6379" })).toEqual(["TOKEN_CACHE_ENCRYPTION_KEY"]);
     expect(problemsOf({ ...valid, REDIS_URL: "rediss://h:6380", TOKEN_CACHE_ENCRYPTION_KEY: "k".repeat(32) })).toEqual([]);

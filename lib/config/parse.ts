@@ -28,6 +28,12 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   const fail = (variable: string, message: string) => problems.push({ variable, message });
   const text = (name: string): string | undefined => {
     const value = env[name]?.trim();
+    // App Service passes a Key Vault reference through verbatim when it cannot resolve it; a
+    // 40-character "@Microsoft.KeyVault(...)" would otherwise pass as a session password.
+    if (value?.startsWith("@Microsoft.KeyVault(")) {
+      fail(name, "is an unresolved Key Vault reference: grant the web app's managed identity access to the secret (Key Vault Secrets User) and check the secret URI");
+      return undefined;
+    }
     return value ? value : undefined;
   };
   const required = (name: string, hint: string): string => {
@@ -168,7 +174,9 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     },
   };
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  // One line per variable: its first problem is the one to fix first.
+  const firstPerVariable = problems.filter((p, i) => problems.findIndex((q) => q.variable === p.variable) === i);
+  if (firstPerVariable.length > 0) throw new ConfigError(firstPerVariable);
   return config;
 }
 
