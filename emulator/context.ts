@@ -1,0 +1,39 @@
+// Everything a route handler needs, passed explicitly (no module singletons, so
+// several emulators can run in one test process).
+import type { CertificatePaths } from "./certs";
+import type { Counters } from "./counters";
+import type { FaultInjector } from "./faults";
+import type { GrantStore } from "./grants";
+import type { KeyManager } from "./keys";
+import type { TenantStore } from "./tenant-store";
+
+export interface Settings {
+  tokenLifetimeSeconds: number;
+  deviceCodeIntervalSeconds: number;
+}
+
+export interface EmulatorContext {
+  /** https://localhost:<port> */
+  baseUrl: string;
+  store: TenantStore;
+  keys: KeyManager;
+  grants: GrantStore;
+  counters: Counters;
+  faults: FaultInjector;
+  settings: Settings;
+  defaultSettings: Settings;
+  /** Users (oid) that must present an MFA-backed assertion on their next OBO (control API). */
+  mfaRequired: Set<string>;
+  controlSecret: string;
+  managedIdentityHeader: string;
+  certs: CertificatePaths;
+}
+
+export function issuerFor(ctx: EmulatorContext, tenantId: string): string {
+  return `${ctx.baseUrl}/${tenantId}/v2.0`;
+}
+
+/** All issuers we sign for (one per tenant). */
+export function knownIssuers(ctx: EmulatorContext): Map<string, string> {
+  return new Map(ctx.store.tenants.map((t) => [issuerFor(ctx, t.id), t.id]));
+}

@@ -1,0 +1,259 @@
+// Test control API under /_control (Bearer <control secret>, JSON in/out):
+// reset, MFA flags, consent, key rotation, faults, minted tokens, synthetic
+// users, counters and lifetimes. Never part of what an app talks to.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { EmulatorContext } from "./context";
+import { EntraError } from "./errors";
+import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarget } from "./faults";
+import { BodyTooLargeError, header, parseJsonObject, readBody, sendJson } from "./http";
+import { resolveScopes } from "./scopes";
+import { mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
+import type { AppRegistration, ResourceDefinition } from "./types";
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function authorized(ctx: EmulatorContext, req: IncomingMessage): boolean {
+  const auth = header(req, "authorization") ?? "";
+  const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+  if (!m || !m[1]) return false;
+  const a = createHash("sha256").update(m[1]).digest();
+  const b = createHash("sha256").update(ctx.controlSecret).digest();
+  return timingSafeEqual(a, b);
+}
+
+function str(body: Json, key: string, required = false): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    if (required) throw new ControlError(400, `'${key}' is required`);
+    return undefined;
+  }
+  if (typeof v !== "string" || !v.trim()) throw new ControlError(400, `'${key}' must be a non-empty string`);
+  return v.trim();
+}
+
+function int(body: Json, key: string, min: number, max: number): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ControlError(400, `'${key}' must be an integer between ${min} and ${max}`);
+  }
+  return v;
+}
+
+function strings(body: Json, key: string): string[] | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((s): s is string => typeof s === "string" && s.trim() !== "")) {
+    throw new ControlError(400, `'${key}' must be an array of strings`);
+  }
+  return v.map((s) => s.trim());
+}
+
+function userOrFail(ctx: EmulatorContext, username: string) {
+  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
+  if (!user) throw new ControlError(404, `unknown user '${username}' (synthetic users must look like loaduser<N>@<tenant domain>)`);
+  return user;
+}
+
+function clientOrFail(ctx: EmulatorContext, clientId: string): AppRegistration {
+  const client = ctx.store.appByClientId(clientId);
+  if (!client) throw new ControlError(404, `unknown clientId '${clientId}'`);
+  return client;
+}
+
+export async function control(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void> {
+  try {
+    if (!authorized(ctx, req)) throw new ControlError(401, "missing or wrong control secret (Authorization: Bearer <control.secret from tenant.json>)");
+    let body: Json = {};
+    if (req.method === "POST") {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, 2 * 1024 * 1024);
+      } catch (e) {
+        if (e instanceof BodyTooLargeError) throw new ControlError(413, "request body too large");
+        throw e;
+      }
+      const parsed = parseJsonObject(raw);
+      if (!parsed) throw new ControlError(400, "body must be a JSON object");
+      body = parsed;
+    }
+    const route = `${req.method ?? "GET"} ${subPath.replace(/\/+$/, "")}`;
+    const result = await dispatch(ctx, route, body, req);
+    sendJson(res, 200, result);
+  } catch (e) {
+    if (e instanceof ControlError) return sendJson(res, e.status, { error: e.status === 401 ? "unauthorized" : "invalid_request", message: e.message });
+    if (e instanceof EntraError) return sendJson(res, 400, { error: e.error, message: `AADSTS${e.code}: ${e.description}` });
+    throw e;
+  }
+}
+
+async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: IncomingMessage): Promise<unknown> {
+  switch (route) {
+    case "GET /health":
+      return { status: "ok" };
+    case "POST /reset":
+      ctx.counters.reset();
+      ctx.faults.clear();
+      ctx.store.reset();
+      ctx.mfaRequired.clear();
+      ctx.keys.reset();
+      Object.assign(ctx.settings, ctx.defaultSettings);
+      // Sessions and issued tokens survive by default so a running browser stays signed in.
+      if (body["sessions"] === true) ctx.grants.reset();
+      return { reset: true, currentKid: ctx.keys.currentKid };
+    case "POST /mfa": {
+      const user = userOrFail(ctx, str(body, "username", true) ?? "");
+      if (body["required"] === false) ctx.mfaRequired.delete(user.id);
+      else ctx.mfaRequired.add(user.id);
+      return { username: user.userPrincipalName, oid: user.id, mfaRequired: ctx.mfaRequired.has(user.id) };
+    }
+    case "POST /consent/revoke":
+    case "POST /consent/grant": {
+      const client = clientOrFail(ctx, str(body, "clientId", true) ?? "");
+      const username = str(body, "username");
+      const user = username ? userOrFail(ctx, username) : undefined;
+      const scopes = strings(body, "scopes");
+      if (route.endsWith("revoke")) ctx.store.revokeConsent(client.clientId, scopes, user?.id);
+      else ctx.store.grantConsent(client.clientId, scopes ?? ctx.store.seedConsentScopes(client.clientId), user?.id);
+      const probe = user ?? ctx.store.allUsers(ctx.store.primaryTenant.id)[0];
+      return { clientId: client.clientId, username: user?.userPrincipalName ?? null, consented: probe ? [...ctx.store.consentedKeys(client.clientId, probe.id)] : [] };
+    }
+    case "POST /keys/rotate": {
+      const key = await ctx.keys.rotate(body["dropPrevious"] === true);
+      return { kid: key.kid, publishedKids: ctx.keys.publishedKids };
+    }
+    case "GET /keys":
+      return { currentKid: ctx.keys.currentKid, publishedKids: ctx.keys.publishedKids };
+    case "GET /faults":
+      return { faults: ctx.faults.list() };
+    case "POST /faults":
+      return { fault: setFault(ctx, body) };
+    case "DELETE /faults": {
+      const target = new URL(req.url ?? "/", ctx.baseUrl).searchParams.get("target");
+      if (target && !(FAULT_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `unknown target '${target}'`);
+      ctx.faults.clear((target as FaultTarget | null) ?? undefined);
+      return { faults: ctx.faults.list() };
+    }
+    case "POST /tokens": {
+      // Load tests mint thousands: a batch saves one HTTPS round trip per token.
+      const batch = body["batch"];
+      if (batch === undefined) return mintForTest(ctx, body);
+      if (!Array.isArray(batch) || batch.length > 5000 || !batch.every((b) => typeof b === "object" && b !== null && !Array.isArray(b))) {
+        throw new ControlError(400, "'batch' must be an array of at most 5000 token requests");
+      }
+      return { tokens: (batch as Json[]).map((b) => mintForTest(ctx, b)) };
+    }
+    case "POST /users":
+      return createUsers(ctx, body);
+    case "GET /counters":
+      return ctx.counters.snapshot();
+    case "DELETE /counters":
+      ctx.counters.reset();
+      return ctx.counters.snapshot();
+    case "POST /token-lifetime": {
+      const seconds = int(body, "seconds", 1, 7 * 24 * 3600);
+      if (seconds === undefined) throw new ControlError(400, "'seconds' is required");
+      ctx.settings.tokenLifetimeSeconds = seconds;
+      return { ...ctx.settings };
+    }
+    case "POST /settings": {
+      const lifetime = int(body, "tokenLifetimeSeconds", 1, 7 * 24 * 3600);
+      const interval = int(body, "deviceCodeIntervalSeconds", 0, 60);
+      if (lifetime !== undefined) ctx.settings.tokenLifetimeSeconds = lifetime;
+      if (interval !== undefined) ctx.settings.deviceCodeIntervalSeconds = interval;
+      return { ...ctx.settings };
+    }
+    case "GET /settings":
+      return { ...ctx.settings };
+    default:
+      throw new ControlError(404, `no control endpoint '${route}'`);
+  }
+}
+
+function setFault(ctx: EmulatorContext, body: Json): Fault {
+  const target = str(body, "target", true) ?? "";
+  const mode = str(body, "mode", true) ?? "";
+  if (!(FAULT_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `'target' must be one of ${FAULT_TARGETS.join(", ")}`);
+  if (!(FAULT_MODES as readonly string[]).includes(mode)) throw new ControlError(400, `'mode' must be one of ${FAULT_MODES.join(", ")}`);
+  const fault: Fault = {
+    target: target as FaultTarget,
+    mode: mode as FaultMode,
+    status: int(body, "status", 400, 599),
+    retryAfter: int(body, "retryAfter", 0, 3600),
+    delayMs: int(body, "delayMs", 0, 120_000),
+    remaining: int(body, "count", 1, 1_000_000),
+  };
+  ctx.faults.set(fault);
+  return fault;
+}
+
+/** Default client for a minted token: the SPA for our API, the API (as after OBO) for Graph/ARM. */
+function defaultClient(ctx: EmulatorContext, resource: ResourceDefinition, appOnly: boolean): AppRegistration {
+  const api = ctx.store.app("api");
+  if (resource.appId === api.clientId) return appOnly ? ctx.store.app("web") : ctx.store.app("spa");
+  return api;
+}
+
+function mintForTest(ctx: EmulatorContext, body: Json): Json {
+  const scopes = strings(body, "scopes");
+  if (!scopes || scopes.length === 0) throw new ControlError(400, "'scopes' is required, e.g. [\"api://<api client id>/access_as_user\"]");
+  const resolved = resolveScopes(ctx.store, scopes.join(" "));
+  const resource = resolved.resource ?? ctx.store.graph;
+  const appOnly = body["appOnly"] === true;
+  const clientId = str(body, "clientId");
+  const client = clientId ? clientOrFail(ctx, clientId) : defaultClient(ctx, resource, appOnly);
+  const expiresIn = int(body, "expiresIn", -10 * 365 * 24 * 3600, 365 * 24 * 3600);
+  const claims = body["claims"];
+  if (claims !== undefined && (typeof claims !== "object" || claims === null || Array.isArray(claims))) {
+    throw new ControlError(400, "'claims' must be an object");
+  }
+  const extraClaims = claims as Json | undefined;
+  if (appOnly) {
+    const at = mintAppAccessToken(ctx, {
+      client,
+      tenantId: str(body, "tenantId") ?? client.homeTenantId,
+      resource,
+      roles: strings(body, "roles") ?? ctx.store.appRoles(client.clientId, resource.appId),
+      azpacr: "1",
+      lifetime: expiresIn,
+      extraClaims,
+    });
+    return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer" };
+  }
+  const user = userOrFail(ctx, str(body, "username") ?? ctx.store.seed.users[0]?.userPrincipalName ?? "");
+  const scp = resolved.names.length ? resolved.names : resource.scopes.map((s) => s.value);
+  const at = mintUserAccessToken(ctx, {
+    user,
+    client,
+    resource,
+    scp,
+    auth: { amr: ["pwd"], sid: newSid(), authTime: Math.floor(Date.now() / 1000) },
+    azpacr: client.publicClient ? "0" : "1",
+    lifetime: expiresIn,
+    extraClaims,
+  });
+  return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer", oid: user.id, tid: user.tenantId };
+}
+
+function createUsers(ctx: EmulatorContext, body: Json): Json {
+  const count = int(body, "count", 1, 10_000);
+  if (count === undefined) throw new ControlError(400, "'count' is required");
+  const domain = str(body, "domain") ?? ctx.store.primaryTenant.domain;
+  if (!ctx.store.tenants.some((t) => t.domain === domain.toLowerCase())) throw new ControlError(400, `unknown tenant domain '${domain}'`);
+  const users = [];
+  for (let i = 1; i <= count; i++) {
+    const u = ctx.store.ensureSyntheticUser(`loaduser${i}@${domain}`);
+    if (u) users.push({ username: u.userPrincipalName, oid: u.id, tenantId: u.tenantId });
+  }
+  return { users, password: ctx.store.seed.users[0]?.password ?? "" };
+}

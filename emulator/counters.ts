@@ -1,0 +1,67 @@
+// Request counters read by tests through the control API (e.g. to prove that a
+// second identical OBO was served from MSAL's cache and never reached us).
+
+export type GrantName =
+  | "authorization_code"
+  | "refresh_token"
+  | "on_behalf_of"
+  | "password"
+  | "device_code"
+  | "client_credentials"
+  | "unsupported";
+
+export type CountedEndpoint = "graph" | "arm" | "authorize" | "deviceCode" | "discovery" | "jwks" | "msi" | "logout";
+
+export interface CountersSnapshot {
+  tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
+  total: number;
+  graph: number;
+  arm: number;
+  authorize: number;
+  deviceCode: number;
+  discovery: number;
+  jwks: number;
+  msi: number;
+  logout: number;
+}
+
+export class Counters {
+  private tokenRequests = new Map<GrantName, Map<string, number>>();
+  private total = 0;
+  private endpoints = new Map<CountedEndpoint, number>();
+
+  countToken(grant: GrantName, clientId: string): void {
+    const byClient = this.tokenRequests.get(grant) ?? new Map<string, number>();
+    byClient.set(clientId, (byClient.get(clientId) ?? 0) + 1);
+    this.tokenRequests.set(grant, byClient);
+    this.total += 1;
+  }
+
+  count(endpoint: CountedEndpoint): void {
+    this.endpoints.set(endpoint, (this.endpoints.get(endpoint) ?? 0) + 1);
+  }
+
+  reset(): void {
+    this.tokenRequests.clear();
+    this.total = 0;
+    this.endpoints.clear();
+  }
+
+  snapshot(): CountersSnapshot {
+    const tokenRequests: CountersSnapshot["tokenRequests"] = {};
+    for (const [grant, byClient] of this.tokenRequests) tokenRequests[grant] = Object.fromEntries(byClient);
+    const e = (k: CountedEndpoint) => this.endpoints.get(k) ?? 0;
+    return {
+      tokenRequests,
+      total: this.total,
+      graph: e("graph"),
+      arm: e("arm"),
+      authorize: e("authorize"),
+      deviceCode: e("deviceCode"),
+      discovery: e("discovery"),
+      jwks: e("jwks"),
+      msi: e("msi"),
+      logout: e("logout"),
+    };
+  }
+}

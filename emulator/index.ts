@@ -1,0 +1,200 @@
+// Public entry point of the identity emulator: startEmulator() for tests and
+// launchers, ensureCertificates() for whoever must trust the CA first.
+import { randomBytes } from "node:crypto";
+import { promises as fs, readFileSync } from "node:fs";
+import path from "node:path";
+import { ensureCertificates, type CertificatePaths } from "./certs";
+import type { EmulatorContext, Settings } from "./context";
+import { Counters } from "./counters";
+import { FaultInjector } from "./faults";
+import { GrantStore } from "./grants";
+import { KeyManager } from "./keys";
+import { TOKEN_EXCHANGE_AUDIENCE } from "./routes/msi";
+import { createEmulatorServer } from "./server";
+import { TenantStore } from "./tenant-store";
+import type { TenantDescription } from "./types";
+
+export { ensureCertificates };
+export type { CertificatePaths, TenantDescription };
+export type { TenantUserDescription } from "./types";
+
+export interface StartEmulatorOptions {
+  /** 0 = any free port. Default: EMULATOR_PORT or 8443. */
+  port?: number;
+  /** Certificates and tenant.json live here. Default: <repo>/.emulator */
+  stateDir?: string;
+  /** Default: EMULATOR_TENANT_FILE or <stateDir>/tenant.json (written on start). */
+  tenantFile?: string;
+  /** Default: EMULATOR_APP_ORIGINS (comma separated) or http://localhost:3000. */
+  appOrigins?: string[];
+  /** Seed data. Default: emulator/tenant-data.json */
+  dataFile?: string;
+  /** Device-code polling interval announced to clients. Default: EMULATOR_DEVICE_CODE_INTERVAL or 5. */
+  deviceCodeIntervalSeconds?: number;
+  /** Access-token lifetime. Default 3600 (changeable at run time through the control API). */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface RunningEmulator {
+  tenant: TenantDescription;
+  url: string;
+  /** Absolute path of the tenant.json written on start. */
+  tenantFile: string;
+  close(): Promise<void>;
+}
+
+/** The repository root: the parent of this folder (cwd when loaded as ESM). */
+function repoRoot(): string {
+  return typeof __dirname !== "undefined" ? path.resolve(__dirname, "..") : process.cwd();
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
+  return n;
+}
+
+export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  if (process.env.NODE_ENV === "production") {
+    throw new Error("The identity emulator is for development and tests only and refuses to run with NODE_ENV=production.");
+  }
+  const stateDir = path.resolve(opts.stateDir ?? path.join(repoRoot(), ".emulator"));
+  const tenantFile = path.resolve(opts.tenantFile ?? process.env.EMULATOR_TENANT_FILE ?? path.join(stateDir, "tenant.json"));
+  const appOrigins = (
+    opts.appOrigins ??
+    (process.env.EMULATOR_APP_ORIGINS ? process.env.EMULATOR_APP_ORIGINS.split(",") : ["http://localhost:3000"])
+  )
+    .map((o) => o.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
+  for (const o of appOrigins) {
+    const u = new URL(o);
+    if (u.origin !== o) throw new Error(`app origin '${o}' must be a bare origin like http://localhost:3000`);
+  }
+  const port = opts.port ?? envNumber("EMULATOR_PORT") ?? 8443;
+  const dataFile = path.resolve(opts.dataFile ?? path.join(repoRoot(), "emulator", "tenant-data.json"));
+
+  const certs = await ensureCertificates(stateDir);
+  const seed = TenantStore.loadSeed(dataFile);
+  const store = new TenantStore({ seed, appOrigins, apiClientCertPem: readFileSync(certs.apiClientCertPath, "utf8") });
+  const keys = await KeyManager.load(certs.signingCertPath, certs.signingKeyPath);
+  const defaults: Settings = {
+    tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
+    deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? envNumber("EMULATOR_DEVICE_CODE_INTERVAL") ?? 5,
+  };
+  const ctx: EmulatorContext = {
+    baseUrl: "https://localhost",
+    store,
+    keys,
+    grants: new GrantStore(),
+    counters: new Counters(),
+    faults: new FaultInjector(),
+    settings: { ...defaults },
+    defaultSettings: defaults,
+    mfaRequired: new Set(),
+    controlSecret: randomBytes(24).toString("base64url"),
+    managedIdentityHeader: randomBytes(24).toString("base64url"),
+    certs,
+  };
+  const [key, cert] = await Promise.all([fs.readFile(certs.serverKeyPath, "utf8"), fs.readFile(certs.serverCertPath, "utf8")]);
+  const server = createEmulatorServer(ctx, { key, cert });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(err.code === "EADDRINUSE" ? new Error(`port ${port} is already in use (set EMULATOR_PORT or pass port: 0)`) : err);
+    };
+    server.once("error", onError);
+    // Loopback only: this server hands out tokens to anyone who asks.
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  ctx.baseUrl = `https://localhost:${actualPort}`;
+
+  const tenant = describeTenant(ctx, certs);
+  await fs.mkdir(path.dirname(tenantFile), { recursive: true });
+  const tmp = `${tenantFile}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(tenant, null, 2)}\n`, { mode: 0o600 });
+  await fs.rename(tmp, tenantFile);
+
+  let closed: Promise<void> | undefined;
+  return {
+    tenant,
+    url: ctx.baseUrl,
+    tenantFile,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        ctx.grants.stop();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDescription {
+  const b = ctx.baseUrl;
+  const primary = ctx.store.primaryTenant;
+  const second = ctx.store.tenants[1] ?? primary;
+  const spa = ctx.store.app("spa");
+  const api = ctx.store.app("api");
+  const web = ctx.store.app("web");
+  const cli = ctx.store.app("cli");
+  if (!api.clientSecret || !web.clientSecret || !api.certificate) throw new Error("seed data: api/web apps need secrets and the api a certificate");
+  return {
+    authority: `${b}/${primary.id}`,
+    authorityHost: b,
+    issuer: `${b}/${primary.id}/v2.0`,
+    tenantId: primary.id,
+    secondTenantId: second.id,
+    caCertPath: certs.caCertPath,
+    graphBaseUrl: `${b}/graph/v1.0`,
+    armBaseUrl: `${b}/arm`,
+    control: { url: `${b}/_control`, secret: ctx.controlSecret },
+    managedIdentity: {
+      endpoint: `${b}/msi/token`,
+      header: ctx.managedIdentityHeader,
+      objectId: ctx.store.seed.managedIdentity.objectId,
+      resource: TOKEN_EXCHANGE_AUDIENCE,
+    },
+    apps: {
+      spa: {
+        clientId: spa.clientId,
+        redirectUris: spa.redirects.filter((r) => r.platform === "spa").map((r) => r.uri),
+        postLogoutRedirectUris: spa.postLogoutRedirectUris,
+      },
+      api: {
+        clientId: api.clientId,
+        clientSecret: api.clientSecret,
+        appIdUri: `api://${api.clientId}`,
+        scope: `api://${api.clientId}/access_as_user`,
+        certificate: {
+          thumbprint: api.certificate.sha1,
+          thumbprintSha256: api.certificate.sha256,
+          privateKeyPath: certs.apiClientKeyPath,
+          certificatePath: certs.apiClientCertPath,
+        },
+      },
+      web: {
+        clientId: web.clientId,
+        clientSecret: web.clientSecret,
+        redirectUris: web.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
+        postLogoutRedirectUris: web.postLogoutRedirectUris,
+      },
+      cli: { clientId: cli.clientId },
+    },
+    users: ctx.store.seed.users.map((u) => ({
+      username: u.userPrincipalName,
+      password: u.password,
+      displayName: u.displayName,
+      oid: u.id,
+      tenantId: u.tenantId,
+      requiresMfa: Boolean(u.requiresMfa),
+      ...(u.requiresMfa ? { mfaCode: "123456" } : {}),
+    })),
+  };
+}

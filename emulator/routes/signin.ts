@@ -1,0 +1,311 @@
+// The interactive part shared by the authorize endpoint and the device login:
+// who is the user (sign-in form / account picker), step-up (verification code),
+// consent, then completion (authorization code redirect or device approval).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { EmulatorContext } from "../context";
+import { EntraError } from "../errors";
+import { nowSeconds, type AuthContext, type PendingSignIn, type Session } from "../grants";
+import { appendSetCookie, parseCookies, parseForm, readBody, sendHtml, serializeCookie } from "../http";
+import { mfaRequiredFor } from "../mfa";
+import { accountPickerPage, consentPage, messagePage, mfaPage, signInPage, type Page } from "../pages";
+import { errorRedirectParams, respondToClient, sendErrorPage } from "../respond";
+import { fullScopeName } from "../scopes";
+import { clientInfo, grantedScopes } from "../tokens";
+import type { User } from "../types";
+
+export const SESSION_COOKIE = "emu_session";
+export const ACCOUNTS_COOKIE = "emu_accounts";
+
+const OIDC_DESCRIPTIONS: Record<string, string> = {
+  openid: "Sign you in",
+  profile: "View your basic profile",
+  email: "View your email address",
+  offline_access: "Maintain access to data you have given it access to",
+};
+
+function show(res: ServerResponse, page: Page, status = 200): void {
+  sendHtml(res, status, page.html, page.headers);
+}
+
+export function currentSession(ctx: EmulatorContext, req: IncomingMessage): Session | undefined {
+  return ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE));
+}
+
+export function rememberedAccounts(ctx: EmulatorContext, req: IncomingMessage): User[] {
+  const raw = parseCookies(req).get(ACCOUNTS_COOKIE) ?? "";
+  return raw
+    .split(".")
+    .map((oid) => ctx.store.userById(oid))
+    .filter((u): u is User => Boolean(u));
+}
+
+function startSession(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, user: User): Session {
+  const old = currentSession(ctx, req);
+  if (old) ctx.grants.sessions.delete(old.id);
+  const session = ctx.grants.createSession({ userOid: user.id, tenantId: user.tenantId, amr: ["pwd"], authTime: nowSeconds() });
+  appendSetCookie(res, serializeCookie(SESSION_COOKIE, session.id));
+  const accounts = [user.id, ...rememberedAccounts(ctx, req).map((u) => u.id).filter((id) => id !== user.id)].slice(0, 5);
+  appendSetCookie(res, serializeCookie(ACCOUNTS_COOKIE, accounts.join("."), { maxAge: 90 * 24 * 3600 }));
+  return session;
+}
+
+export function renderSignIn(res: ServerResponse, pending: PendingSignIn, opts: { username?: string; error?: string } = {}): void {
+  show(
+    res,
+    signInPage({
+      pendingId: pending.id,
+      username: opts.username ?? pending.loginHint,
+      error: opts.error,
+      appName: pending.client.displayName,
+      deviceFlow: pending.kind === "device",
+    }),
+  );
+}
+
+export function renderAccountPicker(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, pending: PendingSignIn): void {
+  const session = currentSession(ctx, req);
+  show(
+    res,
+    accountPickerPage({
+      pendingId: pending.id,
+      appName: pending.client.displayName,
+      accounts: rememberedAccounts(ctx, req).map((u) => ({
+        oid: u.id,
+        username: u.userPrincipalName,
+        displayName: u.displayName,
+        signedIn: session?.userOid === u.id,
+      })),
+    }),
+  );
+}
+
+/** Terminal failure of a sign-in: back to the client for authorize, a page for device login. */
+export function failSignIn(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn, err: EntraError): void {
+  ctx.grants.pending.delete(pending.id);
+  if (pending.kind === "device") {
+    const device = pending.deviceCode ? ctx.grants.deviceCodes.get(pending.deviceCode) : undefined;
+    if (device && err.error === "access_denied") device.status = "declined";
+    show(res, messagePage("Sign in failed", `AADSTS${err.code}: ${err.description}`));
+    return;
+  }
+  if (!pending.redirectUri) {
+    sendErrorPage(res, err);
+    return;
+  }
+  respondToClient(res, pending.redirectUri, pending.responseMode, errorRedirectParams(ctx, err, pending.state));
+}
+
+/**
+ * Moves a pending sign-in forward as far as it can without the user, rendering
+ * the next page when input is needed.
+ */
+export function advance(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, pending: PendingSignIn, sessionOverride?: Session): void {
+  if (!pending.userOid) {
+    renderSignIn(res, pending);
+    return;
+  }
+  const user = ctx.store.userById(pending.userOid);
+  if (!user) {
+    renderSignIn(res, pending);
+    return;
+  }
+  const session = sessionOverride ?? currentSession(ctx, req);
+  if (!session || session.userOid !== user.id) {
+    renderSignIn(res, pending, { username: user.userPrincipalName });
+    return;
+  }
+  const resource = pending.scopes.resource ?? ctx.store.graph;
+  const needMfa = pending.stepUp || mfaRequiredFor(ctx, user, resource);
+  if (needMfa && !session.amr.includes("mfa")) {
+    show(res, mfaPage({ pendingId: pending.id, username: user.userPrincipalName }));
+    return;
+  }
+  const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
+  if (granted.missing.length > 0 || (pending.prompt === "consent" && !pending.consentShown)) {
+    pending.consentShown = true;
+    const names = granted.missing.length
+      ? granted.missing
+      : [...pending.scopes.names.map((n) => fullScopeName(resource, n)), ...pending.scopes.oidc];
+    show(
+      res,
+      consentPage({
+        pendingId: pending.id,
+        appName: pending.client.displayName,
+        username: user.userPrincipalName,
+        scopes: names.map((n) => ({ name: n, description: describeScope(ctx, n) })),
+      }),
+    );
+    return;
+  }
+  complete(ctx, res, pending, user, session);
+}
+
+function describeScope(ctx: EmulatorContext, scope: string): string {
+  const oidc = OIDC_DESCRIPTIONS[scope];
+  if (oidc) return oidc;
+  const slash = scope.lastIndexOf("/");
+  const res = ctx.store.resourceByIdentifier(scope.slice(0, slash));
+  const def = res?.scopes.find((s) => s.value.toLowerCase() === scope.slice(slash + 1).toLowerCase());
+  return def ? `${def.description} (${res?.displayName ?? ""})` : scope;
+}
+
+function complete(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn, user: User, session: Session): void {
+  ctx.grants.pending.delete(pending.id);
+  const auth: AuthContext = {
+    userOid: user.id,
+    tenantId: user.tenantId,
+    amr: [...session.amr],
+    acrs: pending.stepUp && pending.stepUpAcrs?.length ? pending.stepUpAcrs : undefined,
+    authTime: session.authTime,
+    sid: session.sid,
+  };
+  if (pending.kind === "device") {
+    const device = pending.deviceCode ? ctx.grants.deviceCodes.get(pending.deviceCode) : undefined;
+    if (!device || device.status !== "pending" || device.expiresAt < nowSeconds()) {
+      show(res, messagePage("Code expired", "The code you entered has expired. Get a new code from the app on your device and try again."));
+      return;
+    }
+    device.status = "approved";
+    device.auth = auth;
+    show(
+      res,
+      messagePage(
+        "You're signed in",
+        `You have signed in to the ${pending.client.displayName} application on your device. You may now close this window.`,
+      ),
+    );
+    return;
+  }
+  if (!pending.redirectUri || !pending.platform) {
+    sendErrorPage(res, new EntraError(400, "invalid_request", 50011, "No redirect URI for this request."));
+    return;
+  }
+  const code = ctx.grants.issueCode({
+    ...auth,
+    clientId: pending.client.clientId,
+    redirectUri: pending.redirectUri,
+    platform: pending.platform,
+    scopes: pending.scopes,
+    nonce: pending.nonce,
+    codeChallenge: pending.codeChallenge,
+    codeChallengeMethod: pending.codeChallengeMethod,
+  });
+  respondToClient(res, pending.redirectUri, pending.responseMode, {
+    code: code.code,
+    client_info: pending.clientInfo ? clientInfo(user) : undefined,
+    state: pending.state,
+    session_state: session.sid,
+  });
+}
+
+// ---------- form posts ----------
+
+async function readPendingForm(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<{ form: Map<string, string>; pending: PendingSignIn } | undefined> {
+  const form = parseForm(await readBody(req, 16 * 1024));
+  const pending = ctx.grants.getPending(form.get("pending"));
+  if (!pending) {
+    show(
+      res,
+      messagePage("Sign-in session expired", "AADSTS50089: Flow token expired. Go back to the application and start signing in again."),
+      400,
+    );
+    return undefined;
+  }
+  return { form, pending };
+}
+
+export async function postCredentials(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const read = await readPendingForm(ctx, req, res);
+  if (!read) return;
+  const { form, pending } = read;
+  if (form.get("action") === "cancel") {
+    failSignIn(ctx, res, pending, new EntraError(400, "access_denied", 65004, "User declined to consent to access the app."));
+    return;
+  }
+  const username = (form.get("username") ?? "").trim();
+  const password = form.get("password") ?? "";
+  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
+  if (!user) {
+    renderSignIn(res, pending, {
+      username,
+      error: "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
+    });
+    return;
+  }
+  if (pending.tenantId && user.tenantId !== pending.tenantId) {
+    const tenant = ctx.store.tenantById(pending.tenantId);
+    renderSignIn(res, pending, {
+      username,
+      error: `AADSTS50020: User account '${user.userPrincipalName}' from identity provider does not exist in tenant '${tenant?.displayName ?? pending.tenantId}' and cannot access the application '${pending.client.clientId}'(${pending.client.displayName}) in that tenant.`,
+    });
+    return;
+  }
+  if (password !== user.password) {
+    renderSignIn(res, pending, {
+      username,
+      error: "Your account or password is incorrect. If you don't remember your password, reset it now.",
+    });
+    return;
+  }
+  const session = startSession(ctx, req, res, user);
+  pending.userOid = user.id;
+  advance(ctx, req, res, pending, session);
+}
+
+export async function postAccount(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const read = await readPendingForm(ctx, req, res);
+  if (!read) return;
+  const { form, pending } = read;
+  const choice = form.get("account") ?? "other";
+  const user = choice === "other" ? undefined : rememberedAccounts(ctx, req).find((u) => u.id === choice);
+  if (!user) {
+    renderSignIn(res, pending, { username: "" });
+    return;
+  }
+  const session = currentSession(ctx, req);
+  if (session && session.userOid === user.id) {
+    pending.userOid = user.id;
+    advance(ctx, req, res, pending, session);
+    return;
+  }
+  renderSignIn(res, pending, { username: user.userPrincipalName });
+}
+
+export async function postMfa(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const read = await readPendingForm(ctx, req, res);
+  if (!read) return;
+  const { form, pending } = read;
+  const session = currentSession(ctx, req);
+  const user = pending.userOid ? ctx.store.userById(pending.userOid) : undefined;
+  if (!user || !session || session.userOid !== user.id) {
+    renderSignIn(res, pending, { username: user?.userPrincipalName });
+    return;
+  }
+  const code = (form.get("otc") ?? "").trim();
+  if (!/^\d{6}$/.test(code)) {
+    show(res, mfaPage({ pendingId: pending.id, username: user.userPrincipalName, error: "That code didn't work. Check the code and try again." }));
+    return;
+  }
+  session.amr = ["pwd", "mfa"];
+  advance(ctx, req, res, pending, session);
+}
+
+export async function postConsent(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const read = await readPendingForm(ctx, req, res);
+  if (!read) return;
+  const { form, pending } = read;
+  const session = currentSession(ctx, req);
+  const user = pending.userOid ? ctx.store.userById(pending.userOid) : undefined;
+  if (!user || !session || session.userOid !== user.id) {
+    renderSignIn(res, pending, { username: user?.userPrincipalName });
+    return;
+  }
+  if (form.get("action") !== "accept") {
+    failSignIn(ctx, res, pending, new EntraError(400, "access_denied", 65004, "User declined to consent to access the app."));
+    return;
+  }
+  const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
+  ctx.store.grantConsent(pending.client.clientId, granted.missing, user.id);
+  pending.consentShown = true;
+  advance(ctx, req, res, pending, session);
+}

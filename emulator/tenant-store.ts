@@ -1,0 +1,322 @@
+// The directory: tenants, users, app registrations, resources (Graph, ARM and
+// our API), consent grants, app-role assignments and subscriptions. Built from
+// the seed file; `reset()` brings every mutable part back to the seed state.
+import { createHash } from "node:crypto";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type {
+  AppKey,
+  AppRegistration,
+  RedirectRegistration,
+  ResourceDefinition,
+  SeedData,
+  SeedTenant,
+  User,
+} from "./types";
+
+export const OIDC_SCOPES = ["openid", "profile", "offline_access", "email"] as const;
+
+export interface StoreOptions {
+  seed: SeedData;
+  appOrigins: string[];
+  apiClientCertPem: string;
+}
+
+/** Per-client consent: tenant-wide (admin) grants, per-user grants and per-user revocations. */
+interface ConsentEntry {
+  all: Set<string>;
+  users: Map<string, Set<string>>;
+  revoked: Map<string, Set<string>>;
+}
+
+export class TenantStore {
+  readonly seed: SeedData;
+  readonly tenants: SeedTenant[];
+  readonly apps: AppRegistration[];
+  readonly resources: ResourceDefinition[];
+  private users: User[] = [];
+  /** Indexes: load tests add thousands of synthetic users. */
+  private byName = new Map<string, User>();
+  private byId = new Map<string, User>();
+  private consents = new Map<string, ConsentEntry>();
+  private roles = new Map<string, Map<string, string[]>>();
+
+  constructor(opts: StoreOptions) {
+    this.seed = opts.seed;
+    this.tenants = opts.seed.tenants;
+    this.apps = buildApps(opts.seed, opts.appOrigins, opts.apiClientCertPem);
+    this.resources = [
+      ...opts.seed.resources,
+      ...this.apps
+        .filter((a) => opts.seed.apps[a.key].exposes)
+        .map((a) => {
+          const exposes = opts.seed.apps[a.key].exposes ?? { scopes: [], appRoles: [] };
+          return {
+            appId: a.clientId,
+            displayName: a.displayName,
+            identifierUris: [`api://${a.clientId}`, a.clientId],
+            tokenAudience: a.clientId,
+            scopes: exposes.scopes,
+            appRoles: exposes.appRoles,
+          };
+        }),
+    ];
+    for (const u of opts.seed.users) this.addUser({ ...u, businessPhones: [...u.businessPhones] });
+    this.reset();
+  }
+
+  static loadSeed(file: string): SeedData {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return validateSeed(parsed);
+  }
+
+  /** Consent and app-role assignments back to the seed (users, incl. synthetic ones, stay). */
+  reset(): void {
+    this.consents = new Map();
+    for (const c of this.seed.consents) {
+      const entry = this.consentEntry(c.clientId);
+      for (const s of c.scopes) entry.all.add(this.canonicalConsentKey(s));
+    }
+    this.roles = new Map();
+    for (const r of this.seed.appRoleAssignments) {
+      const res = this.resourceByIdentifier(r.resource);
+      if (!res) continue;
+      const byRes = this.roles.get(r.clientId) ?? new Map<string, string[]>();
+      byRes.set(res.appId, [...r.roles]);
+      this.roles.set(r.clientId, byRes);
+    }
+  }
+
+  // ---------- tenants ----------
+
+  get primaryTenant(): SeedTenant {
+    const t = this.tenants[0];
+    if (!t) throw new Error("seed data has no tenant");
+    return t;
+  }
+
+  tenantById(id: string): SeedTenant | undefined {
+    const lower = id.toLowerCase();
+    return this.tenants.find((t) => t.id === lower || t.domain === lower);
+  }
+
+  // ---------- users ----------
+
+  allUsers(tenantId: string): User[] {
+    return this.users.filter((u) => u.tenantId === tenantId);
+  }
+
+  userByName(username: string): User | undefined {
+    return this.byName.get(username.trim().toLowerCase());
+  }
+
+  userById(oid: string, tenantId?: string): User | undefined {
+    const u = this.byId.get(oid);
+    return u && (!tenantId || u.tenantId === tenantId) ? u : undefined;
+  }
+
+  private addUser(user: User): void {
+    this.users.push(user);
+    this.byName.set(user.userPrincipalName.toLowerCase(), user);
+    this.byId.set(user.id, user);
+  }
+
+  /**
+   * Load tests use synthetic users `loaduser<N>@<tenant domain>`; they are created
+   * on first use with a deterministic oid so repeated runs mint the same identities.
+   */
+  ensureSyntheticUser(username: string): User | undefined {
+    const existing = this.userByName(username);
+    if (existing) return existing;
+    const m = /^loaduser(\d{1,7})@([a-z0-9.-]+)$/i.exec(username.trim());
+    if (!m) return undefined;
+    const tenant = this.tenants.find((t) => t.domain === (m[2] ?? "").toLowerCase());
+    if (!tenant) return undefined;
+    const n = m[1] ?? "0";
+    const upn = `loaduser${n}@${tenant.domain}`;
+    const user: User = {
+      id: deterministicGuid(`${tenant.id}/${upn}`),
+      tenantId: tenant.id,
+      userPrincipalName: upn,
+      password: this.seed.users[0]?.password ?? "Passw0rd!emu",
+      displayName: `Load User ${n}`,
+      givenName: "Load",
+      surname: `User ${n}`,
+      jobTitle: "Synthetic load-test user",
+      department: null,
+      officeLocation: null,
+      mail: upn,
+      businessPhones: [],
+      mobilePhone: null,
+      preferredLanguage: "en-US",
+    };
+    this.addUser(user);
+    return user;
+  }
+
+  // ---------- apps and resources ----------
+
+  appByClientId(clientId: string): AppRegistration | undefined {
+    return this.apps.find((a) => a.clientId === clientId.trim().toLowerCase());
+  }
+
+  app(key: AppKey): AppRegistration {
+    const a = this.apps.find((x) => x.key === key);
+    if (!a) throw new Error(`app ${key} missing from seed`);
+    return a;
+  }
+
+  /** Finds a resource by application ID URI, app id or token audience (case-insensitive, trailing slash ignored). */
+  resourceByIdentifier(identifier: string): ResourceDefinition | undefined {
+    const id = identifier.trim().toLowerCase().replace(/\/+$/, "");
+    return this.resources.find(
+      (r) =>
+        r.appId === id ||
+        r.tokenAudience.toLowerCase().replace(/\/+$/, "") === id ||
+        r.identifierUris.some((u) => u.toLowerCase() === id),
+    );
+  }
+
+  get graph(): ResourceDefinition {
+    const g = this.resources.find((r) => r.appId === "00000003-0000-0000-c000-000000000000");
+    if (!g) throw new Error("seed data lacks Microsoft Graph");
+    return g;
+  }
+
+  appRoles(clientId: string, resourceAppId: string): string[] {
+    return this.roles.get(clientId)?.get(resourceAppId) ?? [];
+  }
+
+  // ---------- consent ----------
+
+  /**
+   * Consent keys are lower-case "<resource appId>/<scope>" or a bare OIDC scope,
+   * so "User.Read", "https://graph.microsoft.com/User.Read" and
+   * "00000003-.../user.read" are the same grant.
+   */
+  canonicalConsentKey(scope: string): string {
+    const s = scope.trim();
+    const lower = s.toLowerCase();
+    if ((OIDC_SCOPES as readonly string[]).includes(lower)) return lower;
+    const slash = s.lastIndexOf("/");
+    if (slash < 0) return `${this.graph.appId}/${lower}`;
+    const res = this.resourceByIdentifier(s.slice(0, slash));
+    const name = s.slice(slash + 1).toLowerCase();
+    return res ? `${res.appId}/${name}` : lower;
+  }
+
+  consentedKeys(clientId: string, userOid: string): Set<string> {
+    const entry = this.consents.get(clientId);
+    if (!entry) return new Set();
+    const result = new Set<string>([...entry.all, ...(entry.users.get(userOid) ?? [])]);
+    for (const r of entry.revoked.get(userOid) ?? []) result.delete(r);
+    return result;
+  }
+
+  grantConsent(clientId: string, scopes: string[], userOid?: string): void {
+    const entry = this.consentEntry(clientId);
+    const keys = scopes.map((s) => this.canonicalConsentKey(s));
+    if (userOid) {
+      const set = entry.users.get(userOid) ?? new Set<string>();
+      keys.forEach((k) => set.add(k));
+      entry.users.set(userOid, set);
+      const revoked = entry.revoked.get(userOid);
+      keys.forEach((k) => revoked?.delete(k));
+    } else {
+      keys.forEach((k) => entry.all.add(k));
+      for (const revoked of entry.revoked.values()) keys.forEach((k) => revoked.delete(k));
+    }
+  }
+
+  /** `scopes` undefined = everything the client was granted. */
+  revokeConsent(clientId: string, scopes: string[] | undefined, userOid?: string): void {
+    const entry = this.consentEntry(clientId);
+    const keys = scopes
+      ? scopes.map((s) => this.canonicalConsentKey(s))
+      : [...entry.all, ...[...entry.users.values()].flatMap((s) => [...s])];
+    if (userOid) {
+      const set = entry.revoked.get(userOid) ?? new Set<string>();
+      keys.forEach((k) => set.add(k));
+      entry.revoked.set(userOid, set);
+    } else {
+      keys.forEach((k) => entry.all.delete(k));
+      for (const set of entry.users.values()) keys.forEach((k) => set.delete(k));
+    }
+  }
+
+  seedConsentScopes(clientId: string): string[] {
+    return this.seed.consents.find((c) => c.clientId === clientId)?.scopes ?? [];
+  }
+
+  private consentEntry(clientId: string): ConsentEntry {
+    let entry = this.consents.get(clientId);
+    if (!entry) {
+      entry = { all: new Set(), users: new Map(), revoked: new Map() };
+      this.consents.set(clientId, entry);
+    }
+    return entry;
+  }
+}
+
+function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string): AppRegistration[] {
+  const keys: AppKey[] = ["spa", "api", "web", "cli"];
+  return keys.map((key) => {
+    const s = seed.apps[key];
+    const redirects: RedirectRegistration[] = [];
+    for (const origin of origins) {
+      for (const p of s.spaRedirectPaths ?? []) redirects.push({ uri: origin + p, platform: "spa" });
+      for (const p of s.webRedirectPaths ?? []) redirects.push({ uri: origin + p, platform: "web" });
+    }
+    for (const uri of s.nativeRedirects ?? []) redirects.push({ uri, platform: "native" });
+    const postLogout = origins.flatMap((o) => (s.postLogoutPaths ?? []).map((p) => o + p));
+    let certificate: AppRegistration["certificate"];
+    if (s.certificateCredential) {
+      const cert = new X509Certificate(apiClientCertPem);
+      certificate = {
+        sha1: createHash("sha1").update(cert.raw).digest("hex").toUpperCase(),
+        sha256: createHash("sha256").update(cert.raw).digest("hex").toUpperCase(),
+        publicKeyPem: cert.publicKey.export({ format: "pem", type: "spki" }).toString(),
+      };
+    }
+    return {
+      key,
+      clientId: s.clientId.toLowerCase(),
+      displayName: s.displayName,
+      homeTenantId: s.homeTenantId,
+      publicClient: s.publicClient,
+      clientSecret: s.clientSecret,
+      certificate,
+      redirects,
+      postLogoutRedirectUris: postLogout,
+      federatedCredentials: s.federatedCredentials ?? [],
+      servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
+    };
+  });
+}
+
+/** A stable GUID derived from a name (the emulator's stand-in for directory object ids). */
+export function deterministicGuid(name: string): string {
+  const h = createHash("sha256").update(name).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x40;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function validateSeed(value: unknown): SeedData {
+  // A light structural check: a broken seed file should fail at start with a clear message.
+  const v = value as Partial<SeedData> | null;
+  const problems: string[] = [];
+  if (!v || typeof v !== "object") throw new Error("tenant data file is not a JSON object");
+  if (!Array.isArray(v.tenants) || v.tenants.length < 2) problems.push("tenants (need two)");
+  if (!Array.isArray(v.users) || v.users.length === 0) problems.push("users");
+  if (!Array.isArray(v.resources)) problems.push("resources");
+  if (!v.apps || !v.apps.spa || !v.apps.api || !v.apps.web || !v.apps.cli) problems.push("apps.spa/api/web/cli");
+  if (!Array.isArray(v.consents)) problems.push("consents");
+  if (!Array.isArray(v.appRoleAssignments)) problems.push("appRoleAssignments");
+  if (!Array.isArray(v.subscriptions)) problems.push("subscriptions");
+  if (!v.managedIdentity) problems.push("managedIdentity");
+  if (!v.mfaPolicy) problems.push("mfaPolicy");
+  if (problems.length) throw new Error(`tenant data file is missing or has malformed: ${problems.join(", ")}`);
+  return v as SeedData;
+}

@@ -1,0 +1,235 @@
+// Token minting: v2 access tokens, ID tokens, client_info and the token
+// endpoint response body. One place decides claims so every grant issues
+// identical shapes.
+import { randomUUID } from "node:crypto";
+import { issuerFor, type EmulatorContext } from "./context";
+import { EntraError } from "./errors";
+import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
+import { sha256Base64url } from "./jwt";
+import { formatScopes, fullScopeName, type ResolvedScopes } from "./scopes";
+import type { AppRegistration, ResourceDefinition, User } from "./types";
+
+/** How the client proved its identity: "0" public, "1" secret, "2" certificate/assertion. */
+export type Azpacr = "0" | "1" | "2";
+
+export interface TokenResponseBody {
+  token_type: "Bearer";
+  scope: string;
+  expires_in: number;
+  ext_expires_in: number;
+  access_token: string;
+  refresh_token?: string;
+  refresh_token_expires_in?: number;
+  id_token?: string;
+  client_info?: string;
+}
+
+export function clientInfo(user: User): string {
+  return Buffer.from(JSON.stringify({ uid: user.id, utid: user.tenantId })).toString("base64url");
+}
+
+/** Pairwise subject: stable per (user, application), different across applications. */
+export function pairwiseSub(oid: string, appId: string): string {
+  return sha256Base64url(`${oid}|${appId}`).slice(0, 43);
+}
+
+export interface GrantedScopes {
+  resource: ResourceDefinition;
+  /** Resource scope names that go into `scp`. */
+  scp: string[];
+  /** Requested scopes (full names or OIDC) that the user has not consented to. */
+  missing: string[];
+}
+
+/**
+ * Entra puts every consented scope of the resource into `scp`, not just the
+ * requested ones. `.default` asks for exactly the consented set.
+ */
+export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, user: User, resolved: ResolvedScopes): GrantedScopes {
+  const resource = resolved.resource ?? ctx.store.graph;
+  const consented = ctx.store.consentedKeys(client.clientId, user.id);
+  const has = (name: string) => consented.has(`${resource.appId}/${name.toLowerCase()}`);
+  const missing: string[] = [];
+  for (const n of resolved.names) if (!has(n)) missing.push(fullScopeName(resource, n));
+  for (const o of resolved.oidc) if (!consented.has(o)) missing.push(o);
+  if (resolved.isDefault) {
+    // .default without any consent for the resource: the app's configured permissions are what would be consented.
+    const anyConsented = resource.scopes.some((s) => has(s.value));
+    if (!anyConsented) {
+      for (const s of ctx.store.seedConsentScopes(client.clientId)) {
+        const key = ctx.store.canonicalConsentKey(s);
+        if (key.startsWith(`${resource.appId}/`) && !consented.has(key)) missing.push(s);
+      }
+    }
+  }
+  const scp = resource.scopes.filter((s) => has(s.value)).map((s) => s.value);
+  if (!resolved.resource) {
+    // Sign-in only: Entra issues a Graph token that also carries the OIDC scopes.
+    for (const o of resolved.oidc) if (o !== "offline_access" && !scp.includes(o)) scp.push(o);
+  }
+  return { resource, scp, missing };
+}
+
+export function consentRequiredError(client: AppRegistration): EntraError {
+  return new EntraError(
+    400,
+    "invalid_grant",
+    65001,
+    `The user or administrator has not consented to use the application with ID '${client.clientId}' named '${client.displayName}'. Send an interactive authorization request for this user and resource.`,
+    { suberror: "consent_required" },
+  );
+}
+
+export interface UserTokenInput {
+  user: User;
+  client: AppRegistration;
+  resource: ResourceDefinition;
+  scp: string[];
+  auth: Pick<AuthContext, "amr" | "acrs" | "sid" | "authTime">;
+  azpacr: Azpacr;
+  lifetime?: number;
+  extraClaims?: Record<string, unknown>;
+}
+
+export function mintUserAccessToken(ctx: EmulatorContext, p: UserTokenInput): { token: string; expiresIn: number; expiresOn: number } {
+  const now = nowSeconds();
+  const lifetime = p.lifetime ?? ctx.settings.tokenLifetimeSeconds;
+  const exp = now + lifetime;
+  const past = lifetime <= 0;
+  const claims: Record<string, unknown> = {
+    aud: p.resource.tokenAudience,
+    iss: issuerFor(ctx, p.user.tenantId),
+    iat: past ? exp - 3600 : now,
+    nbf: past ? exp - 3600 : now,
+    exp,
+    aio: randomToken(24),
+    azp: p.client.clientId,
+    azpacr: p.azpacr,
+    name: p.user.displayName,
+    oid: p.user.id,
+    preferred_username: p.user.userPrincipalName,
+    rh: randomToken(16),
+    scp: p.scp.join(" "),
+    sid: p.auth.sid,
+    sub: pairwiseSub(p.user.id, p.client.clientId),
+    tid: p.user.tenantId,
+    uti: randomToken(16),
+    ver: "2.0",
+    amr: p.auth.amr,
+    ...(p.auth.acrs && p.auth.acrs.length ? { acrs: p.auth.acrs } : {}),
+    ...(p.extraClaims ?? {}),
+  };
+  return { token: ctx.keys.sign(claims), expiresIn: lifetime, expiresOn: exp };
+}
+
+export function mintAppAccessToken(
+  ctx: EmulatorContext,
+  p: { client: AppRegistration; tenantId: string; resource: ResourceDefinition; roles: string[]; azpacr: Azpacr; lifetime?: number; extraClaims?: Record<string, unknown> },
+): { token: string; expiresIn: number; expiresOn: number } {
+  const now = nowSeconds();
+  const lifetime = p.lifetime ?? ctx.settings.tokenLifetimeSeconds;
+  const exp = now + lifetime;
+  const past = lifetime <= 0;
+  const claims: Record<string, unknown> = {
+    aud: p.resource.tokenAudience,
+    iss: issuerFor(ctx, p.tenantId),
+    iat: past ? exp - 3600 : now,
+    nbf: past ? exp - 3600 : now,
+    exp,
+    aio: randomToken(24),
+    azp: p.client.clientId,
+    azpacr: p.azpacr,
+    idtyp: "app",
+    oid: p.client.servicePrincipalId,
+    rh: randomToken(16),
+    ...(p.roles.length ? { roles: p.roles } : {}),
+    sub: p.client.servicePrincipalId,
+    tid: p.tenantId,
+    uti: randomToken(16),
+    ver: "2.0",
+    ...(p.extraClaims ?? {}),
+  };
+  return { token: ctx.keys.sign(claims), expiresIn: lifetime, expiresOn: exp };
+}
+
+export function mintIdToken(
+  ctx: EmulatorContext,
+  p: { user: User; client: AppRegistration; auth: Pick<AuthContext, "amr" | "acrs" | "sid" | "authTime">; nonce?: string },
+): string {
+  const now = nowSeconds();
+  return ctx.keys.sign({
+    aud: p.client.clientId,
+    iss: issuerFor(ctx, p.user.tenantId),
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    auth_time: p.auth.authTime,
+    ...(p.user.mail ? { email: p.user.mail } : {}),
+    name: p.user.displayName,
+    ...(p.nonce !== undefined ? { nonce: p.nonce } : {}),
+    oid: p.user.id,
+    preferred_username: p.user.userPrincipalName,
+    rh: randomToken(16),
+    sid: p.auth.sid,
+    sub: pairwiseSub(p.user.id, p.client.clientId),
+    tid: p.user.tenantId,
+    uti: randomToken(16),
+    ver: "2.0",
+    amr: p.auth.amr,
+    ...(p.auth.acrs && p.auth.acrs.length ? { acrs: p.auth.acrs } : {}),
+  });
+}
+
+/**
+ * The full token endpoint body for a user: access token, optional refresh and
+ * ID tokens, client_info. Throws consent_required when consent is missing.
+ */
+export function userTokenResponse(
+  ctx: EmulatorContext,
+  p: {
+    user: User;
+    client: AppRegistration;
+    resolved: ResolvedScopes;
+    auth: AuthContext;
+    azpacr: Azpacr;
+    nonce?: string;
+    spa: boolean;
+    /** For SPA refresh tokens: keep the original 24h deadline when rotating. */
+    refreshExpiresAt?: number;
+  },
+): TokenResponseBody {
+  const granted = grantedScopes(ctx, p.client, p.user, p.resolved);
+  if (granted.missing.length) throw consentRequiredError(p.client);
+  const at = mintUserAccessToken(ctx, {
+    user: p.user,
+    client: p.client,
+    resource: granted.resource,
+    scp: granted.scp,
+    auth: p.auth,
+    azpacr: p.azpacr,
+  });
+  const echoed = formatScopes(p.resolved.resource, granted.scp, p.resolved.bare);
+  if (p.resolved.isDefault && p.resolved.resource) echoed.push(fullScopeName(p.resolved.resource, ".default"));
+  const scope = [...echoed, ...(p.resolved.resource ? [] : granted.scp.filter((s) => !p.resolved.oidc.includes(s))), ...p.resolved.oidc];
+  const body: TokenResponseBody = {
+    token_type: "Bearer",
+    scope: scope.join(" "),
+    expires_in: at.expiresIn,
+    ext_expires_in: at.expiresIn,
+    access_token: at.token,
+    client_info: clientInfo(p.user),
+  };
+  if (p.resolved.oidc.includes("offline_access")) {
+    const now = nowSeconds();
+    const expiresAt = p.spa ? (p.refreshExpiresAt ?? now + SPA_REFRESH_LIFETIME_S) : now + REFRESH_LIFETIME_S;
+    const rt = ctx.grants.issueRefreshToken({ ...p.auth, clientId: p.client.clientId, spa: p.spa, expiresAt });
+    body.refresh_token = rt.token;
+    if (p.spa) body.refresh_token_expires_in = Math.max(0, expiresAt - now);
+  }
+  if (p.resolved.oidc.includes("openid")) {
+    body.id_token = mintIdToken(ctx, { user: p.user, client: p.client, auth: p.auth, nonce: p.nonce });
+  }
+  return body;
+}
+
+export const newSid = () => randomUUID();

@@ -1,0 +1,174 @@
+// Shared shapes of the identity emulator: the seed file, the runtime model and
+// the public tenant description (tenant.json). Kept in one place so the route
+// modules never need `any` to talk to each other.
+
+export type AppKey = "spa" | "api" | "web" | "cli";
+
+// ---------- seed file (emulator/tenant-data.json) ----------
+
+export interface SeedTenant {
+  id: string;
+  displayName: string;
+  domain: string;
+}
+
+export interface SeedScope {
+  value: string;
+  description: string;
+  adminConsentRequired?: boolean;
+}
+
+export interface SeedResource {
+  appId: string;
+  displayName: string;
+  /** First entry is the canonical one (used when echoing full scope names). */
+  identifierUris: string[];
+  tokenAudience: string;
+  scopes: SeedScope[];
+  appRoles: string[];
+}
+
+export interface SeedFederatedCredential {
+  name: string;
+  subject: string;
+  audiences: string[];
+}
+
+export interface SeedApp {
+  clientId: string;
+  displayName: string;
+  homeTenantId: string;
+  publicClient: boolean;
+  clientSecret?: string;
+  certificateCredential?: boolean;
+  spaRedirectPaths?: string[];
+  webRedirectPaths?: string[];
+  postLogoutPaths?: string[];
+  nativeRedirects?: string[];
+  exposes?: { scopes: SeedScope[]; appRoles: string[] };
+  federatedCredentials?: SeedFederatedCredential[];
+}
+
+export interface SeedUser {
+  id: string;
+  tenantId: string;
+  userPrincipalName: string;
+  password: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  department: string | null;
+  officeLocation: string | null;
+  mail: string | null;
+  businessPhones: string[];
+  mobilePhone: string | null;
+  preferredLanguage: string | null;
+  managerId?: string;
+  requiresMfa?: boolean;
+  hasPhoto?: boolean;
+}
+
+export interface SeedSubscription {
+  subscriptionId: string;
+  tenantId: string;
+  displayName: string;
+  state: string;
+}
+
+export interface SeedData {
+  tenants: SeedTenant[];
+  resources: SeedResource[];
+  apps: Record<AppKey, SeedApp>;
+  consents: { clientId: string; scopes: string[] }[];
+  appRoleAssignments: { clientId: string; resource: string; roles: string[] }[];
+  managedIdentity: { objectId: string; clientId: string; displayName: string };
+  mfaPolicy: { policyId: string; displayName: string; resources: string[] };
+  users: SeedUser[];
+  subscriptions: SeedSubscription[];
+}
+
+// ---------- runtime model ----------
+
+export type Platform = "spa" | "web" | "native";
+
+export interface RedirectRegistration {
+  uri: string;
+  platform: Platform;
+}
+
+export interface AppRegistration {
+  key: AppKey;
+  clientId: string;
+  displayName: string;
+  homeTenantId: string;
+  publicClient: boolean;
+  clientSecret?: string;
+  /** SHA-1 and SHA-256 thumbprints (hex, upper case) of the registered certificate. */
+  certificate?: { sha1: string; sha256: string; publicKeyPem: string };
+  redirects: RedirectRegistration[];
+  postLogoutRedirectUris: string[];
+  federatedCredentials: SeedFederatedCredential[];
+  servicePrincipalId: string;
+}
+
+/** Something that can be the audience of a token: Graph, ARM or one of our apps. */
+export interface ResourceDefinition {
+  appId: string;
+  displayName: string;
+  identifierUris: string[];
+  tokenAudience: string;
+  scopes: SeedScope[];
+  appRoles: string[];
+}
+
+export type User = SeedUser;
+
+// ---------- public tenant description (tenant.json) ----------
+
+export interface TenantUserDescription {
+  username: string;
+  password: string;
+  displayName: string;
+  oid: string;
+  tenantId: string;
+  requiresMfa: boolean;
+  /** Only present for users that may be asked for a verification code; any 6 digits work. */
+  mfaCode?: string;
+}
+
+export interface TenantDescription {
+  authority: string;
+  authorityHost: string;
+  issuer: string;
+  tenantId: string;
+  secondTenantId: string;
+  caCertPath: string;
+  graphBaseUrl: string;
+  armBaseUrl: string;
+  control: { url: string; secret: string };
+  managedIdentity: { endpoint: string; header: string; objectId: string; resource: string };
+  apps: {
+    spa: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[] };
+    api: {
+      clientId: string;
+      clientSecret: string;
+      appIdUri: string;
+      scope: string;
+      certificate: {
+        thumbprint: string;
+        thumbprintSha256: string;
+        privateKeyPath: string;
+        certificatePath: string;
+      };
+    };
+    web: {
+      clientId: string;
+      clientSecret: string;
+      redirectUris: string[];
+      postLogoutRedirectUris: string[];
+    };
+    cli: { clientId: string };
+  };
+  users: TenantUserDescription[];
+}
