@@ -15,4 +15,12 @@ const config = {
   },
 };
 
-export default createJestConfig(config);
+// Packages Jest must compile like our own code: jose is ESM-only (Jest is CommonJS on Node 20);
+// next/dist/{client,shared/lib} is what next/jest itself lets through.
+const TRANSPILED = ["jose", "next/dist/client", "next/dist/shared/lib"];
+
+export default async function jestConfig() {
+  const resolved = await createJestConfig(config)();
+  resolved.transformIgnorePatterns = [`/node_modules/(?!(${TRANSPILED.join("|")})/)`, "^.+\\.module\\.(css|sass|scss)$"];
+  return resolved;
+}
