@@ -324,6 +324,27 @@ describe("consent and step-up pages", () => {
     expect(redirectParams(accepted.leftTo).get("code")).toBeTruthy();
   });
 
+  test("combined consent: the SPA's consent to our API also grants the API's On-Behalf-Of permissions", async () => {
+    const megan = user("megan.");
+    const graphRead = "https://graph.microsoft.com/User.Read";
+    await control(emu, "POST", "/consent/revoke", { clientId: api().clientId, username: megan.username });
+    const { challenge } = pkcePair();
+    const b = new Browser(emu);
+    const consent = await b.submit(await b.go(spaAuthorizeUrl({ challenge, extra: { prompt: "consent" } })), {
+      username: megan.username,
+      password: megan.password,
+    });
+    expect(has(consent, "Permissions requested")).toBe(true);
+    expect(has(consent, graphRead)).toBe(true); // the API's permission, listed for the user to see
+    const accepted = await b.submit(consent, {}, { name: "action", value: "accept" });
+    expect(redirectParams(accepted.leftTo).get("code")).toBeTruthy();
+
+    const assertion = await mint({ username: megan.username, clientId: emu.tenant.apps.spa.clientId, scopes: [api().scope] });
+    const obo = await apiCca().acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [graphRead], skipCache: true });
+    expect(obo?.accessToken).toBeTruthy();
+    await control(emu, "POST", "/reset", {});
+  });
+
   test("claims challenge forces the verification-code step; tokens then carry mfa and acrs, and OBO succeeds", async () => {
     const diego = user("diego.");
     const claims = JSON.stringify({ access_token: { capolids: { essential: true, values: ["x"] }, acrs: { essential: true, value: "c1" } } });

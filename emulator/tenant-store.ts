@@ -289,6 +289,7 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
       redirects,
       postLogoutRedirectUris: postLogout,
       federatedCredentials: s.federatedCredentials ?? [],
+      knownClientApplications: (s.knownClientApplications ?? []).map((id) => id.toLowerCase()),
       servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
     };
   });

@@ -70,6 +70,24 @@ export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, use
   return { resource, scp, missing };
 }
 
+/**
+ * Combined consent: when `client` is a known client of the resource it asks for (the SPA asking
+ * for our API), the user also consents to the resource app's own permissions, the ones it uses
+ * On-Behalf-Of. Returns those not yet granted, with the resource app to grant them to.
+ */
+export function combinedConsentMissing(
+  ctx: EmulatorContext,
+  client: AppRegistration,
+  user: User,
+  resolved: ResolvedScopes,
+): { resourceApp: AppRegistration; scopes: string[] } | undefined {
+  const resourceApp = resolved.resource ? ctx.store.appByClientId(resolved.resource.appId) : undefined;
+  if (!resourceApp?.knownClientApplications.includes(client.clientId)) return undefined;
+  const consented = ctx.store.consentedKeys(resourceApp.clientId, user.id);
+  const scopes = ctx.store.seedConsentScopes(resourceApp.clientId).filter((s) => !consented.has(ctx.store.canonicalConsentKey(s)));
+  return scopes.length ? { resourceApp, scopes } : undefined;
+}
+
 export function consentRequiredError(client: AppRegistration): EntraError {
   return new EntraError(
     400,

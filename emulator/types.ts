@@ -47,6 +47,11 @@ export interface SeedApp {
   nativeRedirects?: string[];
   exposes?: { scopes: SeedScope[]; appRoles: string[] };
   federatedCredentials?: SeedFederatedCredential[];
+  /**
+   * Clients whose consent prompt also covers this app's own permissions (Entra's "combined
+   * consent"): a SPA consenting to its middle-tier API consents to what the API calls OBO.
+   */
+  knownClientApplications?: string[];
 }
 
 export interface SeedUser {
@@ -109,6 +114,7 @@ export interface AppRegistration {
   redirects: RedirectRegistration[];
   postLogoutRedirectUris: string[];
   federatedCredentials: SeedFederatedCredential[];
+  knownClientApplications: string[];
   servicePrincipalId: string;
 }
 

@@ -10,7 +10,7 @@ import { mfaRequiredFor } from "../mfa";
 import { accountPickerPage, consentPage, messagePage, mfaPage, signInPage, type Page } from "../pages";
 import { errorRedirectParams, respondToClient, sendErrorPage } from "../respond";
 import { fullScopeName } from "../scopes";
-import { clientInfo, grantedScopes } from "../tokens";
+import { clientInfo, combinedConsentMissing, grantedScopes } from "../tokens";
 import type { User } from "../types";
 
 export const SESSION_COOKIE = "emu_session";
@@ -121,11 +121,15 @@ export function advance(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     return;
   }
   const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
-  if (granted.missing.length > 0 || (pending.prompt === "consent" && !pending.consentShown)) {
+  const combined = combinedConsentMissing(ctx, pending.client, user, pending.scopes);
+  if (granted.missing.length > 0 || (combined && !pending.consentShown) || (pending.prompt === "consent" && !pending.consentShown)) {
     pending.consentShown = true;
-    const names = granted.missing.length
-      ? granted.missing
-      : [...pending.scopes.names.map((n) => fullScopeName(resource, n)), ...pending.scopes.oidc];
+    const names = [
+      ...(granted.missing.length
+        ? granted.missing
+        : [...pending.scopes.names.map((n) => fullScopeName(resource, n)), ...pending.scopes.oidc]),
+      ...(combined?.scopes ?? []),
+    ];
     show(
       res,
       consentPage({
@@ -306,6 +310,8 @@ export async function postConsent(ctx: EmulatorContext, req: IncomingMessage, re
   }
   const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
   ctx.store.grantConsent(pending.client.clientId, granted.missing, user.id);
+  const combined = combinedConsentMissing(ctx, pending.client, user, pending.scopes);
+  if (combined) ctx.store.grantConsent(combined.resourceApp.clientId, combined.scopes, user.id);
   pending.consentShown = true;
   advance(ctx, req, res, pending, session);
 }
