@@ -1,0 +1,201 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+import type { AppConfig } from "@/lib/config";
+import { ApiError } from "@/lib/errors";
+import { setLogSink } from "@/lib/http/log";
+import { OpenIdMetadataCache } from "./discovery";
+import { TokenVerifier } from "./verifier";
+
+// A minimal OpenID provider over plain HTTP: discovery + JWKS with switchable keys and outages.
+const HOME = "11111111-1111-4111-8111-111111111111";
+const PARTNER = "22222222-2222-4222-8222-222222222222";
+const STRANGER = "33333333-3333-4333-8333-333333333333";
+const API = "44444444-4444-4444-8444-444444444444";
+const OID = "55555555-5555-4555-8555-555555555555";
+
+let server: Server;
+let host: string;
+let published: JWK[] = [];
+let jwksHits = 0;
+let jwksDown = false;
+let discoveryDown = false;
+const keys: Record<string, { privateKey: CryptoKey; jwk: JWK }> = {};
+
+async function newKey(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  keys[kid] = { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, use: "sig", alg: "RS256" } };
+  return keys[kid];
+}
+
+let restoreLogs: () => void;
+beforeAll(async () => {
+  restoreLogs = setLogSink(() => undefined);
+  server = createServer((req, res) => {
+    const url = req.url ?? "";
+    const tenant = url.split("/")[1];
+    if (url.endsWith("/.well-known/openid-configuration")) {
+      if (discoveryDown) return res.writeHead(503).end();
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(
+        JSON.stringify({
+          issuer: `${host}/${tenant}/v2.0`,
+          jwks_uri: `${host}/${tenant}/discovery/v2.0/keys`,
+          token_endpoint: `${host}/${tenant}/oauth2/v2.0/token`,
+          authorization_endpoint: `${host}/${tenant}/oauth2/v2.0/authorize`,
+        }),
+      );
+    }
+    if (url.endsWith("/discovery/v2.0/keys")) {
+      jwksHits++;
+      if (jwksDown) return res.writeHead(503).end();
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ keys: published }));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  published = [(await newKey("k1")).jwk];
+});
+afterAll(async () => {
+  restoreLogs();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => {
+  jwksDown = false;
+  discoveryDown = false;
+});
+
+function config(): AppConfig {
+  return {
+    mode: "emulator",
+    tenantId: HOME,
+    authorityHost: host,
+    authority: `${host}/${HOME}`,
+    knownAuthorities: [],
+    allowedTenants: [HOME, PARTNER],
+    spa: { clientId: "s", redirectPath: "/redirect" },
+    api: { clientId: API, appIdUri: `api://${API}`, scope: `api://${API}/access_as_user`, scopeName: "access_as_user", credential: { kind: "secret", secret: "x" }, clientCapabilities: [] },
+    web: null,
+    cli: null,
+    downstream: { graph: { name: "graph", baseUrl: "https://g", scopes: [] }, arm: { name: "arm", baseUrl: "https://a", scopes: [] } },
+    session: { password: "x".repeat(32), maxAgeSeconds: 3600 },
+    redis: null,
+    tokenCache: { maxUsers: 100 },
+    http: { timeoutMs: 1000, maxRetries: 0, maxRetryAfterSeconds: 1 },
+  };
+}
+
+function verifier(options: ConstructorParameters<typeof TokenVerifier>[2] = {}) {
+  return new TokenVerifier(config(), new OpenIdMetadataCache({ authorityHost: host, failureTtlMs: 0 }), options);
+}
+
+async function token(claims: Record<string, unknown> = {}, kid = "k1", tid = HOME): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const key = keys[kid] ?? (await newKey(kid)); // unpublished keys sign "unknown kid" tokens
+  return new SignJWT({ aud: `api://${API}`, iss: `${host}/${tid}/v2.0`, tid, oid: OID, sub: "s", scp: "access_as_user", ver: "2.0", azp: "spa", iat: now, nbf: now, exp: now + 600, jti: crypto.randomUUID(), ...claims })
+    .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+    .sign(key.privateKey);
+}
+
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    if (e instanceof ApiError) return `${e.status} ${e.code}: ${e.detail}`;
+    throw e;
+  }
+}
+
+describe("TokenVerifier", () => {
+  it("accepts a valid token, memoizes it, and keeps the assertion out of serialization", async () => {
+    const v = verifier();
+    const t = await token({ name: "Adele", preferred_username: "adele@contoso", xms_cc: ["cp1"] });
+    const first = await v.verify(t);
+    expect(first.memoized).toBe(false);
+    expect(first.caller).toMatchObject({ oid: OID, tid: HOME, name: "Adele", username: "adele@contoso", scopes: ["access_as_user"], clientCapabilities: ["cp1"] });
+    expect(first.caller.assertion).toBe(t);
+    expect(JSON.stringify(first.caller)).not.toContain(t);
+    expect({ ...first.caller }).not.toHaveProperty("assertion");
+    const second = await v.verify(t);
+    expect(second.memoized).toBe(true);
+    expect(second.caller).toBe(first.caller);
+  });
+
+  it("shares the memo between verifiers of equal configurations (proxy.ts and handlers are separate bundles)", async () => {
+    const t = await token();
+    expect((await verifier().verify(t)).memoized).toBe(false);
+    expect((await verifier().verify(t)).memoized).toBe(true); // another instance, another config object
+    const other = new TokenVerifier({ ...config(), allowedTenants: [HOME] }, new OpenIdMetadataCache({ authorityHost: host }));
+    expect((await other.verify(t)).memoized).toBe(false); // different verification settings: no sharing
+  });
+
+  it("accepts the client id as audience too", async () => {
+    expect(await failure(verifier().verify(await token({ aud: API })))).toBe("ok");
+  });
+
+  it("multi-tenant: {tid}-templated issuer for allowed tenants only", async () => {
+    const v = verifier();
+    expect(await failure(v.verify(await token({}, "k1", PARTNER)))).toBe("ok");
+    expect(await failure(v.verify(await token({}, "k1", STRANGER)))).toMatch(/^401 invalid_token: The token's tenant is not allowed/);
+    expect(await failure(v.verify(await token({ iss: `${host}/${HOME}/v2.0` }, "k1", PARTNER)))).toMatch(/^401 invalid_token: .*unexpected issuer/);
+  });
+
+  it("rejects what it must", async () => {
+    const v = verifier();
+    const now = Math.floor(Date.now() / 1000);
+    expect(await failure(v.verify(await token({ exp: now - 120 })))).toMatch(/^401 invalid_token: The token has expired/);
+    expect(await failure(v.verify(await token({ nbf: now + 600, exp: now + 1200 })))).toMatch(/^401 invalid_token: The token is not valid yet/);
+    expect(await failure(v.verify(await token({ exp: now - 30 })))).toBe("ok"); // within the 60 s skew
+    expect(await failure(v.verify(await token({ aud: "api://someone-else" })))).toMatch(/^401 invalid_token: .*different audience/);
+    expect(await failure(v.verify(await token({ ver: "1.0" })))).toMatch(/^401 invalid_token: Token version/);
+    expect(await failure(v.verify(await token({ scp: "User.Read" })))).toMatch(/^403 insufficient_scope/);
+    expect(await failure(v.verify(await token({ scp: undefined, roles: ["Data.Read"], idtyp: "app" })))).toMatch(/^403 insufficient_scope: This endpoint acts on behalf of a signed-in user/);
+    expect(await failure(v.verify(await token({ oid: undefined })))).toMatch(/^401 invalid_token/);
+  });
+
+  it("refetches the key set on an unknown kid, at most once per cooldown", async () => {
+    const v = verifier({ jwksCooldownMs: 60_000 });
+    await v.verify(await token());
+    const before = jwksHits;
+    expect(await failure(v.verify(await token({}, "rogue")))).toMatch(/^401 invalid_token: The token was signed with an unknown key/);
+    expect(await failure(v.verify(await token({ jti: "2" }, "rogue2")))).toMatch(/unknown key/);
+    // jose refetches only when the set is older than the cooldown: the first fetch was just now
+    expect(jwksHits - before).toBe(0);
+  });
+
+  it("picks up a rotated key (unknown kid → refetch) and keeps verifying with cached keys while the JWKS is down", async () => {
+    const v = verifier({ jwksCooldownMs: 0 });
+    await v.verify(await token());
+    const k2 = await newKey("k2");
+    published = [...published, k2.jwk];
+    expect(await failure(v.verify(await token({}, "k2")))).toBe("ok");
+    jwksDown = true;
+    expect(await failure(v.verify(await token({ jti: "fresh" }, "k1")))).toBe("ok"); // cached key, no fetch needed
+    expect(await failure(v.verify(await token({}, "k3-unpublished")))).toMatch(/^503 key_set_unavailable/);
+  });
+
+  it("answers 503 when discovery is down, and recovers", async () => {
+    const v = verifier();
+    discoveryDown = true;
+    expect(await failure(v.verify(await token()))).toMatch(/^503 key_set_unavailable/);
+    discoveryDown = false;
+    expect(await failure(v.verify(await token()))).toBe("ok");
+  });
+
+  it("costs little per call once memoized", async () => {
+    const v = verifier();
+    const t = await token();
+    const t0 = performance.now();
+    await v.verify(t);
+    const full = performance.now() - t0;
+    const t1 = performance.now();
+    for (let i = 0; i < 1000; i++) await v.verify(t);
+    const memo = (performance.now() - t1) / 1000;
+    expect(memo).toBeLessThan(full);
+    expect(memo).toBeLessThan(0.2);
+  });
+});

@@ -1,0 +1,264 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+import type { AppConfig } from "@/lib/config";
+import { LruCache } from "@/lib/cache/lru";
+import { appOnlyToken, insufficientScope, invalidToken, keySetUnavailable, type ApiError } from "@/lib/errors";
+import { describeError, log } from "@/lib/http/log";
+import { DiscoveryError, type OpenIdMetadataCache } from "./discovery";
+
+/** The verified caller of the API. Built only from a token whose signature and claims checked out. */
+export interface Caller {
+  /** Object id of the user in their tenant (`oid`). */
+  readonly oid: string;
+  /** The user's tenant (`tid`); On-Behalf-Of goes to this tenant's authority. */
+  readonly tid: string;
+  readonly sub: string;
+  readonly name?: string;
+  readonly username?: string;
+  /** Delegated scopes granted to the client (`scp`, split). */
+  readonly scopes: readonly string[];
+  /** The client application that requested the token (`azp`). */
+  readonly clientId?: string;
+  /** Client capabilities the caller declared (`xms_cc`), e.g. ["cp1"] for CAE-capable clients. */
+  readonly clientCapabilities: readonly string[];
+  /** Token expiry, seconds since epoch. */
+  readonly expiresAt: number;
+  /**
+   * The raw access token, needed as the On-Behalf-Of assertion. Non-enumerable: it does not
+   * appear in JSON.stringify, object spread or console.log of a Caller.
+   */
+  readonly assertion: string;
+}
+
+export interface VerifyResult {
+  caller: Caller;
+  /** True when the answer came from the per-token memo (no signature check this time). */
+  memoized: boolean;
+}
+
+export interface VerifierOptions {
+  /** Allowed clock skew for exp/nbf, seconds. Default 60. */
+  clockToleranceSeconds?: number;
+  /** Max verified tokens remembered. Default 10 000. */
+  memoMaxEntries?: number;
+  /** Minimum time between JWKS refetches triggered by an unknown `kid`. Default 30 s. */
+  jwksCooldownMs?: number;
+  /** Background JWKS refresh interval (stale keys keep serving if it fails). Default 1 h. */
+  jwksRefreshMs?: number;
+  /** JWKS fetch timeout. Default 5 s. */
+  jwksTimeoutMs?: number;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface KeySetState {
+  jwks: ReturnType<typeof createRemoteJWKSet>;
+  /** Issuer with `{tid}` in place of the tenant id, e.g. https://login.microsoftonline.com/{tid}/v2.0 */
+  issuerTemplate: string;
+  homeTenantId: string;
+  lastRefresh: number;
+}
+
+/**
+ * Verifies access tokens for this API (jose): RS256 signatures against the tenant's JWKS, exact
+ * issuer per allowed tenant, audience = API client id or App ID URI, v2.0 tokens, exp/nbf with a
+ * small skew, the delegated scope, and no app-only tokens. Results are memoized per token until
+ * it expires, so proxy.ts and the route handler together pay for one signature check.
+ */
+export class TokenVerifier {
+  private readonly config: AppConfig;
+  private readonly discovery: OpenIdMetadataCache;
+  private readonly memo: LruCache<string, Caller>;
+  private readonly tolerance: number;
+  private readonly cooldownMs: number;
+  private readonly refreshMs: number;
+  private readonly timeoutMs: number;
+  private state: Promise<KeySetState> | undefined;
+
+  constructor(config: AppConfig, discovery: OpenIdMetadataCache, options: VerifierOptions = {}) {
+    this.config = config;
+    this.discovery = discovery;
+    this.tolerance = options.clockToleranceSeconds ?? 60;
+    this.memo = sharedMemo(config, options.memoMaxEntries ?? 10_000);
+    this.cooldownMs = options.jwksCooldownMs ?? 30_000;
+    this.refreshMs = options.jwksRefreshMs ?? 3600_000;
+    this.timeoutMs = options.jwksTimeoutMs ?? 5_000;
+  }
+
+  /** Verifies `token` or throws an ApiError (401 invalid_token, 403 insufficient_scope, 503). */
+  async verify(token: string): Promise<VerifyResult> {
+    const cached = this.memo.get(token);
+    if (cached) return { caller: cached, memoized: true };
+    const caller = await this.verifyFully(token);
+    const ttlMs = (caller.expiresAt + this.tolerance) * 1000 - Date.now();
+    this.memo.set(token, caller, ttlMs);
+    return { caller, memoized: false };
+  }
+
+  /** Loads discovery + JWKS (health checks). Returns the number of signing keys. */
+  async checkKeySet(): Promise<{ issuer: string; keys: number }> {
+    const state = await this.keySet();
+    if (!state.jwks.fresh || Date.now() - state.lastRefresh > this.refreshMs) {
+      await state.jwks.reload();
+      state.lastRefresh = Date.now();
+    }
+    const jwks = (state.jwks as unknown as { jwks(): { keys: unknown[] } | undefined }).jwks();
+    return { issuer: state.issuerTemplate, keys: jwks?.keys.length ?? 0 };
+  }
+
+  private keySet(): Promise<KeySetState> {
+    if (!this.state) {
+      const p = this.loadKeySet();
+      this.state = p;
+      // a failed discovery is retried by the next request (the discovery cache rate-limits it)
+      p.catch(() => {
+        if (this.state === p) this.state = undefined;
+      });
+    }
+    return this.state;
+  }
+
+  private async loadKeySet(): Promise<KeySetState> {
+    const meta = await this.discovery.get(this.config.tenantId);
+    const homeTenantId = GUID.test(this.config.tenantId) ? this.config.tenantId : (meta.issuer.match(GUID_IN_TEXT)?.[0] ?? "");
+    if (!homeTenantId || !meta.issuer.includes(homeTenantId)) {
+      throw new DiscoveryError(`the home tenant's issuer ${meta.issuer} does not contain its tenant id`);
+    }
+    return {
+      jwks: createRemoteJWKSet(new URL(meta.jwks_uri), {
+        cooldownDuration: this.cooldownMs,
+        // Keys are refreshed on an unknown kid and in the background; never block a request on a
+        // routine refresh, and keep verifying with the last good set when the IdP is down.
+        cacheMaxAge: Infinity,
+        timeoutDuration: this.timeoutMs,
+      }),
+      issuerTemplate: meta.issuer.replace(homeTenantId, "{tid}"),
+      homeTenantId,
+      lastRefresh: Date.now(),
+    };
+  }
+
+  private allowedTenants(state: KeySetState): Set<string> {
+    const set = new Set(this.config.allowedTenants.filter((t) => GUID.test(t)).map((t) => t.toLowerCase()));
+    set.add(state.homeTenantId.toLowerCase());
+    return set;
+  }
+
+  private async verifyFully(token: string): Promise<Caller> {
+    if (token.split(".").length !== 3) throw invalidToken("The token is not a signed JWT.");
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (e) {
+      throw invalidToken("The token header cannot be decoded.", e);
+    }
+    if (header.alg !== "RS256") throw invalidToken(`The token algorithm ${String(header.alg ?? "(none given)").slice(0, 20)} is not accepted; RS256 is required.`);
+    if (typeof header.kid !== "string" || !header.kid) throw invalidToken("The token header has no key id (kid).");
+
+    let state: KeySetState;
+    try {
+      state = await this.keySet();
+    } catch (e) {
+      log("error", "auth.discovery_failed", { error: describeError(e) });
+      throw keySetUnavailable(e);
+    }
+    if (Date.now() - state.lastRefresh > this.refreshMs && !state.jwks.reloading) {
+      state.lastRefresh = Date.now();
+      void state.jwks.reload().catch((e: unknown) => log("warn", "auth.jwks_refresh_failed", { error: describeError(e) }));
+    }
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, state.jwks, {
+        algorithms: ["RS256"],
+        clockTolerance: this.tolerance,
+        requiredClaims: ["exp", "iss", "aud", "tid", "oid"],
+      }));
+    } catch (e) {
+      throw mapJoseError(e);
+    }
+
+    const claims = payload as JWTPayload & Record<string, unknown>;
+    if (claims.ver !== "2.0") throw invalidToken(`Token version ${String(claims.ver ?? "(none given)").slice(0, 10)} is not accepted; request a v2.0 token (accessTokenAcceptedVersion: 2).`);
+
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const validAudiences = [this.config.api.clientId, this.config.api.appIdUri];
+    if (!audiences.some((a) => typeof a === "string" && validAudiences.includes(a))) {
+      throw invalidToken("The token was issued for a different audience.");
+    }
+
+    const tid = typeof claims.tid === "string" ? claims.tid.toLowerCase() : "";
+    if (!GUID.test(tid) || !this.allowedTenants(state).has(tid)) throw invalidToken("The token's tenant is not allowed to call this API.");
+    if (claims.iss !== state.issuerTemplate.replace("{tid}", String(claims.tid))) throw invalidToken("The token was issued by an unexpected issuer.");
+
+    const scp = typeof claims.scp === "string" ? claims.scp.split(" ").filter(Boolean) : [];
+    // App-only tokens (client credentials) carry `roles` and no `scp`; Entra also marks them idtyp=app.
+    if (claims.idtyp === "app" || typeof claims.scp !== "string") throw appOnlyToken(this.config.api.scope);
+    if (!scp.includes(this.config.api.scopeName)) {
+      throw insufficientScope(`The token lacks the ${this.config.api.scopeName} scope.`, this.config.api.scope);
+    }
+
+    const oid = String(claims.oid);
+    if (!GUID.test(oid)) throw invalidToken("The token has no valid object id (oid).");
+
+    const caller = {
+      oid: oid.toLowerCase(),
+      tid,
+      sub: typeof claims.sub === "string" ? claims.sub : "",
+      name: typeof claims.name === "string" ? claims.name : undefined,
+      username: typeof claims.preferred_username === "string" ? claims.preferred_username : undefined,
+      scopes: Object.freeze(scp),
+      clientId: typeof claims.azp === "string" ? claims.azp : undefined,
+      clientCapabilities: Object.freeze(Array.isArray(claims.xms_cc) ? claims.xms_cc.filter((c): c is string => typeof c === "string") : []),
+      expiresAt: claims.exp as number,
+    } as Omit<Caller, "assertion">;
+    Object.defineProperty(caller, "assertion", { value: token, enumerable: false });
+    return Object.freeze(caller) as Caller;
+  }
+}
+
+const MEMO_KEY = Symbol.for("ms-identity-nextjs.auth.verified-tokens");
+
+/**
+ * The memo of verified tokens, shared by every verifier in the process with the same
+ * verification settings. Next.js bundles proxy.ts and the route handlers separately (separate
+ * module instances, separate verifiers); sharing only this plain data through globalThis is what
+ * makes the handler's check after proxy.ts a lookup. Entries are frozen plain objects, so no
+ * class identity crosses bundles.
+ */
+function sharedMemo(config: AppConfig, maxEntries: number): LruCache<string, Caller> {
+  const g = globalThis as { [MEMO_KEY]?: Map<string, LruCache<string, Caller>> };
+  g[MEMO_KEY] ??= new Map();
+  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName]);
+  const fingerprint = createHash("sha256").update(settings).digest("hex");
+  let memo = g[MEMO_KEY].get(fingerprint);
+  if (!memo) {
+    memo = new LruCache({ maxEntries });
+    g[MEMO_KEY].set(fingerprint, memo);
+  }
+  return memo;
+}
+
+const GUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+function mapJoseError(e: unknown): ApiError {
+  if (e instanceof joseErrors.JWTExpired) return invalidToken("The token has expired.", e);
+  if (e instanceof joseErrors.JWTClaimValidationFailed) {
+    if (e.claim === "nbf") return invalidToken("The token is not valid yet (nbf is in the future).", e);
+    if (e.claim === "iat") return invalidToken("The token's issue time is invalid.", e);
+    return invalidToken(`The token is missing or has an invalid ${e.claim} claim.`, e);
+  }
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return invalidToken("The token algorithm is not accepted; RS256 is required.", e);
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return invalidToken("The token signature is invalid.", e);
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return invalidToken("The token was signed with an unknown key.", e);
+  if (e instanceof joseErrors.JWKSMultipleMatchingKeys) return invalidToken("The token's signing key is ambiguous.", e);
+  if (e instanceof joseErrors.JWSInvalid || e instanceof joseErrors.JWTInvalid) return invalidToken("The token is malformed.", e);
+  if (e instanceof joseErrors.JOSENotSupported) return invalidToken("The token uses an unsupported key or algorithm.", e);
+  // JWKS fetch failures (timeout, network, non-200): we cannot judge the token; it is not its fault.
+  if (e instanceof joseErrors.JWKSTimeout || e instanceof joseErrors.JWKSInvalid || e instanceof joseErrors.JOSEError || e instanceof TypeError) {
+    log("error", "auth.jwks_unavailable", { error: describeError(e) });
+    return keySetUnavailable(e);
+  }
+  return invalidToken("The token could not be verified.", e);
+}

@@ -1,0 +1,248 @@
+import type { ProblemCode } from "./problem";
+
+/** The `WWW-Authenticate: Bearer ...` challenge that goes with a 401/403. */
+export interface BearerChallenge {
+  /** RFC 6750 error code; omitted when the request carried no credentials at all (RFC 6750 §3.1). */
+  error?: string;
+  description?: string;
+  /** Extra auth-params in order, e.g. scope, authorization_uri, claims. */
+  params?: ReadonlyArray<readonly [string, string]>;
+}
+
+export interface ApiErrorInit {
+  status: number;
+  code: ProblemCode;
+  title: string;
+  /** Safe for the caller to read: what happened and what to do next. Never secrets or tokens. */
+  detail: string;
+  challenge?: BearerChallenge;
+  retryAfterSeconds?: number;
+  scopes?: string[];
+  claims?: string;
+  /** Internal cause for logs (its message is logged, never sent). */
+  cause?: unknown;
+}
+
+const BRAND = Symbol.for("ms-identity-nextjs.ApiError");
+
+/**
+ * Every failure the API answers on purpose. `toProblemResponse` (./response) is the one place
+ * that turns it into HTTP.
+ */
+export class ApiError extends Error {
+  /** Brand checked by isApiError: proxy.ts and route handlers are separate bundles with separate classes. */
+  readonly [BRAND] = true;
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly title: string;
+  readonly detail: string;
+  readonly challenge?: BearerChallenge;
+  readonly retryAfterSeconds?: number;
+  readonly scopes?: string[];
+  readonly claims?: string;
+
+  constructor(init: ApiErrorInit) {
+    super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "ApiError";
+    this.status = init.status;
+    this.code = init.code;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.challenge = init.challenge;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+    this.scopes = init.scopes;
+    this.claims = init.claims;
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError || (typeof e === "object" && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
+}
+
+// ---- the caller's token -------------------------------------------------------------------
+
+export function missingToken(): ApiError {
+  return new ApiError({
+    status: 401,
+    code: "missing_token",
+    title: "Authentication required",
+    detail: "Send an access token for this API in the Authorization header: `Authorization: Bearer <token>`.",
+    challenge: {},
+  });
+}
+
+export function invalidRequest(description: string): ApiError {
+  return new ApiError({
+    status: 400,
+    code: "invalid_request",
+    title: "Malformed Authorization header",
+    detail: `${description} Send exactly one header of the form \`Authorization: Bearer <token>\`.`,
+    challenge: { error: "invalid_request", description },
+  });
+}
+
+export function invalidToken(description: string, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 401,
+    code: "invalid_token",
+    title: "Invalid access token",
+    detail: `${description} Acquire a new access token for this API and retry.`,
+    challenge: { error: "invalid_token", description },
+    cause,
+  });
+}
+
+export function insufficientScope(description: string, requiredScope: string): ApiError {
+  return new ApiError({
+    status: 403,
+    code: "insufficient_scope",
+    title: "Insufficient scope",
+    detail: `${description} Request a token with the scope ${requiredScope}.`,
+    challenge: { error: "insufficient_scope", description, params: [["scope", requiredScope]] },
+    scopes: [requiredScope],
+  });
+}
+
+export function appOnlyToken(requiredScope: string): ApiError {
+  const description = "App-only tokens cannot call user endpoints.";
+  return new ApiError({
+    status: 403,
+    code: "insufficient_scope",
+    title: "Delegated token required",
+    detail: `This endpoint acts on behalf of a signed-in user; an application token (client credentials) is not accepted. Request a delegated token with the scope ${requiredScope}.`,
+    challenge: { error: "insufficient_scope", description, params: [["scope", requiredScope]] },
+    scopes: [requiredScope],
+  });
+}
+
+export function keySetUnavailable(cause?: unknown): ApiError {
+  return new ApiError({
+    status: 503,
+    code: "key_set_unavailable",
+    title: "Token signing keys unavailable",
+    detail: "The API could not load the identity provider's signing keys to check your token. Retry shortly.",
+    retryAfterSeconds: 5,
+    cause,
+  });
+}
+
+// ---- On-Behalf-Of ---------------------------------------------------------------------------
+
+/**
+ * Conditional Access / MFA / CAE: the documented Entra claims challenge
+ * (`Bearer realm="", authorization_uri="...", error="insufficient_claims", claims="<base64>"`).
+ */
+export function insufficientClaims(claimsJson: string, claimsBase64: string, authorizationUri: string, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 401,
+    code: "insufficient_claims",
+    title: "Additional sign-in required",
+    detail:
+      "Your organization requires an extra step (for example multi-factor authentication) before this data can be read. Sign in again with the claims from the WWW-Authenticate header, then retry.",
+    challenge: {
+      error: "insufficient_claims",
+      description: "The presented token is missing claims required by Conditional Access.",
+      params: [
+        ["authorization_uri", authorizationUri],
+        ["claims", claimsBase64],
+      ],
+    },
+    claims: claimsJson,
+    cause,
+  });
+}
+
+export function consentRequired(scopes: string[], cause?: unknown): ApiError {
+  return new ApiError({
+    status: 403,
+    code: "consent_required",
+    title: "Consent required",
+    detail: `The API needs permission to call ${scopes.join(" ")} on your behalf, and it has not been granted. Sign in again and accept the permissions, or ask an administrator to grant consent for your organization.`,
+    challenge: {
+      error: "consent_required",
+      description: "The user or administrator has not consented to the downstream permissions.",
+      params: [["scope", scopes.join(" ")]],
+    },
+    scopes,
+    cause,
+  });
+}
+
+export function idpUnavailable(retryAfterSeconds: number, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 503,
+    code: "idp_unavailable",
+    title: "Identity provider unavailable",
+    detail: "The API could not get a token from the identity provider for the downstream service. Retry shortly.",
+    retryAfterSeconds,
+    cause,
+  });
+}
+
+// ---- downstream APIs ------------------------------------------------------------------------
+
+export function downstreamThrottled(api: string, retryAfterSeconds: number): ApiError {
+  return new ApiError({
+    status: 503,
+    code: "downstream_throttled",
+    title: "Downstream service busy",
+    detail: `${api} is throttling requests. Retry after ${retryAfterSeconds} seconds.`,
+    retryAfterSeconds,
+  });
+}
+
+export function downstreamUnavailable(api: string, retryAfterSeconds: number, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 503,
+    code: "downstream_unavailable",
+    title: "Downstream service unavailable",
+    detail: `${api} could not be reached or is unavailable. Retry after ${retryAfterSeconds} seconds.`,
+    retryAfterSeconds,
+    cause,
+  });
+}
+
+export function downstreamTimeout(api: string, timeoutMs: number): ApiError {
+  return new ApiError({
+    status: 504,
+    code: "downstream_timeout",
+    title: "Downstream service timed out",
+    detail: `${api} did not answer within ${timeoutMs} ms. Retry later.`,
+  });
+}
+
+export function downstreamError(api: string, status: number, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 502,
+    code: "downstream_error",
+    title: "Downstream service error",
+    detail: `${api} answered with HTTP ${status}. Retry later; if it persists, report the correlation id.`,
+    cause,
+  });
+}
+
+// ---- generic -----------------------------------------------------------------------------------
+
+export function notFound(): ApiError {
+  return new ApiError({ status: 404, code: "not_found", title: "Not found", detail: "There is no API at this address." });
+}
+
+export function serverMisconfigured(cause?: unknown): ApiError {
+  return new ApiError({
+    status: 500,
+    code: "server_misconfigured",
+    title: "Server misconfigured",
+    detail: "The API's configuration is invalid; the server log names the variables to fix.",
+    cause,
+  });
+}
+
+export function internalError(cause?: unknown): ApiError {
+  return new ApiError({
+    status: 500,
+    code: "internal_error",
+    title: "Internal error",
+    detail: "Something unexpected went wrong. Retry; if it persists, report the correlation id.",
+    cause,
+  });
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmulator, type RunningEmulator } from "@/emulator";
+import { resetConfigForTests } from "@/lib/config";
+import { EmulatorControl } from "./emulator-control";
+import { emulatorEnv, installEnv, type EmulatorCredential } from "./emulator-config";
+
+/**
+ * Per-test-file harness for the API: a private emulator (own port, own tenant file) and the app
+ * environment pointing at it, installed in process.env for getConfig() (route handlers, proxy.ts).
+ */
+export interface ApiHarness {
+  emulator: RunningEmulator;
+  control: EmulatorControl;
+  /** Re-install the app environment with overrides; the next getConfig() builds fresh services. */
+  configure(options?: { credential?: EmulatorCredential; overrides?: Record<string, string | undefined> }): void;
+  /** An access token for our API as the SPA would get it (signed by the emulator). */
+  userToken(username: string, extra?: { claims?: Record<string, unknown>; expiresIn?: number; scopes?: string[] }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startApiHarness(): Promise<ApiHarness> {
+  const dir = mkdtempSync(join(tmpdir(), "api-emulator-"));
+  const emulator = await startEmulator({ port: 0, tenantFile: join(dir, "tenant.json") });
+  const control = new EmulatorControl(emulator.tenant);
+  let restore: (() => void) | undefined;
+  const harness: ApiHarness = {
+    emulator,
+    control,
+    configure(options = {}) {
+      restore?.();
+      restore = installEnv(emulatorEnv(emulator.tenant, options));
+      resetConfigForTests();
+    },
+    async userToken(username, extra = {}) {
+      const minted = await control.mint({
+        username,
+        clientId: emulator.tenant.apps.spa.clientId,
+        scopes: extra.scopes ?? [emulator.tenant.apps.api.scope],
+        expiresIn: extra.expiresIn,
+        claims: extra.claims,
+      });
+      return minted.access_token;
+    },
+    async close() {
+      restore?.();
+      resetConfigForTests();
+      await emulator.close();
+    },
+  };
+  harness.configure();
+  return harness;
+}

@@ -1,0 +1,64 @@
+/** Typed client for the identity emulator's test control API (Bearer control.secret). */
+export interface ControlTarget {
+  control: { url: string; secret: string };
+}
+
+export interface Counters {
+  tokenRequests: Record<string, Record<string, number>>;
+  total: number;
+  graph: number;
+  arm: number;
+  [key: string]: unknown;
+}
+
+export interface Fault {
+  target: "graph" | "arm" | "token" | "jwks" | "discovery";
+  mode: "throttle" | "slow" | "down" | "error";
+  status?: number;
+  retryAfter?: number;
+  delayMs?: number;
+  count?: number;
+}
+
+export interface MintRequest {
+  username?: string;
+  clientId?: string;
+  scopes: string[];
+  expiresIn?: number;
+  claims?: Record<string, unknown>;
+  appOnly?: boolean;
+}
+
+export class EmulatorControl {
+  constructor(private readonly target: ControlTarget) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    // control.url may be the origin or already end in /_control; paths here are absolute.
+    const base = new URL(this.target.control.url).origin;
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.target.control.secret}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`emulator control ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  reset = () => this.call<void>("POST", "/_control/reset");
+  requireMfa = (username: string) => this.call<void>("POST", "/_control/mfa", { username });
+  revokeConsent = (body: { clientId: string; scopes?: string[]; username?: string }) => this.call<void>("POST", "/_control/consent/revoke", body);
+  rotateKeys = (dropPrevious = false) => this.call<void>("POST", "/_control/keys/rotate", { dropPrevious });
+  fault = (fault: Fault) => this.call<void>("POST", "/_control/faults", fault);
+  clearFaults = () => this.call<void>("DELETE", "/_control/faults");
+  mint = (req: MintRequest) => this.call<{ access_token: string; expires_on: number }>("POST", "/_control/tokens", req);
+  counters = () => this.call<Counters>("GET", "/_control/counters");
+  tokenLifetime = (seconds: number) => this.call<void>("POST", "/_control/token-lifetime", { seconds });
+
+  /** On-Behalf-Of token requests made by `clientId` so far. */
+  async oboCount(clientId: string): Promise<number> {
+    const c = await this.counters();
+    const byClient = c.tokenRequests.on_behalf_of ?? c.tokenRequests["urn:ietf:params:oauth:grant-type:jwt-bearer"] ?? {};
+    return byClient[clientId.toLowerCase()] ?? byClient[clientId] ?? 0;
+  }
+}
