@@ -13,10 +13,13 @@ function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/** Signs in from `path`: protected views redirect by themselves, the home page has a button. */
 async function signIn(page: Page, path = "/profile", username = MEGAN) {
   await page.goto(path);
+  if (path === "/") await page.getByRole("button", { name: "Sign in" }).click();
   await signInAtEmulator(page, username);
   await expect(page).toHaveURL(new RegExp(`${path}$`));
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 }
 
 test.beforeEach(async () => {
@@ -76,7 +79,7 @@ test("MFA claims challenge: the profile loads after step-up, no error shown", as
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
-  await expect(page.getByRole("alert")).toHaveCount(0);
+  await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
@@ -84,7 +87,7 @@ test("revoked consent: the consent prompt appears and completes", async ({ page 
   await signIn(page, "/");
   await control("/consent/revoke", { clientId: tenant().apps.api.clientId, username: MEGAN });
   await page.goto("/profile");
-  const panel = page.getByRole("alert");
+  const panel = page.getByRole("main").getByRole("alert");
   await expect(panel).toContainText("Permission needed");
   await panel.getByRole("button", { name: "Review and consent" }).click();
   await page.getByRole("button", { name: "Accept" }).click();
@@ -97,7 +100,7 @@ test("Graph throttled: a clear error panel with retry, then recovery", async ({ 
   await signIn(page, "/");
   await control("/faults", { target: "graph", mode: "throttle", retryAfter: 1 });
   await page.goto("/profile");
-  const panel = page.getByRole("alert");
+  const panel = page.getByRole("main").getByRole("alert");
   await expect(panel).toContainText("busy or unavailable");
   await control("/faults", undefined, "DELETE");
   await panel.getByRole("button", { name: "Try again" }).click();
@@ -110,8 +113,8 @@ test("identity provider down for a new token: an explained error, no blank page"
   await signIn(page, "/");
   await control("/faults", { target: "token", mode: "down" });
   await page.goto("/subscriptions");
-  await expect(page.getByRole("alert")).toContainText(/unavailable|busy/);
-  await expect(page.getByRole("alert").getByRole("button", { name: "Try again" })).toBeVisible();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText(/unavailable|busy/);
+  await expect(page.getByRole("main").getByRole("alert").getByRole("button", { name: "Try again" })).toBeVisible();
   await control("/faults", undefined, "DELETE");
   expect(errors).toEqual([]);
 });

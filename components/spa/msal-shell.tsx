@@ -2,11 +2,14 @@
 
 import {
   BrowserCacheLocation,
+  InteractionStatus,
   LogLevel,
+  Logger,
   PublicClientApplication,
+  stubbedPublicClientApplication,
   type Configuration,
 } from "@azure/msal-browser";
-import { MsalProvider } from "@azure/msal-react";
+import { MsalContext, MsalProvider, type IMsalContext } from "@azure/msal-react";
 import { createContext, useContext, useState } from "react";
 import type { PublicConfig } from "@/lib/config/types";
 
@@ -20,8 +23,7 @@ export function useSpaConfig(): PublicConfig {
 }
 
 function msalConfiguration(config: PublicConfig): Configuration {
-  // On the server there is no window; MSAL is inert there and these URLs are never used.
-  const origin = typeof window === "undefined" ? "http://localhost" : window.location.origin;
+  const origin = window.location.origin;
   return {
     auth: {
       clientId: config.spaClientId,
@@ -49,16 +51,29 @@ function msalConfiguration(config: PublicConfig): Configuration {
   };
 }
 
+// What the server renders with: MSAL is browser-only, and "startup" makes auth-dependent
+// components render the same placeholders the browser's first render shows (no hydration
+// mismatch, no flash of signed-out content).
+const SERVER_CONTEXT: IMsalContext = {
+  instance: stubbedPublicClientApplication,
+  inProgress: InteractionStatus.Startup,
+  accounts: [],
+  logger: new Logger({}),
+};
+
 /**
- * One PublicClientApplication per page load, created on first render. MsalProvider initializes
- * it and handles the redirect response; until then `inProgress` is "startup" and auth-dependent
- * components render placeholders (the same on server and client: no hydration mismatch).
+ * One PublicClientApplication per page load, created in the browser on first render.
+ * MsalProvider initializes it and handles the redirect response.
  */
 export function MsalShell({ config, children }: { config: PublicConfig; children: React.ReactNode }) {
-  const [instance] = useState(() => new PublicClientApplication(msalConfiguration(config)));
+  const [instance] = useState(() => (typeof window === "undefined" ? null : new PublicClientApplication(msalConfiguration(config))));
   return (
     <SpaConfigContext.Provider value={config}>
-      <MsalProvider instance={instance}>{children}</MsalProvider>
+      {instance ? (
+        <MsalProvider instance={instance}>{children}</MsalProvider>
+      ) : (
+        <MsalContext.Provider value={SERVER_CONTEXT}>{children}</MsalContext.Provider>
+      )}
     </SpaConfigContext.Provider>
   );
 }
