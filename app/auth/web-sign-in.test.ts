@@ -1,0 +1,432 @@
+/**
+ * The web app's sign-in, end to end over HTTP: the real route handlers (called with Request
+ * objects), real msal-node, and a private identity emulator whose sign-in form is driven with
+ * fetch. No mocks. Run with NODE_EXTRA_CA_CERTS=.emulator/ca.pem (the emulator's CA).
+ */
+import { mkdtempSync } from "node:fs";
+import { sealData, unsealData } from "iron-session";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmulator, type RunningEmulator } from "@/emulator";
+import { Browser, type Page } from "@/emulator/test-support/harness";
+import { getConfig, resetConfigForTests } from "@/lib/config";
+import { setLogSink, type LogRecord } from "@/lib/http/log";
+import { readSession, type WebSessionData } from "@/lib/session";
+import { emulatorEnv, installEnv } from "@/lib/testing/emulator-config";
+import { EmulatorControl } from "@/lib/testing/emulator-control";
+import { SignInRequiredError, acquireWebToken, fetchGraphMe, partitionKey, requireWebConfig } from "@/lib/webauth";
+import { getWebTokenStore } from "@/lib/webauth/token-cache";
+import { GET as callback } from "./callback/route";
+import { GET as login } from "./login/route";
+import { POST as logout } from "./logout/route";
+
+const APP = "http://localhost:3100";
+const JWT = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+/;
+
+let emu: RunningEmulator;
+let restoreEnv: () => void;
+let logs: LogRecord[] = [];
+let restoreLogs: () => void;
+
+beforeAll(async () => {
+  restoreLogs = setLogSink((r) => logs.push(r));
+  const dir = mkdtempSync(join(tmpdir(), "web-emulator-"));
+  emu = await startEmulator({ port: 0, tenantFile: join(dir, "tenant.json"), appOrigins: [APP] });
+  restoreEnv = installEnv(emulatorEnv(emu.tenant));
+  resetConfigForTests();
+});
+
+afterAll(async () => {
+  restoreEnv?.();
+  resetConfigForTests();
+  restoreLogs?.();
+  await emu?.close();
+});
+
+beforeEach(() => {
+  logs = [];
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+/** The browser's cookie for the app (only the session cookie exists). */
+class AppJar {
+  cookie: string | undefined;
+  take(res: Response): Response {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(";").map((s) => s.trim());
+      if (!pair) continue;
+      const cleared = attrs.some((a) => /^max-age=0$/i.test(a)) || pair.endsWith("=");
+      this.cookie = cleared ? undefined : pair;
+    }
+    return res;
+  }
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.cookie ? { cookie: this.cookie, ...extra } : extra;
+  }
+}
+
+async function startLogin(jar: AppJar, query = "returnTo=%2Fweb"): Promise<URL> {
+  const res = jar.take(await login(new Request(`${APP}/auth/login?${query}`, { headers: jar.headers() })));
+  expect(res.status).toBe(302);
+  return new URL(res.headers.get("location") ?? "");
+}
+
+/** Signs in on the emulator's pages; returns the app callback URL the emulator redirected to. */
+async function signInAtEmulator(browser: Browser, authorizeUrl: URL, username = "megan.bowen@contoso.test"): Promise<string> {
+  let page: Page = await browser.go(authorizeUrl.toString());
+  if (!page.leftTo) {
+    expect(page.html).toContain("Email or username");
+    const password = emu.tenant.users.find((u) => u.username === username)?.password ?? "";
+    page = await browser.submit(page, { username, password }, { name: "action", value: "signin" });
+  }
+  if (!page.leftTo) throw new Error(`emulator did not redirect back:\n${page.html.slice(0, 1500)}`);
+  return page.leftTo;
+}
+
+async function sessionOf(jar: AppJar): Promise<WebSessionData> {
+  const value = jar.cookie?.slice(jar.cookie.indexOf("=") + 1);
+  return readSession({ get: (name) => (value && jar.cookie?.startsWith(`${name}=`) ? { name, value } : undefined) }, getConfig(), { secure: false });
+}
+
+async function signIn(jar: AppJar, browser = new Browser(emu), query?: string): Promise<Response> {
+  const authorize = await startLogin(jar, query);
+  const back = await signInAtEmulator(browser, authorize);
+  return jar.take(await callback(new Request(back, { headers: jar.headers() })));
+}
+
+describe("GET /auth/login", () => {
+  it("starts the auth code flow with PKCE (S256), state, nonce and the registered redirect URI", async () => {
+    const jar = new AppJar();
+    const url = await startLogin(jar);
+    expect(url.origin).toBe(emu.url);
+    expect(url.pathname).toBe(`/${emu.tenant.tenantId}/oauth2/v2.0/authorize`);
+    const q = url.searchParams;
+    expect(q.get("client_id")).toBe(emu.tenant.apps.web.clientId);
+    expect(q.get("redirect_uri")).toBe(`${APP}/auth/callback`);
+    expect(q.get("response_type")).toBe("code");
+    expect(q.get("response_mode")).toBe("query");
+    expect(q.get("code_challenge_method")).toBe("S256");
+    expect(q.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(q.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(q.get("nonce")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(q.get("scope")?.split(" ")).toEqual(expect.arrayContaining(["https://graph.microsoft.com/User.Read", "openid", "profile", "offline_access"]));
+    // the transaction is in the encrypted cookie, not in the URL
+    const session = await sessionOf(jar);
+    expect(session.logins).toHaveLength(1);
+    expect(session.logins?.[0]?.state).toBe(q.get("state"));
+    expect(url.toString()).not.toContain(session.logins?.[0]?.codeVerifier ?? "missing");
+  });
+
+  it("sanitizes returnTo, and passes through only allowed prompts and configured scopes", async () => {
+    const jar = new AppJar();
+    const url = await startLogin(
+      jar,
+      `returnTo=${encodeURIComponent("https://evil.example/steal")}&prompt=none&scopes=${encodeURIComponent("https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read")}`,
+    );
+    expect(url.searchParams.get("prompt")).toBeNull();
+    expect(url.searchParams.get("scope")).not.toContain("Mail.Read");
+    expect((await sessionOf(jar)).logins?.[0]?.returnTo).toBe("/web");
+
+    const url2 = await startLogin(jar, "returnTo=%2Fweb%3Ftab%3Draw&prompt=select_account");
+    expect(url2.searchParams.get("prompt")).toBe("select_account");
+    // several tabs may sign in at once: both transactions are pending
+    expect((await sessionOf(jar)).logins?.map((t) => t.returnTo)).toEqual(["/web", "/web?tab=raw"]);
+  });
+
+  it("explains, without a stack trace, when the host header is not a host", async () => {
+    const res = await login(new Request(`${APP}/auth/login`, { headers: { "x-forwarded-host": "ok.example", host: "evil.example/<x>" } }));
+    // a valid forwarded host wins over a bad Host header
+    expect(res.status).toBe(302);
+    const bad = await login(new Request(`${APP}/auth/login`, { headers: { host: "evil.example/<x>" } }));
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    expect(html).toContain("bad_host");
+    expect(html).not.toContain("<x>");
+  });
+});
+
+describe("the full sign-in", () => {
+  it("signs in through the emulator's page, lands on returnTo, and keeps tokens on the server", async () => {
+    const jar = new AppJar();
+    const res = await signIn(jar, new Browser(emu), "returnTo=%2Fweb%3Ftab%3Draw");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`${APP}/web?tab=raw`);
+    const setCookie = res.headers.getSetCookie().join("\n");
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).not.toMatch(JWT);
+
+    const session = await sessionOf(jar);
+    const megan = emu.tenant.users.find((u) => u.username === "megan.bowen@contoso.test");
+    expect(session.user).toMatchObject({ name: "Megan Bowen", username: "megan.bowen@contoso.test", tenantId: emu.tenant.tenantId });
+    expect(session.user?.homeAccountId).toBe(`${megan?.oid}.${emu.tenant.tenantId}`);
+    expect(session.logins).toBeUndefined();
+    expect(Object.keys(session.user ?? {}).sort()).toEqual(["homeAccountId", "name", "signedInAt", "tenantId", "username"]);
+
+    // the tokens are in the user's partition, served from it without another IdP round trip
+    const config = requireWebConfig(getConfig());
+    const stored = await getWebTokenStore(config).get(partitionKey(config.web.clientId, session.user?.homeAccountId ?? ""));
+    expect(stored).toContain("RefreshToken");
+    const token = await acquireWebToken(config, session.user!, "00000000-0000-4000-8000-000000000001");
+    expect(token.fromCache).toBe(true);
+    const graph = await fetchGraphMe(config, token.accessToken, "00000000-0000-4000-8000-000000000001");
+    expect(graph.ok && graph.profile.displayName).toBe("Megan Bowen");
+
+    // nothing logged carries a token
+    expect(JSON.stringify(logs)).not.toMatch(JWT);
+  });
+
+  it("refreshes an expiring access token silently with the partition's refresh token", async () => {
+    // 60 s tokens are inside MSAL's 5-minute refresh window: every silent call must refresh.
+    const control = new EmulatorControl(emu.tenant);
+    await control.tokenLifetime(60);
+    try {
+      const jar = new AppJar();
+      await signIn(jar);
+      const user = (await sessionOf(jar)).user!;
+      const config = requireWebConfig(getConfig());
+      const before = (await control.counters()).tokenRequests.refresh_token?.[config.web.clientId] ?? 0;
+      const refreshed = await acquireWebToken(config, user, "00000000-0000-4000-8000-000000000004");
+      expect(refreshed.fromCache).toBe(false);
+      const after = (await control.counters()).tokenRequests.refresh_token?.[config.web.clientId] ?? 0;
+      expect(after).toBe(before + 1);
+      // the partition now holds the new token
+      const stored = await getWebTokenStore(config).get(partitionKey(config.web.clientId, user.homeAccountId));
+      expect(stored).toContain(refreshed.accessToken.split(".")[2]);
+    } finally {
+      await control.tokenLifetime(3600);
+    }
+  });
+
+  it("asks for interaction (not an error) when the identity provider refuses the refresh: consent revoked", async () => {
+    const control = new EmulatorControl(emu.tenant);
+    await control.tokenLifetime(60); // every silent call goes to the identity provider
+    try {
+      const jar = new AppJar();
+      await signIn(jar);
+      const user = (await sessionOf(jar)).user!;
+      const config = requireWebConfig(getConfig());
+      await control.revokeConsent({ clientId: config.web.clientId, username: "megan.bowen@contoso.test" });
+      const error = await acquireWebToken(config, user, "00000000-0000-4000-8000-000000000006").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SignInRequiredError);
+      expect(error).toMatchObject({ reason: "interaction_required", scopes: ["https://graph.microsoft.com/User.Read"] });
+    } finally {
+      await control.tokenLifetime(3600);
+      await control.reset();
+    }
+  });
+
+  it("answers a replayed callback with an explained page, not a second sign-in", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const back = await signInAtEmulator(new Browser(emu), authorize);
+    expect(jar.take(await callback(new Request(back, { headers: jar.headers() }))).status).toBe(303);
+    const replay = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    expect(replay.status).toBe(400);
+    const html = await replay.text();
+    expect(html).toContain("no_login_in_progress");
+    expect(html).toContain("already used");
+    // still signed in as before
+    expect((await sessionOf(jar)).user?.username).toBe("megan.bowen@contoso.test");
+  });
+
+  it("rejects a callback from another browser (login CSRF): the code is bound to the cookie", async () => {
+    const victim = new AppJar();
+    const attacker = new AppJar();
+    const authorize = await startLogin(attacker);
+    const back = await signInAtEmulator(new Browser(emu), authorize, "adele.vance@contoso.test");
+    await startLogin(victim);
+    const res = victim.take(await callback(new Request(back, { headers: victim.headers() })));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("state_mismatch");
+    expect((await sessionOf(victim)).user).toBeUndefined();
+  });
+
+  it("signs out: POST only from the app's origin, deletes the partition and the cookie, then signs out at the IdP", async () => {
+    const jar = new AppJar();
+    await signIn(jar);
+    const user = (await sessionOf(jar)).user!;
+    const config = requireWebConfig(getConfig());
+
+    const forged = await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: jar.headers({ origin: "https://evil.example" }) }));
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("cross_site_request");
+    const noOrigin = await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: jar.headers() }));
+    expect(noOrigin.status).toBe(403);
+    expect((await sessionOf(jar)).user).toBeDefined();
+
+    const res = jar.take(await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: jar.headers({ origin: APP }) })));
+    expect(res.status).toBe(303);
+    const to = new URL(res.headers.get("location") ?? "");
+    expect(`${to.origin}${to.pathname}`).toBe(`${emu.url}/${emu.tenant.tenantId}/oauth2/v2.0/logout`);
+    expect(to.searchParams.get("post_logout_redirect_uri")).toBe(`${APP}/web`);
+    expect(jar.cookie).toBeUndefined();
+    expect(await getWebTokenStore(config).get(partitionKey(config.web.clientId, user.homeAccountId))).toBeUndefined();
+    await expect(acquireWebToken(config, user, "00000000-0000-4000-8000-000000000002")).rejects.toMatchObject({ reason: "no_account" });
+
+    // the IdP accepts the post-logout URI and comes back to /web
+    const idp = await fetch(to, { redirect: "manual" });
+    expect(idp.status).toBeGreaterThanOrEqual(300);
+    expect(idp.headers.get("location")).toBe(`${APP}/web`);
+  });
+});
+
+describe("callbacks that end on an explained page", () => {
+  it("state that matches nothing pending", async () => {
+    const jar = new AppJar();
+    await startLogin(jar);
+    const res = jar.take(await callback(new Request(`${APP}/auth/callback?code=abc&state=forged`, { headers: jar.headers() })));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("state_mismatch");
+    expect(html).toContain('href="/auth/login?returnTo=%2Fweb"');
+  });
+
+  it("a callback with no sign-in in progress, or without code or state", async () => {
+    const none = await callback(new Request(`${APP}/auth/callback?code=abc&state=xyz`));
+    expect(none.status).toBe(400);
+    expect(await none.text()).toContain("no_login_in_progress");
+    const jar = new AppJar();
+    await startLogin(jar);
+    const missing = await callback(new Request(`${APP}/auth/callback?state=xyz`, { headers: jar.headers() }));
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain("invalid_callback");
+  });
+
+  it("an expired login transaction (over 10 minutes)", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const back = await signInAtEmulator(new Browser(emu), authorize);
+    const now = Date.now();
+    jest.spyOn(Date, "now").mockReturnValue(now + 11 * 60_000);
+    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("login_expired");
+    jest.restoreAllMocks();
+    // and the transaction is used up
+    const again = await callback(new Request(back, { headers: jar.headers() }));
+    expect(await again.text()).toContain("no_login_in_progress");
+  });
+
+  it("an error from the identity provider, escaped, and the transaction consumed", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const state = authorize.searchParams.get("state") ?? "";
+    const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+    const res = jar.take(
+      await callback(
+        new Request(`${APP}/auth/callback?error=${encodeURIComponent('server_error"><b>')}&error_description=${encodeURIComponent(evil)}&state=${state}`, {
+          headers: jar.headers(),
+        }),
+      ),
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>");
+    expect(html).toContain("&lt;script&gt;");
+    expect(html).toContain("unknown_error");
+    expect((await sessionOf(jar)).logins).toBeUndefined();
+  });
+
+  it("the user cancelling at the identity provider (access_denied from the emulator's consent page)", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar, "returnTo=%2Fweb&prompt=consent");
+    const browser = new Browser(emu);
+    let page = await browser.go(authorize.toString());
+    page = await browser.submit(page, { username: "megan.bowen@contoso.test", password: "Passw0rd!emu" }, { name: "action", value: "signin" });
+    expect(page.html).toContain("Permissions requested");
+    page = await browser.submit(page, {}, { name: "action", value: "cancel" });
+    const res = jar.take(await callback(new Request(page.leftTo ?? "", { headers: jar.headers() })));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("Sign-in was cancelled");
+    expect(html).toContain("access_denied");
+    expect((await sessionOf(jar)).user).toBeUndefined();
+  });
+
+  it("a tampered session cookie: treated as no session, deleted, never a 500", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const back = await signInAtEmulator(new Browser(emu), authorize);
+    const tampered = `${jar.cookie?.slice(0, -6)}AAAAAA`;
+    const res = await callback(new Request(back, { headers: { cookie: tampered } }));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("no_login_in_progress");
+    expect(res.headers.getSetCookie().join()).toMatch(/web-session=;.*Max-Age=0/i);
+    const garbage = await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: { cookie: "web-session=Fe26.2**garbage", origin: APP } }));
+    expect(garbage.status).toBe(303);
+    expect(garbage.headers.get("location")).toBe(`${APP}/web`);
+  });
+
+  it.each([
+    ["nonce", "nonce_mismatch"],
+    ["codeVerifier", "invalid_grant"],
+  ] as const)("a transaction whose %s does not match the code is refused (%s)", async (field, expected) => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const back = await signInAtEmulator(new Browser(emu), authorize);
+    // Rewrite the sealed transaction as only the server could (it knows SESSION_PASSWORD).
+    const password = getConfig().session.password;
+    const seal = jar.cookie?.slice(jar.cookie.indexOf("=") + 1) ?? "";
+    const data = await unsealData<WebSessionData>(seal, { password });
+    const tx = data.logins?.[0];
+    if (!tx) throw new Error("no transaction");
+    tx[field] = "x".repeat(43);
+    jar.cookie = `web-session=${await sealData(data, { password, ttl: 900 })}`;
+    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("redeem_failed");
+    expect(html).toContain(expected);
+    expect((await sessionOf(jar)).user).toBeUndefined();
+  });
+
+  it("a code the identity provider refuses (already redeemed) is explained, not thrown", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const back = await signInAtEmulator(new Browser(emu), authorize);
+    // redeem it behind the app's back first
+    const code = new URL(back).searchParams.get("code") ?? "";
+    await fetch(`${emu.url}/${emu.tenant.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        client_id: emu.tenant.apps.web.clientId,
+        client_secret: emu.tenant.apps.web.clientSecret,
+        code,
+        redirect_uri: `${APP}/auth/callback`,
+        code_verifier: (await sessionOf(jar)).logins?.[0]?.codeVerifier ?? "",
+      }).toString(),
+    });
+    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("redeem_failed");
+    expect(html).toContain("invalid_grant");
+    expect((await sessionOf(jar)).user).toBeUndefined();
+  });
+});
+
+describe("configuration", () => {
+  it("explains which variables to set when the web app is not configured", async () => {
+    restoreEnv();
+    restoreEnv = installEnv(emulatorEnv(emu.tenant, { overrides: { AZURE_WEB_CLIENT_ID: undefined, AZURE_WEB_CLIENT_SECRET: undefined } }));
+    resetConfigForTests();
+    try {
+      const res = await login(new Request(`${APP}/auth/login`));
+      expect(res.status).toBe(503);
+      const html = await res.text();
+      expect(html).toContain("AZURE_WEB_CLIENT_ID");
+      expect(html).toContain("AZURE_WEB_CLIENT_SECRET");
+    } finally {
+      restoreEnv();
+      restoreEnv = installEnv(emulatorEnv(emu.tenant));
+      resetConfigForTests();
+    }
+  });
+});

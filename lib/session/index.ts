@@ -1,0 +1,13 @@
+export {
+  isLoginTransaction,
+  isSessionUser,
+  openRouteSession,
+  readSession,
+  sessionCookieName,
+  sessionOptions,
+  type ReadonlyCookieStore,
+  type RouteSession,
+  type SessionCookieSettings,
+  type WebSession,
+} from "./session";
+export { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, type LoginTransaction, type SessionUser, type WebSessionData } from "./types";

@@ -1,0 +1,195 @@
+import "server-only";
+import { getConfig, type AppConfig } from "@/lib/config";
+import { correlationIdFrom } from "@/lib/http/correlation";
+import { describeError, log } from "@/lib/http/log";
+import { openRouteSession, type RouteSession } from "@/lib/session";
+import { requireWebConfig, type WebAppConfig } from "./client";
+import { WebAuthError, badHost, crossSiteRequest, idpError, internalError, invalidCallback, loginExpired, noLoginInProgress, stateMismatch } from "./errors";
+import { allowedClaims, allowedPrompt, allowedScopes, beginLogin, completeLogin, findLogin, isExpired, prunePendingLogins, signOutUrl } from "./flow";
+import { OriginError, isSecureOrigin, publicOrigin } from "./origin";
+import { explainedPage } from "./pages";
+import { DEFAULT_RETURN_TO, sanitizeReturnTo } from "./return-to";
+import { deletePartition } from "./token-cache";
+
+/**
+ * The web app's sign-in route handlers (app/auth/*), kept here so tests can call them with plain
+ * Request objects and their own configuration. Every failure ends on an explained page with a
+ * stable error code; nothing here echoes request input unescaped or redirects off-site except to
+ * the identity provider.
+ */
+export interface HandlerOptions {
+  config?: AppConfig;
+}
+
+interface RequestContext {
+  config: AppConfig;
+  origin: string;
+  secure: boolean;
+  correlationId: string;
+}
+
+function context(request: Request, options: HandlerOptions, correlationId: string): RequestContext {
+  const config = options.config ?? getConfig();
+  let origin: string;
+  try {
+    origin = publicOrigin(request.headers, request.url);
+  } catch (e) {
+    throw e instanceof OriginError ? badHost() : e;
+  }
+  return { config, origin, secure: isSecureOrigin(origin), correlationId };
+}
+
+function redirect(location: string, status: 302 | 303 = 302): Response {
+  return new Response(null, { status, headers: { location, "cache-control": "no-store" } });
+}
+
+function failure(e: unknown, correlationId: string, retryReturnTo?: string): Response {
+  const error = e instanceof WebAuthError ? e : internalError(e);
+  log(error.status >= 500 ? "error" : "info", "webauth.failed", {
+    correlationId,
+    code: error.code,
+    idpError: error.idp?.error,
+    error: error.status >= 500 ? describeError(e) : undefined,
+  });
+  return explainedPage(error, { correlationId, retryReturnTo });
+}
+
+async function guarded(request: Request, options: HandlerOptions, fn: (ctx: RequestContext) => Promise<Response>): Promise<Response> {
+  const correlationId = correlationIdFrom(request.headers);
+  let ctx: RequestContext;
+  try {
+    ctx = context(request, options, correlationId);
+  } catch (e) {
+    return failure(e, correlationId);
+  }
+  try {
+    return await fn(ctx);
+  } catch (e) {
+    return failure(e, ctx.correlationId, e instanceof WebAuthError && e.code === "not_configured" ? undefined : DEFAULT_RETURN_TO);
+  }
+}
+
+/**
+ * GET /auth/login?returnTo=/web[&scopes=...][&prompt=login|select_account|consent][&claims=...]
+ * Starts the authorization code flow with PKCE, state and nonce; the transaction goes into the
+ * encrypted session cookie; the browser goes to the identity provider's /authorize.
+ */
+export function handleLogin(request: Request, options: HandlerOptions = {}): Promise<Response> {
+  return guarded(request, options, async ({ config: appConfig, origin, secure, correlationId }) => {
+    const config = requireWebConfig(appConfig);
+    const params = new URL(request.url).searchParams;
+    const returnTo = sanitizeReturnTo(params.get("returnTo"));
+    const rs = await openRouteSession(request, config, { secure });
+    const user = rs.session.user;
+    const extraScopes = allowedScopes(params.get("scopes"), config);
+    const claims = allowedClaims(params.get("claims"));
+    const prompt = allowedPrompt(params.get("prompt"));
+    const { authorizeUrl, transaction } = await beginLogin(config, {
+      origin,
+      returnTo,
+      extraScopes,
+      prompt,
+      claims,
+      // Asking a signed-in user for more (consent, MFA): skip the account picker.
+      loginHint: user && (extraScopes.length > 0 || claims) && prompt !== "select_account" ? user.username : undefined,
+      correlationId,
+    });
+    rs.session.logins = prunePendingLogins([...(rs.session.logins ?? []), transaction]);
+    await rs.save();
+    log("info", "webauth.login_started", { correlationId, returnTo, extraScopes: extraScopes.join(" ") || undefined, prompt });
+    return rs.applyTo(redirect(authorizeUrl));
+  });
+}
+
+/**
+ * GET /auth/callback?code=...&state=... (or ?error=...&error_description=...&state=...)
+ * The redirect URI. Accepts a response only for a login this browser started (state bound to the
+ * cookie), within 10 minutes, once. Redeems the code, stores who signed in, and returns the user
+ * to the sanitized returnTo.
+ */
+export function handleCallback(request: Request, options: HandlerOptions = {}): Promise<Response> {
+  return guarded(request, options, async ({ config: appConfig, origin, secure, correlationId }) => {
+    const config = requireWebConfig(appConfig);
+    const params = new URL(request.url).searchParams;
+    const code = params.get("code");
+    const state = params.get("state");
+    const error = params.get("error");
+    const rs = await openRouteSession(request, config, { secure });
+    const pending = rs.session.logins ?? [];
+    const transaction = state ? findLogin(pending, state) : undefined;
+
+    // Whatever happens next, this transaction is used up: a response is accepted at most once.
+    const consume = async () => {
+      if (!transaction) return;
+      const rest = pending.filter((t) => t !== transaction);
+      if (rest.length) rs.session.logins = rest;
+      else delete rs.session.logins;
+      await rs.save();
+    };
+    const fail = async (e: WebAuthError) => {
+      await consume();
+      return rs.applyTo(failure(e, correlationId, transaction?.returnTo ?? DEFAULT_RETURN_TO));
+    };
+
+    if (error) return fail(idpError(error, params.get("error_description")));
+    if (!code || !state) return fail(invalidCallback());
+    if (!transaction) return fail(pending.length > 0 ? stateMismatch() : noLoginInProgress(rs.session.user !== undefined));
+    if (isExpired(transaction)) return fail(loginExpired());
+
+    let user;
+    try {
+      user = await completeLogin(config, { origin, code, transaction, correlationId });
+    } catch (e) {
+      return fail(e instanceof WebAuthError ? e : internalError(e));
+    }
+    const previous = rs.session.user;
+    if (previous && previous.homeAccountId !== user.homeAccountId) await deletePartition(config, config.web.clientId, previous.homeAccountId);
+    rs.session.user = user;
+    await consume();
+    log("info", "webauth.signed_in", { correlationId, tenantId: user.tenantId });
+    return rs.applyTo(redirect(`${origin}${transaction.returnTo}`, 303));
+  });
+}
+
+/**
+ * POST /auth/logout (the Sign out button's form). Same-origin only: a cross-site page must not be
+ * able to sign the user out. Deletes the user's token cache partition and the session cookie, then
+ * signs out at the identity provider, which comes back to /web.
+ */
+export function handleLogout(request: Request, options: HandlerOptions = {}): Promise<Response> {
+  return guarded(request, options, async ({ config, origin, secure, correlationId }) => {
+    if (!isSameOriginRequest(request, origin)) throw crossSiteRequest();
+    const rs: RouteSession = await openRouteSession(request, config, { secure });
+    const user = rs.session.user;
+    rs.destroy();
+    if (!config.web) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));
+    const web: WebAppConfig = requireWebConfig(config);
+    if (user) await deletePartition(web, web.web.clientId, user.homeAccountId);
+    log("info", "webauth.signed_out", { correlationId, hadSession: user !== undefined });
+    // Nobody was signed in here: no need to visit the identity provider.
+    if (!user) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));
+    return rs.applyTo(redirect(await signOutUrl(web, origin), 303));
+  });
+}
+
+/**
+ * CSRF defence for state-changing POSTs: browsers send `Origin` on every POST (and Fetch Metadata
+ * on modern ones); a request is accepted only when they name this app's public origin. With
+ * neither header (old browsers, some privacy modes) the Referer must match; with nothing, refuse.
+ * SameSite=Lax already keeps the cookie off cross-site POSTs; this is the second lock.
+ */
+export function isSameOriginRequest(request: Request, origin: string): boolean {
+  const originHeader = request.headers.get("origin");
+  if (originHeader !== null) return originHeader === origin;
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null && site !== "same-origin") return false;
+  const referer = request.headers.get("referer");
+  if (referer) {
+    try {
+      return new URL(referer).origin === origin;
+    } catch {
+      return false;
+    }
+  }
+  return site === "same-origin";
+}

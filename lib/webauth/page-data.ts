@@ -1,0 +1,123 @@
+import "server-only";
+import { cookies, headers } from "next/headers";
+import { getConfig, type AppConfig } from "@/lib/config";
+import { correlationIdFrom } from "@/lib/http/correlation";
+import { describeError, log } from "@/lib/http/log";
+import { readSession, type SessionUser } from "@/lib/session";
+import { displayClaims, type DisplayClaims } from "./claims";
+import type { WebAppConfig } from "./client";
+import { WebAuthError, badHost, internalError } from "./errors";
+import { SignInRequiredError, acquireWebToken, signInPath } from "./flow";
+import { fetchGraphMe, type GraphMeResult } from "./graph";
+import { OriginError, isSecureOrigin, publicOrigin } from "./origin";
+
+/** A failure shown in a panel on /web (stable code, what happened, what to do). */
+export interface PageError {
+  code: string;
+  title: string;
+  detail: string;
+}
+
+/** What the /web page renders. */
+export type WebPageState =
+  | { kind: "not_configured"; emulator: boolean }
+  | { kind: "error"; error: PageError; correlationId: string; user?: SessionUser }
+  | { kind: "signed_out" }
+  | {
+      kind: "signed_in";
+      user: SessionUser;
+      graph: GraphMeResult;
+      token: { claims?: DisplayClaims; expiresOn: Date | null; fromCache: boolean; scopes: string[] };
+      correlationId: string;
+    }
+  /** The page must send the browser here (Server Components call redirect() with it). */
+  | { kind: "redirect"; location: string };
+
+/** Who is signed in, for the /web layout's header (no network, no token). */
+export async function currentWebUser(): Promise<{ configured: boolean; emulator: boolean; user?: SessionUser }> {
+  let config: AppConfig;
+  try {
+    config = getConfig();
+  } catch {
+    return { configured: false, emulator: false };
+  }
+  if (!config.web) return { configured: false, emulator: config.mode === "emulator" };
+  const h = await headers();
+  let secure: boolean;
+  try {
+    secure = isSecureOrigin(publicOrigin(h, "http://localhost/"));
+  } catch {
+    return { configured: true, emulator: config.mode === "emulator" };
+  }
+  const session = await readSession(await cookies(), config, { secure });
+  return { configured: true, emulator: config.mode === "emulator", user: session.user };
+}
+
+/**
+ * A user who signed in this recently and whose partition is already empty is not sent round again:
+ * sign-in would complete silently (single sign-on at the identity provider) and land here with the
+ * same empty partition, forever. (Interaction the identity provider asks for shows its own page,
+ * so that case always redirects.)
+ */
+const LOOP_GUARD_MS = 60_000;
+
+/**
+ * Everything /web shows, computed on the server: session -> silent token from the user's cache
+ * partition -> Graph /me -> decoded claims. The access token is used here and dropped; only the
+ * profile, the raw JSON and the decoded non-secret claims go into the page.
+ */
+export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
+  const h = await headers();
+  const correlationId = correlationIdFrom(h);
+  const config = getConfig();
+  if (!config.web) return { kind: "not_configured", emulator: config.mode === "emulator" };
+  const web = config as WebAppConfig;
+
+  let secure: boolean;
+  try {
+    secure = isSecureOrigin(publicOrigin(h, "http://localhost/"));
+  } catch (e) {
+    const { code, title, detail } = e instanceof OriginError ? badHost() : internalError(e);
+    return { kind: "error", error: { code, title, detail }, correlationId };
+  }
+  const session = await readSession(await cookies(), config, { secure });
+  const user = session.user;
+  if (!user) return { kind: "signed_out" };
+
+  let token;
+  let graph: GraphMeResult;
+  try {
+    token = await acquireWebToken(web, user, correlationId);
+    graph = await fetchGraphMe(config, token.accessToken, correlationId);
+  } catch (e) {
+    if (e instanceof SignInRequiredError) {
+      if (e.reason === "no_account" && Date.now() - user.signedInAt < LOOP_GUARD_MS) {
+        log("warn", "webauth.token_missing_after_sign_in", { correlationId, error: describeError(e.cause ?? e) });
+        return {
+          kind: "error",
+          user,
+          correlationId,
+          error: {
+            code: "token_unavailable",
+            title: "No token for Microsoft Graph",
+            detail:
+              "You signed in moments ago, but the app's server-side token cache no longer holds your tokens (it may be unavailable, or full). Sign out and sign in again; if it persists, check the token cache configuration (TOKEN_CACHE_MAX_USERS, REDIS_URL).",
+          },
+        };
+      }
+      return { kind: "redirect", location: signInPath({ returnTo, scopes: e.scopes, claims: e.claims }) };
+    }
+    if (!(e instanceof WebAuthError)) log("error", "webauth.page_failed", { correlationId, error: describeError(e) });
+    const { code, title, detail } = e instanceof WebAuthError ? e : internalError(e);
+    return { kind: "error", error: { code, title, detail }, correlationId, user };
+  }
+
+  if (!graph.ok) log("warn", "webauth.graph_failed", { correlationId, status: graph.status, code: graph.code });
+  return {
+    kind: "signed_in",
+    user,
+    graph,
+    token: { claims: displayClaims(token.accessToken), expiresOn: token.expiresOn, fromCache: token.fromCache, scopes: token.scopes },
+    correlationId,
+  };
+}
