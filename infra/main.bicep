@@ -103,6 +103,13 @@ param sessionPassword string
 @description('SESSION_MAX_AGE_SECONDS. Empty: the app default (8 hours).')
 param sessionMaxAgeSeconds string = ''
 
+@description('APP_BASE_URL: the public origin (e.g. a custom domain). Empty: derived from App Service\'s X-Forwarded-Proto/Host.')
+param appBaseUrl string = ''
+
+@description('TRUST_FORWARDED_HEADERS: believe X-Forwarded-Proto/Host from App Service\'s front end.')
+@allowed([ 'true', 'false' ])
+param trustForwardedHeaders string = 'true'
+
 // ---- Downstream APIs -------------------------------------------------------------------------
 @description('GRAPH_BASE_URL. Empty: the app default (https://graph.microsoft.com/v1.0).')
 param graphBaseUrl string = ''
@@ -262,6 +269,8 @@ var appSettingsAll = [
   { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }
   { name: 'SESSION_PASSWORD', value: '${kvRefPrefix}${secretNames.sessionPassword})' }
   { name: 'SESSION_MAX_AGE_SECONDS', value: sessionMaxAgeSeconds }
+  { name: 'APP_BASE_URL', value: appBaseUrl }
+  { name: 'TRUST_FORWARDED_HEADERS', value: trustForwardedHeaders }
   { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
   { name: 'GRAPH_SCOPES', value: graphScopes }
   { name: 'ARM_BASE_URL', value: armBaseUrl }

@@ -6,6 +6,7 @@
  *   tsx scripts/with-emulator.ts <command> [args...]
  */
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { startEmulator } from "../emulator";
 import { emulatorAppEnv } from "./lib/emulator-env";
@@ -21,7 +22,8 @@ async function main(): Promise<number> {
     console.error("usage: tsx scripts/with-emulator.ts <command> [args...]");
     return 2;
   }
-  const tenantFile = path.join(STATE_DIR, "test-tenant.json");
+  // One file per run: two suites running at once must not point at each other's emulator.
+  const tenantFile = path.join(STATE_DIR, `test-tenant-${process.pid}.json`);
   const emulator = await startEmulator({
     port: 0,
     stateDir: STATE_DIR,
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
     return await run(localBin(command), args, env);
   } finally {
     await emulator.close();
+    rmSync(tenantFile, { force: true });
   }
 }
 

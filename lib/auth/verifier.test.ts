@@ -71,6 +71,7 @@ beforeEach(() => {
 function config(): AppConfig {
   return {
     mode: "emulator",
+    publicUrl: { baseUrl: undefined, trustForwardedHeaders: true },
     tenantId: HOME,
     authorityHost: host,
     authority: `${host}/${HOME}`,

@@ -83,6 +83,16 @@ describe("parseConfig", () => {
     expect(problemsOf({ ...valid, SESSION_PASSWORD: reference })).toEqual(["SESSION_PASSWORD"]);
   });
 
+  it("takes the public origin from APP_BASE_URL and trusts forwarded headers unless told not to", () => {
+    expect(parseConfig(valid).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: true });
+    expect(parseConfig({ ...valid, APP_BASE_URL: "https://Contoso.azurewebsites.net/", TRUST_FORWARDED_HEADERS: "false" }).publicUrl).toEqual({
+      baseUrl: "https://contoso.azurewebsites.net",
+      trustForwardedHeaders: false,
+    });
+    expect(problemsOf({ ...valid, APP_BASE_URL: "https://contoso.azurewebsites.net/app" })).toEqual(["APP_BASE_URL"]);
+    expect(problemsOf({ ...valid, TRUST_FORWARDED_HEADERS: "yes" })).toEqual(["TRUST_FORWARDED_HEADERS"]);
+  });
+
   it("requires an encryption key when tokens go to Redis", () => {
     expect(problemsOf({ ...valid, REDIS_URL: "redis://localhost:6379" })).toEqual(["TOKEN_CACHE_ENCRYPTION_KEY"]);
     expect(problemsOf({ ...valid, REDIS_URL: "rediss://h:6380", TOKEN_CACHE_ENCRYPTION_KEY: "k".repeat(32) })).toEqual([]);

@@ -140,8 +140,23 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     }
   }
 
+  let baseUrl = text("APP_BASE_URL");
+  if (baseUrl) {
+    try {
+      const u = new URL(baseUrl);
+      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.pathname !== "/" || u.search || u.hash) throw new Error("not an origin");
+      baseUrl = u.origin;
+    } catch {
+      fail("APP_BASE_URL", "must be the app's public origin, e.g. https://contoso.azurewebsites.net (no path)");
+      baseUrl = undefined;
+    }
+  }
+  const trustRaw = text("TRUST_FORWARDED_HEADERS")?.toLowerCase() ?? "true";
+  if (trustRaw !== "true" && trustRaw !== "false") fail("TRUST_FORWARDED_HEADERS", 'must be "true" or "false"');
+
   const config: AppConfig = {
     mode,
+    publicUrl: { baseUrl, trustForwardedHeaders: trustRaw !== "false" },
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,

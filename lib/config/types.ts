@@ -23,6 +23,13 @@ export interface DownstreamApi {
 
 export interface AppConfig {
   mode: IdentityMode;
+  /** How the app learns its public origin (redirect URIs, cookies' Secure flag, CSRF checks). */
+  publicUrl: {
+    /** APP_BASE_URL: a fixed origin, e.g. https://contoso.azurewebsites.net; wins over headers. */
+    baseUrl: string | undefined;
+    /** Believe X-Forwarded-Proto/Host from a TLS-terminating proxy (App Service). */
+    trustForwardedHeaders: boolean;
+  };
   /** Home tenant of the app registrations (GUID or verified domain). */
   tenantId: string;
   /** e.g. https://login.microsoftonline.com (no trailing slash). */

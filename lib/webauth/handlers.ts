@@ -32,7 +32,7 @@ function context(request: Request, options: HandlerOptions, correlationId: strin
   const config = options.config ?? getConfig();
   let origin: string;
   try {
-    origin = publicOrigin(request.headers, request.url);
+    origin = publicOrigin(request.headers, request.url, config.publicUrl);
   } catch (e) {
     throw e instanceof OriginError ? badHost() : e;
   }

@@ -45,7 +45,7 @@ export async function currentWebUser(): Promise<{ configured: boolean; emulator:
   const h = await headers();
   let secure: boolean;
   try {
-    secure = isSecureOrigin(publicOrigin(h, "http://localhost/"));
+    secure = isSecureOrigin(publicOrigin(h, "http://localhost/", config.publicUrl));
   } catch {
     return { configured: true, emulator: config.mode === "emulator" };
   }
@@ -75,7 +75,7 @@ export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
 
   let secure: boolean;
   try {
-    secure = isSecureOrigin(publicOrigin(h, "http://localhost/"));
+    secure = isSecureOrigin(publicOrigin(h, "http://localhost/", config.publicUrl));
   } catch (e) {
     const { code, title, detail } = e instanceof OriginError ? badHost() : internalError(e);
     return { kind: "error", error: { code, title, detail }, correlationId };
