@@ -15,6 +15,7 @@ import { run } from "./lib/run";
 
 const STATE_DIR = path.resolve(".emulator");
 const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+const E2E_APP_SERVICE_PORT = Number(process.env.E2E_APP_SERVICE_PORT ?? 3443);
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
@@ -28,7 +29,8 @@ async function main(): Promise<number> {
     port: 0,
     stateDir: STATE_DIR,
     tenantFile,
-    appOrigins: [`http://localhost:${E2E_PORT}`, "http://localhost:3000"],
+    // The e2e app, `npm run dev`'s default, and the App Service-like TLS front end (e2e/app-service.spec.ts).
+    appOrigins: [`http://localhost:${E2E_PORT}`, "http://localhost:3000", `https://localhost:${E2E_APP_SERVICE_PORT}`],
   });
   try {
     const env: NodeJS.ProcessEnv = {
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
       ...emulatorAppEnv(emulator.tenant, randomBytes(32).toString("base64url")),
       EMULATOR_TENANT_FILE: tenantFile,
       E2E_PORT: String(E2E_PORT),
+      E2E_APP_SERVICE_PORT: String(E2E_APP_SERVICE_PORT),
     };
     return await run(localBin(command), args, env);
   } finally {

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import path from "node:path";
+
+/**
+ * Runs the standalone build the way Azure App Service does (`HOSTNAME=0.0.0.0 node server.js`
+ * in the deployed folder, PORT from the platform, the container's name in the environment)
+ * behind a TLS-terminating front end that adds X-Forwarded-Proto/Host/For, like App Service's.
+ * The front end's certificate is the emulator's localhost certificate (signed by its CA, which
+ * the test browser trusts).
+ */
+export interface AppServiceLike {
+  /** The public https origin the browser uses. */
+  origin: string;
+  /** Requests the front end forwarded, with the headers the app saw. */
+  forwarded: { url: string; headers: http.IncomingHttpHeaders }[];
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`standalone server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(url);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`standalone server did not become healthy:\n${output()}`);
+}
+
+export async function startAppServiceLike(publicPort: number): Promise<AppServiceLike> {
+  const standalone = path.resolve(".next", "standalone");
+  const appPort = await freePort();
+  let output = "";
+  const child = spawn(process.execPath, ["server.js"], {
+    cwd: standalone,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(appPort),
+      HOSTNAME: "0.0.0.0",
+      WEBSITE_SITE_NAME: "contoso-identity-web",
+      WEBSITE_HOSTNAME: `localhost:${publicPort}`,
+      WEBSITE_INSTANCE_ID: "e2e-instance-0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  await waitForHealth(`http://127.0.0.1:${appPort}/api/health`, child, () => output);
+
+  const stateDir = path.resolve(".emulator");
+  const forwarded: AppServiceLike["forwarded"] = [];
+  const frontEnd = https.createServer(
+    { cert: readFileSync(path.join(stateDir, "server.pem")), key: readFileSync(path.join(stateDir, "server-key.pem")) },
+    (req, res) => {
+      const headers = {
+        ...req.headers,
+        host: `127.0.0.1:${appPort}`,
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": req.headers.host ?? `localhost:${publicPort}`,
+        "x-forwarded-for": req.socket.remoteAddress ?? "127.0.0.1",
+        "x-arr-ssl": "2048|256|CN=e2e|CN=localhost",
+      };
+      forwarded.push({ url: req.url ?? "/", headers });
+      const upstream = http.request({ host: "127.0.0.1", port: appPort, method: req.method, path: req.url, headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
+      req.pipe(upstream);
+    },
+  );
+  await new Promise<void>((resolve) => frontEnd.listen(publicPort, "127.0.0.1", resolve));
+
+  return {
+    origin: `https://localhost:${publicPort}`,
+    forwarded,
+    async stop() {
+      await new Promise<void>((resolve) => frontEnd.close(() => resolve()));
+      frontEnd.closeAllConnections();
+      child.kill("SIGTERM");
+    },
+  };
+}
