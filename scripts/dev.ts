@@ -3,7 +3,7 @@
  * Without one, starts the bundled identity emulator first and hands its tenant to the app, so a
  * fresh clone works offline in two commands.
  */
-import nextEnv from "@next/env";
+import { loadEnvConfig } from "@next/env";
 import path from "node:path";
 import { ConfigError, parseConfig } from "../lib/config";
 import { startEmulator } from "../emulator";
@@ -14,7 +14,7 @@ import { run } from "./lib/run";
 const STATE_DIR = path.resolve(".emulator");
 
 async function main(): Promise<number> {
-  nextEnv.loadEnvConfig(process.cwd(), true);
+  loadEnvConfig(process.cwd(), true);
   const port = Number(process.env.PORT ?? 3000);
   const nextArgs = ["dev", "--port", String(port), ...process.argv.slice(2)];
   const tenantConfigured = Boolean(process.env.AZURE_TENANT_ID?.trim()) && process.env.IDENTITY_MODE !== "emulator";

@@ -1,0 +1,40 @@
+import { expect, test } from "@playwright/test";
+import { spawn } from "node:child_process";
+
+/**
+ * `npm start` (the standalone server, as on App Service) with bad configuration exits at once
+ * with a message naming each bad variable, instead of serving errors request by request.
+ */
+test("npm start stops with every bad variable named", async () => {
+  const secret = "api-secret-that-must-never-be-printed";
+  const child = spawn(process.execPath, ["scripts/start.mjs"], {
+    env: {
+      ...process.env,
+      PORT: "3999",
+      AZURE_SPA_CLIENT_ID: "not-a-guid",
+      AZURE_API_CLIENT_SECRET: secret,
+      SESSION_PASSWORD: "too-short",
+      REDIS_URL: "redis://localhost:6379",
+      TOKEN_CACHE_ENCRYPTION_KEY: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve(null);
+    }, 20_000);
+    child.on("exit", (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  expect(code, output).toBe(1);
+  expect(output).toContain("Configuration is invalid (3 problems)");
+  for (const variable of ["AZURE_SPA_CLIENT_ID", "SESSION_PASSWORD", "TOKEN_CACHE_ENCRYPTION_KEY"]) expect(output).toContain(`  - ${variable}: `);
+  expect(output).not.toContain(secret);
+  expect(output).not.toMatch(/\n\s+at /);
+});
