@@ -1,8 +1,18 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { authenticate } from "@/lib/auth";
+import { getConfig } from "@/lib/config";
 import { toApiError, toProblemResponse } from "@/lib/errors";
 import { CORRELATION_RESPONSE_HEADER, correlationIdFrom } from "@/lib/http/correlation";
+import { contentSecurityPolicy } from "@/lib/http/csp";
 import { log } from "@/lib/http/log";
+
+/** Next 16's proxy (formerly middleware): guards the API and sets the pages' CSP. */
+export async function proxy(request: NextRequest): Promise<Response> {
+  if (request.nextUrl.pathname.startsWith("/api/")) return guardApi(request);
+  const response = NextResponse.next();
+  response.headers.set("Content-Security-Policy", contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development"));
+  return response;
+}
 
 /**
  * Guards the API (everything under /api except /api/health): a request reaches a route handler
@@ -10,7 +20,7 @@ import { log } from "@/lib/http/log";
  * 6750 `WWW-Authenticate: Bearer` challenge. Nothing about the caller is forwarded in headers:
  * handlers call the same (memoized) verifier themselves.
  */
-export async function proxy(request: NextRequest): Promise<Response> {
+async function guardApi(request: NextRequest): Promise<Response> {
   const started = performance.now();
   const correlationId = correlationIdFrom(request.headers);
   try {
@@ -35,6 +45,10 @@ export async function proxy(request: NextRequest): Promise<Response> {
 }
 
 export const config = {
-  // All API routes except the unauthenticated health check (/api/health and below).
-  matcher: ["/api/((?!health(?:/|$)).*)"],
+  matcher: [
+    // All API routes except the unauthenticated health check (/api/health and below).
+    "/api/((?!health(?:/|$)).*)",
+    // Pages, for the CSP; not static assets, and not /auth/* (its pages send their own, stricter one).
+    "/((?!api/|auth/|_next/static|_next/image|favicon\\.ico).*)",
+  ],
 };

@@ -13,4 +13,9 @@ test("home page explains the app and how a request flows", async ({ page }) => {
   ]);
   expect(response?.headers()["x-content-type-options"]).toBe("nosniff");
   expect(response?.headers()["x-powered-by"]).toBeUndefined();
+  // The CSP names the identity provider at runtime (the emulator here), for MSAL's token calls.
+  const csp = response?.headers()["content-security-policy"] ?? "";
+  const idp = new URL(process.env.AZURE_AUTHORITY_HOST ?? "https://invalid").origin;
+  expect(csp).toContain(`connect-src 'self' ${idp}`);
+  expect(csp).toContain("frame-ancestors 'none'");
 });
