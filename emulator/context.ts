@@ -10,6 +10,8 @@ import type { TenantStore } from "./tenant-store";
 export interface Settings {
   tokenLifetimeSeconds: number;
   deviceCodeIntervalSeconds: number;
+  /** How long a device code stays valid (Entra: 900 s); tests shorten it to see expiry. */
+  deviceCodeLifetimeSeconds: number;
 }
 
 export interface EmulatorContext {

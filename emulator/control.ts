@@ -169,6 +169,8 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
     case "POST /settings": {
       const lifetime = int(body, "tokenLifetimeSeconds", 1, 7 * 24 * 3600);
       const interval = int(body, "deviceCodeIntervalSeconds", 0, 60);
+      const deviceLifetime = int(body, "deviceCodeLifetimeSeconds", 1, 3600);
+      if (deviceLifetime !== undefined) ctx.settings.deviceCodeLifetimeSeconds = deviceLifetime;
       if (lifetime !== undefined) ctx.settings.tokenLifetimeSeconds = lifetime;
       if (interval !== undefined) ctx.settings.deviceCodeIntervalSeconds = interval;
       return { ...ctx.settings };

@@ -159,7 +159,7 @@ export class GrantStore {
     return grant;
   }
 
-  addDeviceGrant(clientId: string, tenantId: string | undefined, scopes: ResolvedScopes): DeviceGrant {
+  addDeviceGrant(clientId: string, tenantId: string | undefined, scopes: ResolvedScopes, lifetimeSeconds: number): DeviceGrant {
     let userCode = "";
     do userCode = makeUserCode();
     while (this.userCodes.has(userCode));
@@ -170,7 +170,7 @@ export class GrantStore {
       tenantId,
       scopes,
       status: "pending",
-      expiresAt: nowSeconds() + DEVICE_CODE_LIFETIME_S,
+      expiresAt: nowSeconds() + lifetimeSeconds,
     };
     this.deviceCodes.set(grant.deviceCode, grant);
     this.userCodes.set(userCode, grant.deviceCode);

@@ -7,7 +7,7 @@ import { ensureCertificates, type CertificatePaths } from "./certs";
 import type { EmulatorContext, Settings } from "./context";
 import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
-import { GrantStore } from "./grants";
+import { DEVICE_CODE_LIFETIME_S, GrantStore } from "./grants";
 import { KeyManager } from "./keys";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./routes/msi";
 import { createEmulatorServer } from "./server";
@@ -82,6 +82,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const defaults: Settings = {
     tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
     deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? envNumber("EMULATOR_DEVICE_CODE_INTERVAL") ?? 5,
+    deviceCodeLifetimeSeconds: DEVICE_CODE_LIFETIME_S,
   };
   const ctx: EmulatorContext = {
     baseUrl: "https://localhost",

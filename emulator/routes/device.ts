@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
 import { EntraError } from "../errors";
-import { DEVICE_CODE_LIFETIME_S, nowSeconds } from "../grants";
+import { nowSeconds } from "../grants";
 import { parseForm, readBody, sendHtml, sendJson } from "../http";
 import { deviceCodeEntryPage, messagePage } from "../pages";
 import { resolveScopes } from "../scopes";
@@ -28,13 +28,13 @@ export async function deviceCode(ctx: EmulatorContext, req: IncomingMessage, res
     );
   }
   const scopes = resolveScopes(ctx.store, form.get("scope"));
-  const grant = ctx.grants.addDeviceGrant(client.clientId, tenantId, scopes);
+  const grant = ctx.grants.addDeviceGrant(client.clientId, tenantId, scopes, ctx.settings.deviceCodeLifetimeSeconds);
   const verificationUri = `${ctx.baseUrl}/devicelogin`;
   sendJson(res, 200, {
     user_code: grant.userCode,
     device_code: grant.deviceCode,
     verification_uri: verificationUri,
-    expires_in: DEVICE_CODE_LIFETIME_S,
+    expires_in: ctx.settings.deviceCodeLifetimeSeconds,
     interval: ctx.settings.deviceCodeIntervalSeconds,
     message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${grant.userCode} to authenticate.`,
   });
