@@ -15,7 +15,7 @@ test("profile and subscriptions views have no WCAG A/AA violations", async ({ pa
   await control("/reset", {});
   await page.goto("/profile");
   await signInAtEmulator(page, "megan.bowen@contoso.test");
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   let results = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
 

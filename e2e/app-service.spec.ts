@@ -24,7 +24,7 @@ test("SPA sign-in and /api/me work through the front end, with https redirect UR
   await expect(page).toHaveURL(/redirect_uri=https%3A%2F%2Flocalhost%3A\d+%2Fredirect/);
   await signInAtEmulator(page, MEGAN);
   await expect(page).toHaveURL(`${site.origin}/profile`);
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   expect(site.forwarded.some((r) => r.url === "/api/me" && r.headers["x-forwarded-proto"] === "https")).toBe(true);
 });
 

@@ -32,11 +32,13 @@ test("sign in, see profile and every subscription, sign out", async ({ page }) =
   await signIn(page, "/profile");
   await expect(page.getByRole("banner")).toContainText("Megan Bowen");
 
-  const profile = page.getByLabel("Profile");
+  const profile = page.getByLabel("Profile", { exact: true });
   await expect(profile).toContainText("Megan Bowen");
   await expect(profile).toContainText(MEGAN);
   await expect(profile).toContainText("Marketing Manager");
   await expect(profile.locator("dd").last()).not.toHaveText("No manager");
+  // The Graph photo, fetched with the bearer token and shown from a blob: URL.
+  await expect(page.getByRole("img", { name: "Profile photo of Megan Bowen" })).toHaveAttribute("src", /^blob:/);
   // The trace shows the On-Behalf-Of hop: a cache miss for the first call.
   await expect(page.getByRole("region", { name: "Request trace" })).toContainText("cache miss");
 
@@ -60,10 +62,10 @@ test("sign in, see profile and every subscription, sign out", async ({ page }) =
 test("second API call is served from the On-Behalf-Of token cache", async ({ page }) => {
   const apiClient = tenant().apps.api.clientId;
   await signIn(page, "/profile");
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   const afterFirst = await tokenRequests("on_behalf_of", apiClient);
   await page.reload();
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   await expect(page.getByRole("region", { name: "Request trace" })).toContainText("cache hit");
   expect(await tokenRequests("on_behalf_of", apiClient)).toBe(afterFirst);
 });
@@ -78,7 +80,7 @@ test("MFA claims challenge: the profile loads after step-up, no error shown", as
   await page.getByLabel("Verification code").fill("123456");
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/profile$/);
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
@@ -92,7 +94,7 @@ test("revoked consent: the consent prompt appears and completes", async ({ page 
   await panel.getByRole("button", { name: "Review and consent" }).click();
   await page.getByRole("button", { name: "Accept" }).click();
   await expect(page).toHaveURL(/\/profile$/);
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
 });
 
 test("Graph throttled: a clear error panel with retry, then recovery", async ({ page }) => {
@@ -104,7 +106,7 @@ test("Graph throttled: a clear error panel with retry, then recovery", async ({ 
   await expect(panel).toContainText("busy or unavailable");
   await control("/faults", undefined, "DELETE");
   await panel.getByRole("button", { name: "Try again" }).click();
-  await expect(page.getByLabel("Profile")).toContainText("Megan Bowen");
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   expect(errors).toEqual([]);
 });
 

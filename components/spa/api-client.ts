@@ -54,12 +54,16 @@ const CLAIMS_ATTEMPT_KEY = "api.claims-challenge:";
  *   when the page comes back, once;
  * - everything else becomes an ApiCallError with the API's problem code.
  */
-export async function callApi<T>({ msal, account, scope }: CallContext, path: string): Promise<ApiResult<T>> {
+export async function callApi<T>(
+  { msal, account, scope }: CallContext,
+  path: string,
+  read: (response: Response) => Promise<T> = async (response) => (await response.json()) as T,
+): Promise<ApiResult<T>> {
   const accessToken = await tokenFor(msal, account, scope);
   const started = performance.now();
   let response: Response;
   try {
-    response = await fetch(path, { headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" } });
+    response = await fetch(path, { headers: { Authorization: `Bearer ${accessToken}` } });
   } catch {
     throw new ApiCallError(0, "network_error", "The app's API could not be reached. Check your connection and try again.");
   }
@@ -72,7 +76,7 @@ export async function callApi<T>({ msal, account, scope }: CallContext, path: st
   };
   if (response.ok) {
     sessionStorage.removeItem(CLAIMS_ATTEMPT_KEY + path);
-    return { data: (await response.json()) as T, trace };
+    return { data: await read(response), trace };
   }
 
   const problem = await readProblem(response);

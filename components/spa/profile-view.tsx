@@ -2,6 +2,7 @@
 
 import type { MeResponse } from "./api-types";
 import { ErrorPanel } from "./error-panel";
+import { ProfilePhoto } from "./profile-photo";
 import { RequestTraceView } from "./request-trace";
 import { useApi } from "./use-api";
 
@@ -35,6 +36,10 @@ export function ProfileView() {
   ];
   return (
     <>
+      <div className="profile-heading">
+        <ProfilePhoto name={profile.displayName ?? profile.userPrincipalName ?? "you"} />
+        <p style={{ margin: 0, fontSize: "1.25rem", fontWeight: 600 }}>{profile.displayName}</p>
+      </div>
       <dl className="profile" aria-label="Profile">
         {rows.map(([label, value]) => (
           <div key={label} style={{ display: "contents" }}>

@@ -39,6 +39,17 @@ export interface GetOptions {
   allowStatuses?: number[];
   /** Server-Timing description, e.g. "me". Defaults to the path. */
   label?: string;
+  /**
+   * Read the body as bytes (e.g. Graph's /me/photo/$value) instead of JSON: the response body
+   * is then a DownstreamBytes. Larger bodies are refused (502), never buffered unbounded.
+   */
+  bytes?: { accept: string; maxBytes: number };
+}
+
+/** A binary downstream body, with the content type the API declared. */
+export interface DownstreamBytes {
+  contentType: string;
+  bytes: ArrayBuffer;
 }
 
 export interface DownstreamResponse<T> {
@@ -120,7 +131,7 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string, ct
         res = await fetchImpl(url, {
           headers: {
             authorization: `Bearer ${token}`,
-            accept: "application/json",
+            accept: options.bytes?.accept ?? "application/json",
             "client-request-id": ctx.correlationId,
             "x-ms-client-request-id": ctx.correlationId,
           },
@@ -141,7 +152,9 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string, ct
       }
 
       if (res.ok) {
-        const body = await readJson<T>(res, api, timeoutMs);
+        const body = options.bytes
+          ? ((await readBytes(res, api, timeoutMs, options.bytes.maxBytes)) as T)
+          : await readJson<T>(res, api, timeoutMs);
         outcome = String(res.status);
         return { status: res.status, body, attempts };
       }
@@ -253,6 +266,23 @@ async function readJson<T>(res: Response, api: DownstreamApi, timeoutMs: number)
   } catch (e) {
     throw downstreamError(api.name, res.status, e);
   }
+}
+
+async function readBytes(res: Response, api: DownstreamApi, timeoutMs: number, maxBytes: number): Promise<DownstreamBytes> {
+  const declared = Number(res.headers.get("content-length"));
+  if (declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw downstreamError(api.name, res.status, new Error(`body of ${declared} bytes exceeds ${maxBytes}`));
+  }
+  let buffer: ArrayBuffer;
+  try {
+    buffer = await res.arrayBuffer();
+  } catch (e) {
+    if (isTimeout(e)) throw downstreamTimeout(api.name, timeoutMs);
+    throw downstreamUnavailable(api.name, 1, e);
+  }
+  if (buffer.byteLength > maxBytes) throw downstreamError(api.name, res.status, new Error(`body exceeds ${maxBytes} bytes`));
+  return { contentType: res.headers.get("content-type") ?? "application/octet-stream", bytes: buffer };
 }
 
 function safeChallenge(header: string | null) {

@@ -10,6 +10,7 @@ export {
   downstreamGetAll,
   parseRetryAfter,
   resolveUrl,
+  type DownstreamBytes,
   type DownstreamContext,
   type DownstreamResponse,
   type GetOptions,

@@ -223,8 +223,8 @@ export function downstreamError(api: string, status: number, cause?: unknown): A
 
 // ---- generic -----------------------------------------------------------------------------------
 
-export function notFound(): ApiError {
-  return new ApiError({ status: 404, code: "not_found", title: "Not found", detail: "There is no API at this address." });
+export function notFound(detail = "There is no API at this address."): ApiError {
+  return new ApiError({ status: 404, code: "not_found", title: "Not found", detail });
 }
 
 export function serverMisconfigured(cause?: unknown): ApiError {
