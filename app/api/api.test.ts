@@ -10,11 +10,13 @@ import { setLogSink, type LogRecord } from "@/lib/http/log";
 import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
 import { proxy, config as proxyConfig } from "@/proxy";
 import { GET as health } from "./health/route";
+import { GET as photo } from "./me/photo/route";
 import { GET as me } from "./me/route";
 import { GET as subscriptions } from "./subscriptions/route";
 
 const HANDLERS: Record<string, (r: Request) => Promise<Response>> = {
   "/api/me": me,
+  "/api/me/photo": photo,
   "/api/subscriptions": subscriptions,
   "/api/health": health,
 };
@@ -117,6 +119,21 @@ describe("happy paths", () => {
     const res = await call("/api/me", bearer(await tokenFor("patti.fernandez@contoso.test")));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { manager: unknown }).manager).toBeNull();
+  });
+
+  it("GET /api/me/photo returns the Graph photo bytes, or 404 problem+json for a user without one", async () => {
+    const res = await call("/api/me/photo", bearer(await tokenFor("megan.bowen@contoso.test")));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(res.headers.get("cache-control")).toBe("private, max-age=300");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]); // PNG signature
+    expect(timing(res)).toMatch(/graph;desc="photo"/);
+
+    const none = await call("/api/me/photo", bearer(await tokenFor("alex.wilber@contoso.test")));
+    expect(none.status).toBe(404);
+    expect(none.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await none.json()) as ProblemDetails).code).toBe("not_found");
   });
 
   it("GET /api/subscriptions follows every ARM page", async () => {
