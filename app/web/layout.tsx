@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { OfflineBadge } from "@/components/offline-badge";
 import { currentWebUser } from "@/lib/webauth/page-data";
 import { SignOutButton } from "./sign-out-button";
 
@@ -35,11 +36,9 @@ export default async function WebLayout({ children }: { children: React.ReactNod
             </li>
           </ul>
         </nav>
-        <span style={{ display: "inline-flex", gap: "0.75rem", alignItems: "center" }}>
+        <span className="account-area">
           {emulator ? (
-            <span className="badge" title="Tokens come from the bundled identity emulator, not Microsoft Entra ID">
-              offline tenant
-            </span>
+            <OfflineBadge />
           ) : null}
           {user ? (
             <>

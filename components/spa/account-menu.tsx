@@ -27,7 +27,7 @@ export function AccountMenu() {
   }
   const { account } = session;
   return (
-    <span style={{ display: "inline-flex", gap: "0.75rem", alignItems: "center" }}>
+    <span className="account-area">
       <span aria-label="Signed in as">{account.name ?? account.username}</span>
       <button type="button" className="button secondary" onClick={() => void instance.logoutRedirect({ account })}>
         Sign out

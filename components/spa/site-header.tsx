@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { OfflineBadge } from "@/components/offline-badge";
 import { AccountMenu } from "./account-menu";
 
 export function SiteHeader({ emulator }: { emulator: boolean }) {
@@ -20,11 +21,9 @@ export function SiteHeader({ emulator }: { emulator: boolean }) {
           </li>
         </ul>
       </nav>
-      <span style={{ display: "inline-flex", gap: "0.75rem", alignItems: "center" }}>
+      <span className="account-area">
         {emulator ? (
-          <span className="badge" title="Tokens come from the bundled identity emulator, not Microsoft Entra ID">
-            offline tenant
-          </span>
+          <OfflineBadge />
         ) : null}
         <AccountMenu />
       </span>
