@@ -176,7 +176,22 @@ describe("TokenVerifier", () => {
     expect(await failure(v.verify(await token({}, "k2")))).toBe("ok");
     jwksDown = true;
     expect(await failure(v.verify(await token({ jti: "fresh" }, "k1")))).toBe("ok"); // cached key, no fetch needed
-    expect(await failure(v.verify(await token({}, "k3-unpublished")))).toMatch(/^503 key_set_unavailable/);
+    // an unknown kid while the JWKS is down: the keys we have work, the token is not signed by one
+    expect(await failure(v.verify(await token({}, "k3-unpublished")))).toMatch(/^401 invalid_token: The token was signed with an unknown key/);
+  });
+
+  it("while the JWKS is down, unknown kids are 401 and cost at most one refetch per cooldown", async () => {
+    const v = verifier({ jwksCooldownMs: 300 });
+    const unknown = [await token({}, "x1"), await token({}, "x2"), await token({}, "x3")]; // key generation is slow
+    await v.verify(await token({ jti: "loads-the-key-set" }));
+    await new Promise((r) => setTimeout(r, 350)); // past jose's cooldown after that fetch
+    jwksDown = true;
+    const before = jwksHits;
+    for (const t of unknown) {
+      expect(await failure(v.verify(t))).toMatch(/^401 invalid_token: The token was signed with an unknown key/);
+    }
+    expect(jwksHits - before).toBe(1);
+    expect(await failure(v.verify(await token({ jti: "known-key" })))).toBe("ok");
   });
 
   it("answers 503 when discovery is down, and recovers", async () => {

@@ -58,6 +58,8 @@ interface KeySetState {
   issuerTemplate: string;
   homeTenantId: string;
   lastRefresh: number;
+  /** When a refetch for an unknown `kid` last failed (jose's cooldown only follows successes). */
+  lastFailedRefetch: number;
 }
 
 /**
@@ -136,6 +138,7 @@ export class TokenVerifier {
       issuerTemplate: meta.issuer.replace(homeTenantId, "{tid}"),
       homeTenantId,
       lastRefresh: Date.now(),
+      lastFailedRefetch: 0,
     };
   }
 
@@ -168,6 +171,14 @@ export class TokenVerifier {
       void state.jwks.reload().catch((e: unknown) => log("warn", "auth.jwks_refresh_failed", { error: describeError(e) }));
     }
 
+    // A kid the cached key set lacks makes jose refetch the set (unless it fetched one within the
+    // cooldown). While the JWKS endpoint fails, that would be one fetch per such token, and each
+    // would answer 503: after a failed refetch, answer 401 for unknown kids until the cooldown
+    // has passed. Known keys keep verifying either way.
+    const cached = (state.jwks as unknown as { jwks(): { keys: { kid?: string }[] } | undefined }).jwks();
+    const unknownKid = cached !== undefined && !cached.keys.some((k) => k.kid === header.kid);
+    if (unknownKid && Date.now() - state.lastFailedRefetch < this.cooldownMs) throw invalidToken("The token was signed with an unknown key.");
+
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, state.jwks, {
@@ -176,6 +187,11 @@ export class TokenVerifier {
         requiredClaims: ["exp", "iss", "aud", "tid", "oid"],
       }));
     } catch (e) {
+      if (unknownKid && isKeySetFetchFailure(e)) {
+        state.lastFailedRefetch = Date.now();
+        log("warn", "auth.jwks_refresh_failed", { error: describeError(e) });
+        throw invalidToken("The token was signed with an unknown key.", e);
+      }
       throw mapJoseError(e);
     }
 
@@ -241,6 +257,11 @@ function sharedMemo(config: AppConfig, maxEntries: number): LruCache<string, Cal
 }
 
 const GUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/** The key set could not be fetched (network, timeout, non-200, not JSON), as opposed to a bad token. */
+function isKeySetFetchFailure(e: unknown): boolean {
+  return e instanceof joseErrors.JWKSTimeout || e instanceof joseErrors.JWKSInvalid || e instanceof TypeError || (e instanceof joseErrors.JOSEError && e.code === "ERR_JOSE_GENERIC");
+}
 
 function mapJoseError(e: unknown): ApiError {
   if (e instanceof joseErrors.JWTExpired) return invalidToken("The token has expired.", e);

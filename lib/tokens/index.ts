@@ -15,6 +15,6 @@ export { FetchNetworkClient } from "./network";
 export function getTokenService(config: AppConfig = getConfig()): OboTokenService {
   return processSingleton("obo-token-service", config, () => {
     const partitions = config.tokenCache.maxUsers * Math.max(1, Object.keys(config.downstream).length);
-    return new OboTokenService(config, { store: createCacheStore(config, partitions), metadata: getOpenIdMetadataCache(config) });
+    return new OboTokenService(config, { store: createCacheStore(config, partitions), metadata: getOpenIdMetadataCache(config), hotEntries: partitions });
   });
 }

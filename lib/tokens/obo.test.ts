@@ -74,6 +74,40 @@ describe.each<EmulatorCredential>(["secret", "certificate", "managedIdentity"])(
   });
 });
 
+describe("hot cache in front of MSAL", () => {
+  it("answers a repeat call with the same assertion without loading the partition; evict() bypasses it", async () => {
+    const cfg = config();
+    const store = new MemoryStore({ maxEntries: 100 });
+    let reads = 0;
+    const counting: CacheStore = {
+      kind: "memory",
+      get: (k) => {
+        reads++;
+        return store.get(k);
+      },
+      set: (k, v, ttl) => store.set(k, v, ttl),
+      delete: (k) => store.delete(k),
+      close: () => store.close(),
+    };
+    const tokens = service(cfg, counting);
+    const who = await caller(cfg);
+    const first = await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() });
+    const readsAfterMiss = reads;
+    const hit = await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() });
+    expect(hit).toMatchObject({ source: "hit", accessToken: first.accessToken });
+    expect(reads).toBe(readsAfterMiss); // no MSAL client, no partition load
+    // a new assertion for the same user is not served from the hot entry of the old one
+    const renewed = await caller(cfg, who.username);
+    expect(renewed.assertion).not.toBe(who.assertion);
+    await tokens.acquire(renewed, cfg.downstream.graph, { correlationId: cid() });
+    expect(reads).toBeGreaterThan(readsAfterMiss);
+    await tokens.evict(who, cfg.downstream.graph.scopes);
+    const before = await oboCount();
+    expect((await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() })).source).toBe("miss");
+    expect((await oboCount()) - before).toBe(1);
+  });
+});
+
 describe("managed identity assertion", () => {
   it("fetches the managed identity token once for many token requests", async () => {
     const cfg = config("managedIdentity");

@@ -2,7 +2,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { ConfidentialClientApplication, LogLevel, type Configuration } from "@azure/msal-node";
 import type { Caller, OpenIdMetadataCache } from "@/lib/auth";
-import type { CacheStore } from "@/lib/cache";
+import { LruCache, type CacheStore } from "@/lib/cache";
 import type { AppConfig, DownstreamApi } from "@/lib/config";
 import { describeError, log } from "@/lib/http/log";
 import { msalCredential } from "./credentials";
@@ -31,7 +31,12 @@ export interface TokenServiceOptions {
   store: CacheStore;
   metadata: OpenIdMetadataCache;
   fetch?: typeof fetch;
+  /** Entries of the in-process hot cache in front of MSAL (one per partition). Default 10 000. */
+  hotEntries?: number;
 }
+
+/** Tokens are served from the hot cache until this long before they expire (MSAL's own renewal offset). */
+const HOT_RENEWAL_OFFSET_MS = 300_000;
 
 /**
  * On-Behalf-Of token acquisition for the middle-tier API.
@@ -54,6 +59,12 @@ export class OboTokenService {
   private readonly metadata: OpenIdMetadataCache;
   private readonly base: Omit<Configuration, "auth"> & { auth: Omit<Configuration["auth"], "authority" | "authorityMetadata"> };
   private readonly inflight = new Map<string, Promise<OboToken>>();
+  /**
+   * The last token MSAL returned per partition, with the hash of the assertion it was issued
+   * for: a repeat call with the same assertion is answered without building an MSAL client,
+   * loading the partition and searching it (most of the cost of a cache hit).
+   */
+  private readonly hot: LruCache<string, { assertionHash: string; accessToken: string; expiresOn: Date }>;
   /** Identity-provider requests made by this instance (tests and metrics). */
   tokenRequests = 0;
 
@@ -77,6 +88,7 @@ export class OboTokenService {
     this.config = config;
     this.store = options.store;
     this.metadata = options.metadata;
+    this.hot = new LruCache({ maxEntries: options.hotEntries ?? 10_000 });
     const network = new FetchNetworkClient(Math.min(config.http.timeoutMs, 15_000), options.fetch);
     this.base = {
       auth: {
@@ -103,16 +115,27 @@ export class OboTokenService {
   /** An access token for `api` on behalf of `caller` (cached per user partition). */
   async acquire(caller: Caller, api: Pick<DownstreamApi, "name" | "scopes">, request: OboRequest): Promise<OboToken> {
     const partitionKey = this.partitionKey(caller, api.scopes);
-    const flightKey = `${partitionKey}|${sha256(caller.assertion)}|${request.claims ? sha256(request.claims) : ""}`;
+    const assertionHash = sha256(caller.assertion);
+    if (!request.claims) {
+      const hot = this.hot.get(partitionKey);
+      if (hot && hot.assertionHash === assertionHash) return { accessToken: hot.accessToken, expiresOn: hot.expiresOn, source: "hit", durationMs: 0 };
+    }
+    const flightKey = `${partitionKey}|${assertionHash}|${request.claims ? sha256(request.claims) : ""}`;
     const existing = this.inflight.get(flightKey);
     if (existing) return existing;
-    const p = this.acquireUncoalesced(caller, api, request, partitionKey).finally(() => this.inflight.delete(flightKey));
+    const p = this.acquireUncoalesced(caller, api, request, partitionKey)
+      .then((t) => {
+        if (!request.claims) this.hot.set(partitionKey, { assertionHash, accessToken: t.accessToken, expiresOn: t.expiresOn }, t.expiresOn.getTime() - Date.now() - HOT_RENEWAL_OFFSET_MS);
+        return t;
+      })
+      .finally(() => this.inflight.delete(flightKey));
     this.inflight.set(flightKey, p);
     return p;
   }
 
   /** Forgets a user's cached tokens for a scope set (e.g. after a consent change). */
   async evict(caller: Pick<Caller, "tid" | "oid">, scopes: readonly string[]): Promise<void> {
+    this.hot.delete(this.partitionKey(caller, scopes));
     await this.store.delete(this.partitionKey(caller, scopes));
   }
 

@@ -1,0 +1,451 @@
+/**
+ * `npm run test:faults`: the middle tier under steady load while its dependencies misbehave.
+ * Every fault is injected through the emulator's control API or by stopping a process, and its
+ * outcome asserted; the script prints, per fault, the requests sent, status counts and the
+ * unexpected answers (must be 0), then `N passed, N failed`, and exits non-zero on a failure.
+ *
+ *   npx tsx scripts/with-emulator.ts tsx bench/faults.ts [--build] [--only=throttle,slow,redis,idp,rotation,jwks]
+ *
+ * The app runs from a copy of the production build (`npm run build` first, or pass --build) as
+ * its own process, with Redis (our own redis-server on a free port), a small downstream timeout
+ * and the default retry policy.
+ */
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import http from "node:http";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import Redis from "ioredis";
+import { startRedisServer, type RedisServer } from "../lib/testing/redis-server";
+import { Control, loadTenant } from "./lib/emulator";
+import { appEnv, freePort, openFds, probe, sleep, spawnServer, type Managed } from "./lib/proc";
+import { buildIsStale, snapshotBuild } from "./lib/snapshot";
+import { request, statusCounts, Traffic, type Answer, type Call } from "./lib/traffic";
+
+const ROOT = process.cwd();
+const DOWNSTREAM_TIMEOUT_MS = 1000;
+const MAX_RETRIES = 2;
+const MAX_RETRY_AFTER_SECONDS = 5;
+/** jose's default: no JWKS refetch within this long after a successful one. */
+const JWKS_COOLDOWN_MS = 30_000;
+
+// ---------------------------------------------------------------------------------------------
+// bookkeeping
+
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+
+function check(ok: boolean, what: string): void {
+  if (ok) passed++;
+  else {
+    failed++;
+    failures.push(what);
+  }
+  console.log(`   ${ok ? "✓" : "✗"} ${what}`);
+}
+
+function summarize(answers: Answer[], unexpected: Answer[]): void {
+  console.log(`   requests sent: ${answers.length}`);
+  for (const [tag, counts] of Object.entries(statusCounts(answers))) {
+    console.log(`   ${tag}: ${Object.entries(counts).map(([k, v]) => `${k} ×${v}`).join(", ")}`);
+  }
+  console.log(`   unexpected: ${unexpected.length}${unexpected.length ? ` (first: ${JSON.stringify(unexpected[0])})` : ""}`);
+  check(unexpected.length === 0, "no unexpected answers");
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+interface Env {
+  control: Control;
+  app: Managed;
+  redis: RedisServer;
+  agent: http.Agent;
+  cached: string[];
+  /** Tokens for users the app has never seen (each used once). */
+  fresh: () => Promise<string>;
+  startedAt: number;
+  /** When the app last fetched the JWKS successfully (start, or a refetch after rotation). */
+  lastJwksFetch: number;
+  apiScope: string;
+  domain: string;
+}
+
+function cachedTraffic(env: Env): () => Call {
+  let i = 0;
+  return () => {
+    const n = i++;
+    return { path: n % 2 === 0 ? "/api/me" : "/api/subscriptions", token: env.cached[Math.floor(n / 2) % env.cached.length] ?? "", tag: n % 2 === 0 ? "cached/me" : "cached/subscriptions" };
+  };
+}
+
+function logRecords(app: Managed): { level?: string; event?: string; [k: string]: unknown }[] {
+  return app
+    .logLines()
+    .filter((l) => l.startsWith("{"))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as { level?: string; event?: string };
+      } catch {
+        return {};
+      }
+    });
+}
+
+/** A token our API would accept in every way except that no published key signed it. */
+function forgeUnknownKidToken(template: string): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const payload = JSON.parse(Buffer.from(template.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  const header = { typ: "JWT", alg: "RS256", kid: `bench-unknown-${randomBytes(6).toString("hex")}` };
+  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+  return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// faults
+
+/**
+ * The app refetches its signing keys on an unknown `kid` at most once per cooldown (jose: 30 s
+ * after a successful fetch). A long-running app fetched its keys long ago, and Entra publishes a
+ * new key well before signing with it; the suite waits until the app's last JWKS request is
+ * older than the cooldown, so it tests that steady state rather than the first 30 s of a process.
+ */
+async function waitForJwksCooldown(env: Env): Promise<void> {
+  const wait = env.lastJwksFetch + JWKS_COOLDOWN_MS + 1000 - Date.now();
+  if (wait > 0) {
+    console.log(`   (waiting ${fmt(wait)} until the app's last JWKS request is older than the ${JWKS_COOLDOWN_MS / 1000} s refetch cooldown)`);
+    await sleep(wait);
+  }
+}
+
+async function graphThrottled(env: Env): Promise<void> {
+  console.log("\n── Graph throttles (429 + Retry-After)");
+  const { control, app, agent } = env;
+  const token = env.cached[0] ?? "";
+
+  // one throttled call per Graph request of /api/me (me + manager in parallel): retried once
+  await control.fault({ target: "graph", mode: "throttle", retryAfter: 1, count: 2 });
+  const once = await request(agent, app.origin, { path: "/api/me", token, tag: "single" });
+  check(once.status === 200 && (once.attempts ?? 1) === 2 && once.ms >= 900 && once.ms < 3000, `a throttled call is retried after Retry-After and succeeds (${once.status} in ${fmt(once.ms)}, ${once.attempts ?? 1} attempts)`);
+
+  // Retry-After beyond DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: no wait, 503 passing the server's Retry-After on
+  await control.fault({ target: "graph", mode: "throttle", retryAfter: 30, count: 2 });
+  const far = await request(agent, app.origin, { path: "/api/me", token, tag: "single" });
+  check(far.status === 503 && far.code === "downstream_throttled" && far.retryAfter === "30" && far.ms < 1000, `Retry-After 30 s (> ${MAX_RETRY_AFTER_SECONDS} s bound) is not waited for: ${far.status} ${far.code ?? ""} Retry-After ${far.retryAfter ?? "–"} in ${fmt(far.ms)}`);
+  await control.clearFaults();
+
+  // under load: throttled until cleared → bounded retries, then 503 + Retry-After; ARM unaffected; recovers
+  const traffic = new Traffic(app.origin, cachedTraffic(env)).start();
+  await sleep(1000);
+  const graph0 = (await control.counters()).graph;
+  const faultAt = Date.now();
+  await control.fault({ target: "graph", mode: "throttle", retryAfter: 1 });
+  await sleep(4000);
+  await control.clearFaults();
+  const clearedAt = Date.now();
+  const graph1 = (await control.counters()).graph;
+  await sleep(2000);
+  const answers = await traffic.stop();
+
+  const throttled = answers.filter((a) => a.status === 503);
+  const unexpected = answers.filter((a) => !(a.status === 200 || (a.path === "/api/me" && a.status === 503 && a.code === "downstream_throttled" && a.retryAfter !== undefined)));
+  summarize(answers, unexpected);
+  const meDuring = answers.filter((a) => a.path === "/api/me" && a.startedAt >= faultAt && a.startedAt + a.ms <= clearedAt);
+  check(throttled.length > 0 && meDuring.every((a) => a.status === 503), `/api/me answers 503 downstream_throttled with Retry-After while Graph throttles (${throttled.length} answers)`);
+  const expectedWait = MAX_RETRIES * 1000;
+  check(
+    throttled.every((a) => a.attempts === MAX_RETRIES + 1 && a.ms >= expectedWait - 100 && a.ms < expectedWait + 1500),
+    `each retried exactly ${MAX_RETRIES} times, waiting Retry-After (latency ${fmt(Math.min(...throttled.map((a) => a.ms)))}–${fmt(Math.max(...throttled.map((a) => a.ms)))})`,
+  );
+  const meRequests = meDuring.length;
+  check(meRequests === 0 || graph1 - graph0 <= (answers.filter((a) => a.path === "/api/me").length + 12) * 2 * (MAX_RETRIES + 1), `Graph calls bounded by 2 × ${MAX_RETRIES + 1} per request (${graph1 - graph0} calls)`);
+  check(answers.filter((a) => a.path === "/api/subscriptions").every((a) => a.status === 200), "/api/subscriptions (ARM) keeps answering 200");
+  const after = answers.filter((a) => a.startedAt >= clearedAt + 200);
+  check(after.length > 0 && after.every((a) => a.status === 200), `recovers once Graph stops throttling (${after.length} answers after, all 200)`);
+}
+
+async function slowDownstream(env: Env): Promise<void> {
+  console.log(`\n── Slow downstream (Graph answers after 3 s; DOWNSTREAM_TIMEOUT_MS=${DOWNSTREAM_TIMEOUT_MS})`);
+  const { control, app } = env;
+  const burst = async () => {
+    const t = new Traffic(app.origin, cachedTraffic(env)).start();
+    await sleep(1000);
+    return t.stop();
+  };
+  await burst();
+  const before = openFds(app.pid);
+
+  const traffic = new Traffic(app.origin, cachedTraffic(env)).start();
+  await sleep(500);
+  const faultAt = Date.now();
+  await control.fault({ target: "graph", mode: "slow", delayMs: 3000 });
+  await sleep(3500);
+  await control.clearFaults();
+  const clearedAt = Date.now();
+  await sleep(1500);
+  const answers = await traffic.stop();
+  const during = openFds(app.pid);
+  // let the emulator finish the delayed answers the app gave up on, then the same burst as before
+  await sleep(3000);
+  await burst();
+  const after = openFds(app.pid);
+
+  const timedOut = answers.filter((a) => a.status === 504);
+  const unexpected = answers.filter((a) => !(a.status === 200 || (a.path === "/api/me" && a.status === 504 && a.code === "downstream_timeout")));
+  summarize(answers, unexpected);
+  const meDuring = answers.filter((a) => a.path === "/api/me" && a.startedAt >= faultAt + 100 && a.startedAt + a.ms <= clearedAt);
+  check(timedOut.length > 0 && meDuring.every((a) => a.status === 504), `/api/me answers 504 downstream_timeout while Graph is slow (${timedOut.length} answers)`);
+  check(
+    timedOut.every((a) => a.ms >= DOWNSTREAM_TIMEOUT_MS - 50 && a.ms < DOWNSTREAM_TIMEOUT_MS + 800),
+    `504 after the configured timeout (${fmt(Math.min(...timedOut.map((a) => a.ms)))}–${fmt(Math.max(...timedOut.map((a) => a.ms)))}, timeout ${fmt(DOWNSTREAM_TIMEOUT_MS)})`,
+  );
+  check(answers.filter((a) => a.path === "/api/subscriptions").every((a) => a.status === 200), "/api/subscriptions (ARM) keeps answering 200");
+  console.log(`   app sockets: ${before.sockets} before, ${during.sockets} right after, ${after.sockets} after the same burst (fds ${before.total} → ${after.total}); ${timedOut.length} requests timed out`);
+  check(after.sockets <= before.sockets + 3 && after.total <= before.total + 3, `no leaked connections (sockets ${before.sockets} → ${after.sockets})`);
+  const recovered = answers.filter((a) => a.startedAt >= clearedAt + 200);
+  check(recovered.length > 0 && recovered.every((a) => a.status === 200), "recovers when Graph is fast again");
+}
+
+async function redisKilled(env: Env): Promise<void> {
+  console.log("\n── Redis killed mid-run, then back");
+  const { app } = env;
+  // new users keep arriving (each one a token cache write): a minter keeps a few tokens ready
+  const pool: string[] = await Promise.all(Array.from({ length: 5 }, () => env.fresh()));
+  let minting = true;
+  const minter = (async () => {
+    while (minting) {
+      if (pool.length < 5) pool.push(await env.fresh());
+      else await sleep(20);
+    }
+  })();
+  let n = 0;
+  const base = cachedTraffic(env);
+  // mostly cached users, every 6th call a user the app has never seen when one is ready
+  const traffic = new Traffic(app.origin, () => (++n % 6 === 0 && pool.length ? { path: "/api/me", token: pool.shift() ?? "", tag: "new/me" } : base())).start();
+  await sleep(1000);
+  const linesBefore = app.logLines().length;
+  await env.redis.kill();
+  const killedAt = Date.now();
+  await sleep(3000);
+  const health = await fetch(`${app.origin}/api/health`).then((r) => r.json() as Promise<{ checks?: { tokenCache?: { degraded?: boolean } } }>);
+  env.redis = await env.redis.restart();
+  const restartedAt = Date.now();
+  let restored = false;
+  while (Date.now() - restartedAt < 15_000 && !restored) {
+    restored = logRecords(app).some((r) => r.event === "token_cache.redis_restored");
+    if (!restored) await sleep(100);
+  }
+  const restoredAfter = Date.now() - restartedAt;
+  const client = new Redis(env.redis.url);
+  const keysAtRestore = await client.dbsize();
+  await sleep(2500);
+  const answers = await traffic.stop();
+  minting = false;
+  await minter;
+  const keysLater = await client.dbsize();
+  client.disconnect();
+
+  const unexpected = answers.filter((a) => a.status !== 200);
+  summarize(answers, unexpected);
+  check(answers.filter((a) => a.startedAt >= killedAt && a.startedAt < restartedAt).length > 0, `requests kept succeeding while Redis was down (${answers.filter((a) => a.startedAt >= killedAt && a.startedAt < restartedAt).length} answers, all 200)`);
+  check(health.checks?.tokenCache?.degraded === true, "/api/health reports the token cache as degraded while Redis is down");
+  const newLines = app
+    .logLines()
+    .slice(linesBefore)
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { level?: string; event?: string });
+  const warnings = newLines.filter((r) => r.level === "warn");
+  check(warnings.length === 1 && warnings[0]?.event === "token_cache.redis_unavailable", `exactly one warning logged (${warnings.map((w) => w.event).join(", ") || "none"})`);
+  check(restored, `the app noticed Redis was back (token_cache.redis_restored after ${fmt(restoredAfter)})`);
+  check(keysLater > keysAtRestore, `Redis is used again (keys ${keysAtRestore} → ${keysLater} while new users signed in)`);
+}
+
+async function idpDownForNewUser(env: Env): Promise<void> {
+  console.log("\n── Identity provider down for a new user (token endpoint 503)");
+  const { control, app, agent } = env;
+  const newcomers = await Promise.all([env.fresh(), env.fresh(), env.fresh()]);
+  const traffic = new Traffic(app.origin, cachedTraffic(env)).start();
+  await sleep(800);
+  await control.fault({ target: "token", mode: "down" });
+  await sleep(300);
+  const during: Answer[] = [];
+  for (const token of newcomers) during.push(await request(agent, app.origin, { path: "/api/me", token, tag: "new/me" }));
+  await sleep(1500);
+  await control.clearFaults();
+  const afterFix = await request(agent, app.origin, { path: "/api/me", token: newcomers[0] ?? "", tag: "new/me (after)" });
+  await sleep(500);
+  const answers = await traffic.stop();
+  const all = [...answers, ...during, afterFix];
+  const unexpected = [...answers.filter((a) => a.status !== 200), ...during.filter((a) => !(a.status === 503 && a.code === "idp_unavailable" && a.retryAfter)), ...(afterFix.status === 200 ? [] : [afterFix])];
+  summarize(all, unexpected);
+  check(during.every((a) => a.status === 503 && a.code === "idp_unavailable" && a.retryAfter !== undefined), `new users get 503 idp_unavailable with Retry-After (${during.map((a) => `${a.status} ${a.code ?? ""}`).join(", ")})`);
+  check(answers.length > 0 && answers.every((a) => a.status === 200), `cached users keep working (${answers.length} answers, all 200)`);
+  check(afterFix.status === 200, `the new user gets through once the identity provider is back (${afterFix.status})`);
+}
+
+async function jwksDown(env: Env): Promise<void> {
+  console.log("\n── JWKS endpoint down (signing keys cached), then a token with an unknown kid");
+  const { control, app, agent } = env;
+  // A long-running app last fetched its keys long ago: jose would refetch on an unknown kid.
+  await waitForJwksCooldown(env);
+  const newcomers = await Promise.all(Array.from({ length: 8 }, () => env.fresh()));
+  let n = 0;
+  const base = cachedTraffic(env);
+  const jwks0 = (await control.counters()).jwks;
+  await control.fault({ target: "jwks", mode: "down" });
+  // cached users, plus new tokens the app has not verified yet (signed with a known key)
+  const traffic = new Traffic(app.origin, () => (++n % 5 === 0 && newcomers.length ? { path: "/api/me", token: newcomers.shift() ?? "", tag: "new token/me" } : base())).start();
+  await sleep(2500);
+  const jwks1 = (await control.counters()).jwks;
+
+  const forged = forgeUnknownKidToken(env.cached[0] ?? "");
+  const unknown: Answer[] = [];
+  for (let i = 0; i < 10; i++) unknown.push(await request(agent, app.origin, { path: "/api/me", token: forged, tag: "unknown kid" }));
+  const jwks2 = (await control.counters()).jwks;
+  const sentWhileDown = unknown.length;
+  await sleep(500);
+  const answers = await traffic.stop();
+  await control.clearFaults();
+  env.lastJwksFetch = Date.now();
+  // the same forged token with the JWKS endpoint back: still 401 (the key is not published)
+  unknown.push(await request(agent, app.origin, { path: "/api/me", token: forged, tag: "unknown kid (JWKS up)" }));
+
+  const all = [...answers, ...unknown];
+  const unexpected = [...answers.filter((a) => a.status !== 200), ...unknown.filter((a) => !(a.status === 401 && a.code === "invalid_token" && /error="invalid_token"/.test(a.wwwAuthenticate ?? "")))];
+  summarize(all, unexpected);
+  check(answers.length > 0 && answers.every((a) => a.status === 200), `no failed requests while JWKS is down (${answers.length} answers incl. ${answers.filter((a) => a.tag === "new token/me").length} first-time tokens)`);
+  check(jwks1 - jwks0 === 0, `no JWKS fetches needed for known keys (${jwks1 - jwks0})`);
+  check(unknown.every((a) => a.status === 401), `unknown kid → 401 invalid_token (${[...new Set(unknown.map((a) => `${a.status} ${a.code ?? ""}`))].join(", ")})`);
+  console.log(`   JWKS fetch attempts caused by ${sentWhileDown} unknown-kid requests while JWKS was down: ${jwks2 - jwks1}`);
+  check(jwks2 - jwks1 <= 1, `unknown kids do not hammer a failing JWKS endpoint (${jwks2 - jwks1} fetches for ${sentWhileDown} requests)`);
+  check(app.child.exitCode === null && (await probe(`${app.origin}/api/health`)) === 200, "no crash: the app is up and healthy");
+}
+
+async function keyRotated(env: Env): Promise<void> {
+  console.log("\n── Signing key rotated under load");
+  const { control, app } = env;
+  await waitForJwksCooldown(env);
+  const traffic = new Traffic(app.origin, cachedTraffic(env)).start();
+  await sleep(1000);
+  const jwks0 = (await control.counters()).jwks;
+  const rotated = await control.rotateKeys();
+  const rotatedAt = Date.now();
+  // clients renew: the same users' new tokens are signed with the new key
+  const renewed = await control.mint(env.cached.map((_, i) => ({ username: `loaduser${500_001 + i}@${env.domain}`, scopes: [env.apiScope] })));
+  const fresh = await Promise.all(Array.from({ length: 4 }, () => env.fresh()));
+  let n = 0;
+  traffic.next = () => {
+    const i = n++;
+    if (i < fresh.length) return { path: "/api/me", token: fresh[i] ?? "", tag: "new key, new user" };
+    return { path: i % 2 === 0 ? "/api/me" : "/api/subscriptions", token: renewed[i % renewed.length] ?? "", tag: "new key, renewed token" };
+  };
+  await sleep(3000);
+  const answers = await traffic.stop();
+  env.lastJwksFetch = Date.now();
+  const jwks1 = (await control.counters()).jwks;
+  const unexpected = answers.filter((a) => a.status !== 200);
+  summarize(answers, unexpected);
+  check(answers.filter((a) => a.startedAt >= rotatedAt && a.tag.startsWith("new key")).length > 0, `tokens signed with the new key (${rotated.kid.slice(0, 8)}…) are accepted`);
+  check(unexpected.length === 0, "no failed requests across the rotation");
+  console.log(`   JWKS fetches after the rotation: ${jwks1 - jwks0}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const tenant = loadTenant();
+  const control = new Control(tenant);
+  const outDir = path.join(ROOT, "bench", "out");
+  const appDir = path.join(outDir, `faults-${process.pid}`);
+  const logDir = path.join(outDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const build = process.argv.includes("--build");
+  if (!build && buildIsStale()) console.log("warning: a source file is newer than .next/standalone; testing the existing build (pass --build to rebuild first)");
+  snapshotBuild(appDir, build);
+
+  const redis = await startRedisServer();
+  const port = await freePort();
+  let app: Managed | undefined;
+  let env: Env | undefined;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    app = await spawnServer({
+      command: process.execPath,
+      args: ["server.js"],
+      cwd: path.join(appDir, ".next", "standalone"),
+      env: appEnv(port, {
+        REDIS_URL: redis.url,
+        TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+        DOWNSTREAM_TIMEOUT_MS: String(DOWNSTREAM_TIMEOUT_MS),
+        DOWNSTREAM_MAX_RETRIES: String(MAX_RETRIES),
+        DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: String(MAX_RETRY_AFTER_SECONDS),
+      }),
+      port,
+      logFile: path.join(logDir, "app-faults.log"),
+      readyPath: "/api/health",
+    });
+    const appStartedAt = Date.now();
+    const cached = await control.apiTokens(500_001, 12);
+    let nextFresh = 600_001;
+    env = {
+      control,
+      app,
+      redis,
+      agent,
+      cached,
+      fresh: async () => (await control.apiTokens(nextFresh++, 1))[0] ?? "",
+      startedAt: started,
+      lastJwksFetch: appStartedAt,
+      apiScope: tenant.apps.api.scope,
+      domain: tenant.users[0]?.username.split("@")[1] ?? "contoso.test",
+    };
+    console.log(`app ${app.origin} (pid ${app.pid}), Redis ${redis.url}, DOWNSTREAM_TIMEOUT_MS=${DOWNSTREAM_TIMEOUT_MS}, DOWNSTREAM_MAX_RETRIES=${MAX_RETRIES}`);
+    // first calls: every cached user's tokens for Graph and ARM go into the token cache (Redis)
+    for (const token of cached) {
+      for (const p of ["/api/me", "/api/subscriptions"]) {
+        const a = await request(agent, app.origin, { path: p, token, tag: "warm-up" });
+        if (a.status !== 200) throw new Error(`warm-up ${p} answered ${a.status} ${a.code ?? ""}`);
+      }
+    }
+
+    const faults: [string, (e: Env) => Promise<void>][] = [
+      ["throttle", graphThrottled],
+      ["slow", slowDownstream],
+      ["redis", redisKilled],
+      ["idp", idpDownForNewUser],
+      ["rotation", keyRotated],
+      ["jwks", jwksDown],
+    ];
+    const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+    for (const [name, run] of faults) {
+      if (only && !only.includes(name)) continue;
+      try {
+        await run(env);
+      } catch (e) {
+        check(false, `${name}: ${e instanceof Error ? e.message : String(e)}`);
+        await control.clearFaults().catch(() => undefined);
+      }
+    }
+    check(app.child.exitCode === null && (await probe(`${app.origin}/api/health`)) === 200, "the app survived every fault and is healthy");
+  } finally {
+    agent.destroy();
+    await app?.stop();
+    // the Redis fault restarts the server: stop whichever instance is current
+    await (env?.redis ?? redis).kill().catch(() => undefined);
+    rmSync(appDir, { recursive: true, force: true });
+  }
+  console.log(`\n${passed} passed, ${failed} failed (${fmt(Date.now() - started)}; app log: bench/out/logs/app-faults.log)`);
+  for (const f of failures) console.log(`  failed: ${f}`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`faults: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);

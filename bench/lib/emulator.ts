@@ -1,0 +1,94 @@
+/**
+ * The identity emulator as the benchmarks see it: its tenant description (written by
+ * scripts/with-emulator.ts, path in EMULATOR_TENANT_FILE) and a client for its test control API.
+ */
+import { readFileSync } from "node:fs";
+import type { TenantDescription } from "../../emulator";
+
+export type { TenantDescription };
+
+export function loadTenant(): TenantDescription {
+  const file = process.env.EMULATOR_TENANT_FILE;
+  if (!file) {
+    throw new Error("EMULATOR_TENANT_FILE is not set: run this through the emulator launcher, e.g. `npx tsx scripts/with-emulator.ts tsx bench/run.ts`");
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as TenantDescription;
+}
+
+export interface EmulatorCounters {
+  tokenRequests: Record<string, Record<string, number>>;
+  total: number;
+  graph: number;
+  arm: number;
+  discovery: number;
+  jwks: number;
+  [key: string]: unknown;
+}
+
+export interface FaultSpec {
+  target: "graph" | "arm" | "token" | "jwks" | "discovery";
+  mode: "throttle" | "slow" | "down" | "error";
+  status?: number;
+  retryAfter?: number;
+  delayMs?: number;
+  count?: number;
+}
+
+export interface MintRequest {
+  username?: string;
+  scopes: string[];
+  expiresIn?: number;
+}
+
+/** Largest batch the emulator's POST /_control/tokens accepts. */
+const MAX_BATCH = 5000;
+
+export class Control {
+  private readonly origin: string;
+
+  constructor(private readonly tenant: TenantDescription) {
+    this.origin = new URL(tenant.control.url).origin;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.origin}/_control${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.tenant.control.secret}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`emulator control ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  reset = () => this.call<unknown>("POST", "/reset");
+  rotateKeys = () => this.call<{ kid: string; publishedKids: string[] }>("POST", "/keys/rotate", {});
+  fault = (fault: FaultSpec) => this.call<unknown>("POST", "/faults", fault);
+  clearFaults = () => this.call<unknown>("DELETE", "/faults");
+  counters = () => this.call<EmulatorCounters>("GET", "/counters");
+
+  /** Mints access tokens in batches of up to 5000 (one HTTPS round trip per batch). */
+  async mint(requests: MintRequest[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < requests.length; i += MAX_BATCH) {
+      const batch = requests.slice(i, i + MAX_BATCH);
+      const res = await this.call<{ tokens: { access_token: string }[] }>("POST", "/tokens", { batch });
+      for (const t of res.tokens) out.push(t.access_token);
+    }
+    return out;
+  }
+
+  /** Tokens for OUR API (as the SPA would hold them) for synthetic users loaduser<first>…<first+count-1>. */
+  apiTokens(first: number, count: number): Promise<string[]> {
+    const domain = this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
+    const scope = this.tenant.apps.api.scope;
+    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${domain}`, scopes: [scope] })));
+  }
+
+  /** On-Behalf-Of token requests the API's client id made so far. */
+  async oboCount(): Promise<number> {
+    const c = await this.counters();
+    const byClient = c.tokenRequests["on_behalf_of"] ?? {};
+    return byClient[this.tenant.apps.api.clientId.toLowerCase()] ?? 0;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The report's shape (bench/report.json). The keys the issue names are a public interface:
+ *   machine, scenarios.{me,subscriptions}: Scenario, scenarios.baseline.rps,
+ *   cache.{users,rssGrowthMb,capHeld}, coldStartMs, firstLoadJsKb.{<route>}
+ * Everything else is additional detail and may change.
+ */
+import os from "node:os";
+import { round } from "./stats";
+
+export interface Scenario {
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  /** verify + obo (token cache) from Server-Timing, per request. */
+  overheadP50Ms: number | null;
+  overheadP99Ms: number | null;
+  /** On-Behalf-Of token requests the emulator counted for the API during warm-up + measured run. */
+  idpTokenRequests: number;
+  /** users × downstream APIs this route calls (one). */
+  expectedTokenRequests: number;
+  // ---- additional detail
+  path: string;
+  users: number;
+  connections: number;
+  durationSeconds: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  verifyP50Ms: number | null;
+  oboP50Ms: number | null;
+  oboOutcomes: Record<string, number>;
+  warmupTokenRequests: number;
+  measuredTokenRequests: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  /** CPU time per request (ms) of the app, the emulator and the load generator during the measured run. */
+  cpuMsPerRequest: Record<string, number>;
+  /** Our requests/s divided by the bare baseline's for the same downstream call. */
+  throughputVsBaseline: number | null;
+  /** One connection, one request at a time (no queueing): latency, and ours minus the baseline's. */
+  serial: { p50Ms: number; p90Ms: number; p99Ms: number; requests: number; non2xx: number; p50MinusBaselineMs: number | null };
+}
+
+export interface BaselineScenario {
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  requests: number;
+  cpuMsPerRequest: Record<string, number>;
+  serial: { p50Ms: number; p90Ms: number; p99Ms: number; requests: number; non2xx: number };
+}
+
+export interface CacheReport {
+  users: number;
+  rssGrowthMb: number;
+  capHeld: boolean;
+  // ---- additional detail
+  tokenCacheMaxUsers: number;
+  /** Entries the token cache holds at most: TOKEN_CACHE_MAX_USERS × downstream APIs. */
+  partitionCap: number;
+  route: string;
+  durationSeconds: number;
+  oboMisses: number;
+  rssStartMb: number;
+  rssEndMb: number;
+  /** RSS and live V8 heap after a full GC forced through the inspector at each checkpoint. */
+  checkpoints: { users: number; rssMb: number; liveHeapAfterGcMb: number | null; elapsedSeconds: number }[];
+  /** Probes after the run: recent users must be cache hits, the oldest misses (evicted). */
+  probes: { user: number; expected: "hit" | "miss"; obo: string }[];
+  liveHeapGrowthAfterCapMb: number | null;
+  nonOk: number;
+}
+
+export interface Report {
+  machine: Record<string, unknown>;
+  scenarios: {
+    me: Scenario | null;
+    subscriptions: Scenario | null;
+    baseline: { rps: number | null; me: BaselineScenario | null; subscriptions: BaselineScenario | null };
+    /** /api/me vs the baseline when every Graph call takes `downstreamDelayMs` (latency-bound, modest concurrency). */
+    latencyBound: {
+      path: string;
+      downstreamDelayMs: number;
+      connections: number;
+      durationSeconds: number;
+      ours: { rps: number; p50Ms: number; p99Ms: number; non2xx: number };
+      baseline: { rps: number; p50Ms: number; p99Ms: number; non2xx: number };
+      throughputVsBaseline: number;
+    } | null;
+  };
+  cache: CacheReport | null;
+  coldStartMs: number | null;
+  firstLoadJsKb: Record<string, number>;
+  // ---- additional detail
+  coldStart: { command: string; runsMs: number[]; nodeServerRunsMs: number[]; nodeServerMedianMs: number | null } | null;
+  firstLoadJs: {
+    method: string;
+    /** Same routes measured in Chromium: encoded (gzip as served) bytes of the app's JS, kB. */
+    browserTransferKb: Record<string, number>;
+    uncompressedKb: Record<string, number>;
+    /** The part of the home page's First Load JS in chunks that hold msal-browser/msal-react. */
+    homeMsalKb: number | null;
+    /** The part in the framework chunks every page loads (build-manifest rootMainFiles: React, Next runtime). */
+    homeFrameworkKb: number | null;
+  } | null;
+  targets: { name: string; target: string; actual: string; met: boolean | null }[];
+  run: { startedAt: string; finishedAt: string; buildId: string; options: Record<string, unknown>; notes: string[] };
+}
+
+export function machineInfo(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model ?? "unknown",
+    cpus: cpus.length,
+    cpuMhz: cpus[0]?.speed ?? null,
+    memoryGb: round(os.totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAvgAtStart: os.loadavg().map((l) => round(l, 2)),
+    sharedCores:
+      "The identity emulator (token endpoint, Graph and ARM), the app (or the baseline server) and the load generator (autocannon) are separate processes on these same cores.",
+  };
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+
+export function table(rows: (string | number | null)[][]): string {
+  const cells = rows.map((r) => r.map((c) => (c === null ? "–" : String(c))));
+  const widths: number[] = [];
+  for (const r of cells) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return cells
+    .map((r, ri) => {
+      const line = r.map((c, i) => (i === 0 ? pad(c, widths[i] ?? 0) : lpad(c, widths[i] ?? 0))).join("  ");
+      return ri === 0 ? `${line}\n${"-".repeat(line.length)}` : line;
+    })
+    .join("\n");
+}
