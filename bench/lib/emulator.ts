@@ -25,20 +25,9 @@ export interface EmulatorCounters {
   [key: string]: unknown;
 }
 
-export interface FaultSpec {
-  target: "graph" | "arm" | "token" | "jwks" | "discovery";
-  mode: "throttle" | "slow" | "down" | "error";
-  status?: number;
-  retryAfter?: number;
-  delayMs?: number;
-  count?: number;
-}
-
-export interface MintRequest {
-  username?: string;
-  scopes: string[];
-  expiresIn?: number;
-}
+// The control API's request shapes are shared with the integration tests.
+export type { Fault as FaultSpec, MintRequest } from "../../lib/testing/emulator-control";
+import type { Fault as FaultSpec, MintRequest } from "../../lib/testing/emulator-control";
 
 /** Largest batch the emulator's POST /_control/tokens accepts. */
 const MAX_BATCH = 5000;
