@@ -275,7 +275,11 @@ export async function postAccount(ctx: EmulatorContext, req: IncomingMessage, re
   renderSignIn(res, pending, { username: user.userPrincipalName });
 }
 
-export async function postMfa(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * The form of a step that follows sign-in (MFA, consent): only for the user this sign-in is
+ * for, with a live session; anyone else goes back to the sign-in form.
+ */
+async function readSignedInStep(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse) {
   const read = await readPendingForm(ctx, req, res);
   if (!read) return;
   const { form, pending } = read;
@@ -285,6 +289,13 @@ export async function postMfa(ctx: EmulatorContext, req: IncomingMessage, res: S
     renderSignIn(res, pending, { username: user?.userPrincipalName });
     return;
   }
+  return { form, pending, session, user };
+}
+
+export async function postMfa(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const step = await readSignedInStep(ctx, req, res);
+  if (!step) return;
+  const { form, pending, session, user } = step;
   const code = (form.get("otc") ?? "").trim();
   if (!/^\d{6}$/.test(code)) {
     show(res, mfaPage({ pendingId: pending.id, username: user.userPrincipalName, error: "That code didn't work. Check the code and try again." }));
@@ -295,15 +306,9 @@ export async function postMfa(ctx: EmulatorContext, req: IncomingMessage, res: S
 }
 
 export async function postConsent(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const read = await readPendingForm(ctx, req, res);
-  if (!read) return;
-  const { form, pending } = read;
-  const session = currentSession(ctx, req);
-  const user = pending.userOid ? ctx.store.userById(pending.userOid) : undefined;
-  if (!user || !session || session.userOid !== user.id) {
-    renderSignIn(res, pending, { username: user?.userPrincipalName });
-    return;
-  }
+  const step = await readSignedInStep(ctx, req, res);
+  if (!step) return;
+  const { form, pending, session, user } = step;
   if (form.get("action") !== "accept") {
     failSignIn(ctx, res, pending, new EntraError(400, "access_denied", 65004, "User declined to consent to access the app."));
     return;
