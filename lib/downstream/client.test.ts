@@ -3,7 +3,10 @@ import type { AddressInfo } from "node:net";
 import type { DownstreamApi } from "@/lib/config";
 import { ApiError, encodeBase64Text, formatChallenge } from "@/lib/errors";
 import { ServerTiming } from "@/lib/http/server-timing";
-import { downstreamGet, downstreamGetAll, parseRetryAfter, resolveUrl, type DownstreamContext } from "./client";
+import { downstreamGet, type DownstreamContext } from "./client";
+import { downstreamGetAll } from "./paging";
+import { parseRetryAfter } from "./retry";
+import { resolveUrl } from "./url";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 

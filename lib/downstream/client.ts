@@ -1,17 +1,14 @@
 import "server-only";
 import type { AppConfig, DownstreamApi } from "@/lib/config";
-import {
-  isApiError,
-  decodeBase64Text,
-  downstreamError,
-  downstreamThrottled,
-  downstreamTimeout,
-  downstreamUnavailable,
-  findChallenge,
-  insufficientClaims,
-} from "@/lib/errors";
+import { isApiError, downstreamError, downstreamThrottled, downstreamTimeout, downstreamUnavailable, insufficientClaims } from "@/lib/errors";
 import { describeError, log } from "@/lib/http/log";
 import type { ServerTiming } from "@/lib/http/server-timing";
+import { isTimeout, readBytes, readJson } from "./body";
+import { claimsChallengeFrom } from "./challenge";
+import { RETRYABLE_UNAVAILABLE, backoffMs, defaultSleep, parseRetryAfter } from "./retry";
+import { resolveUrl } from "./url";
+
+export type { DownstreamBytes } from "./body";
 
 export interface DownstreamContext {
   correlationId: string;
@@ -46,57 +43,11 @@ export interface GetOptions {
   bytes?: { accept: string; maxBytes: number };
 }
 
-/** A binary downstream body, with the content type the API declared. */
-export interface DownstreamBytes {
-  contentType: string;
-  bytes: ArrayBuffer;
-}
-
 export interface DownstreamResponse<T> {
   status: number;
   /** Parsed JSON body; undefined for an allowed non-2xx status or an empty body. */
   body: T | undefined;
   attempts: number;
-}
-
-export interface PageOptions {
-  /** Stop after this many pages (the result is then `truncated`). Default 20. */
-  maxPages?: number;
-  /** Stop after this many items. Default 5 000. */
-  maxItems?: number;
-  label?: string;
-}
-
-export interface PagedResult<T> {
-  items: T[];
-  pages: number;
-  /** True when a bound stopped paging before the last page. */
-  truncated: boolean;
-}
-
-const RETRYABLE_UNAVAILABLE = new Set([502, 503, 504]);
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Absolute URL for `path` under the API's base URL; absolute URLs must stay on the API's origin. */
-export function resolveUrl(api: DownstreamApi, pathOrUrl: string): URL {
-  const base = new URL(api.baseUrl.endsWith("/") ? api.baseUrl : `${api.baseUrl}/`);
-  if (/^https?:\/\//i.test(pathOrUrl)) {
-    const url = new URL(pathOrUrl);
-    // Never send the user's token to another host (a nextLink is data from the response).
-    if (url.origin !== base.origin) throw downstreamError(api.name, 502, new Error(`refusing to follow a link to another origin (${url.origin})`));
-    return url;
-  }
-  return new URL(pathOrUrl.replace(/^\/+/, ""), base);
-}
-
-/** Seconds from a Retry-After header (delta-seconds or HTTP-date), or undefined. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 /**
@@ -174,20 +125,16 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string, ct
       }
 
       if (res.status === 401) {
-        const challenge = safeChallenge(res.headers.get("www-authenticate"));
+        const challenge = claimsChallengeFrom(res.headers.get("www-authenticate"));
         await res.body?.cancel().catch(() => undefined);
-        const encoded = challenge?.params.error === "insufficient_claims" ? challenge.params.claims : undefined;
-        if (encoded) {
-          const claims = safeDecode(encoded);
-          if (claims && !claimsRetried) {
-            claimsRetried = true;
-            token = await ctx.token(claims);
-            continue;
-          }
-          if (claims && ctx.forwardClaimsChallenges) {
-            outcome = "claims_challenge";
-            throw insufficientClaims(claims, encoded, challenge?.params.authorization_uri ?? ctx.authorizationUri ?? "");
-          }
+        if (challenge && !claimsRetried) {
+          claimsRetried = true;
+          token = await ctx.token(challenge.claims);
+          continue;
+        }
+        if (challenge && ctx.forwardClaimsChallenges) {
+          outcome = "claims_challenge";
+          throw insufficientClaims(challenge.claims, challenge.encoded, challenge.authorizationUri ?? ctx.authorizationUri ?? "");
         }
         outcome = "401";
         throw downstreamError(api.name, 401);
@@ -210,95 +157,5 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string, ct
   } finally {
     const desc = `${label}${attempts > 1 ? ` x${attempts}` : ""}${outcome.startsWith("2") ? "" : ` ${outcome}`}`;
     ctx.timing.add(api.name, performance.now() - start, desc);
-  }
-}
-
-/**
- * GET every page of a collection (`value` array), following `@odata.nextLink` (Graph) or
- * `nextLink` (ARM) on the same origin, bounded by maxPages/maxItems.
- */
-export async function downstreamGetAll<T>(api: DownstreamApi, path: string, ctx: DownstreamContext, options: PageOptions = {}): Promise<PagedResult<T>> {
-  const maxPages = options.maxPages ?? 20;
-  const maxItems = options.maxItems ?? 5_000;
-  const items: T[] = [];
-  let next: string | undefined = path;
-  let pages = 0;
-  while (next) {
-    if (pages >= maxPages || items.length >= maxItems) {
-      log("warn", "downstream.paging_truncated", { api: api.name, correlationId: ctx.correlationId, pages, items: items.length });
-      return { items: items.slice(0, maxItems), pages, truncated: true };
-    }
-    pages++;
-    const res: DownstreamResponse<{ value?: T[]; "@odata.nextLink"?: string; nextLink?: string }> = await downstreamGet(api, next, ctx, {
-      label: `${options.label ?? "page"} ${pages}`,
-    });
-    const body = res.body;
-    if (!body || !Array.isArray(body.value)) throw downstreamError(api.name, res.status, new Error("collection response without a value array"));
-    items.push(...body.value);
-    next = body["@odata.nextLink"] ?? body.nextLink ?? undefined;
-  }
-  const truncated = items.length > maxItems;
-  return { items: truncated ? items.slice(0, maxItems) : items, pages, truncated };
-}
-
-function backoffMs(retry: number): number {
-  const base = 200 * 2 ** retry;
-  return base / 2 + Math.random() * (base / 2);
-}
-
-/** Duck-typed: fetch rejects with a DOMException, which is not an `Error` of every realm (Jest vm). */
-function isTimeout(e: unknown): boolean {
-  const name = typeof e === "object" && e !== null ? (e as { name?: unknown }).name : undefined;
-  return name === "TimeoutError";
-}
-
-async function readJson<T>(res: Response, api: DownstreamApi, timeoutMs: number): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (e) {
-    if (isTimeout(e)) throw downstreamTimeout(api.name, timeoutMs);
-    throw downstreamUnavailable(api.name, 1, e);
-  }
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw downstreamError(api.name, res.status, e);
-  }
-}
-
-async function readBytes(res: Response, api: DownstreamApi, timeoutMs: number, maxBytes: number): Promise<DownstreamBytes> {
-  const declared = Number(res.headers.get("content-length"));
-  if (declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw downstreamError(api.name, res.status, new Error(`body of ${declared} bytes exceeds ${maxBytes}`));
-  }
-  let buffer: ArrayBuffer;
-  try {
-    buffer = await res.arrayBuffer();
-  } catch (e) {
-    if (isTimeout(e)) throw downstreamTimeout(api.name, timeoutMs);
-    throw downstreamUnavailable(api.name, 1, e);
-  }
-  if (buffer.byteLength > maxBytes) throw downstreamError(api.name, res.status, new Error(`body exceeds ${maxBytes} bytes`));
-  return { contentType: res.headers.get("content-type") ?? "application/octet-stream", bytes: buffer };
-}
-
-function safeChallenge(header: string | null) {
-  try {
-    return findChallenge(header);
-  } catch {
-    return undefined;
-  }
-}
-
-function safeDecode(encoded: string): string | undefined {
-  try {
-    const text = decodeBase64Text(encoded);
-    JSON.parse(text);
-    return text;
-  } catch {
-    return undefined;
   }
 }

@@ -5,18 +5,10 @@ import type { ServerTiming } from "@/lib/http/server-timing";
 import type { OboTokenService } from "@/lib/tokens";
 import type { DownstreamContext } from "./client";
 
-export {
-  downstreamGet,
-  downstreamGetAll,
-  parseRetryAfter,
-  resolveUrl,
-  type DownstreamBytes,
-  type DownstreamContext,
-  type DownstreamResponse,
-  type GetOptions,
-  type PageOptions,
-  type PagedResult,
-} from "./client";
+export { downstreamGet, type DownstreamBytes, type DownstreamContext, type DownstreamResponse, type GetOptions } from "./client";
+export { downstreamGetAll, type PageOptions, type PagedResult } from "./paging";
+export { parseRetryAfter } from "./retry";
+export { resolveUrl } from "./url";
 
 export interface CallerContextOptions {
   config: AppConfig;
