@@ -93,6 +93,35 @@ describe("parseConfig", () => {
     expect(problemsOf({ ...valid, TRUST_FORWARDED_HEADERS: "yes" })).toEqual(["TRUST_FORWARDED_HEADERS"]);
   });
 
+  it("normalises GUIDs to lower case: tenant, client ids and allow-list entries (issue #14 item 8)", () => {
+    const other = "99999999-2222-4333-8444-555555555555";
+    const config = parseConfig({
+      ...valid,
+      AZURE_TENANT_ID: TENANT.toUpperCase(),
+      AZURE_SPA_CLIENT_ID: SPA.toUpperCase(),
+      AZURE_API_CLIENT_ID: API.toUpperCase(),
+      AZURE_ALLOWED_TENANTS: `${other.toUpperCase()},${other}`,
+      AZURE_WEB_CLIENT_ID: SPA.toUpperCase(),
+      AZURE_WEB_CLIENT_SECRET: SECRET,
+      AZURE_CLI_CLIENT_ID: API.toUpperCase(),
+    });
+    expect(config.tenantId).toBe(TENANT);
+    expect(config.authority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+    expect(config.allowedTenants).toEqual([TENANT, other]);
+    expect(config.spa.clientId).toBe(SPA);
+    expect(config.api.clientId).toBe(API);
+    expect(config.api.scope).toBe(`api://${API}/access_as_user`);
+    expect(config.api.appIdUri).toBe(`api://${API}`);
+    expect(config.web?.clientId).toBe(SPA);
+    expect(config.cli?.clientId).toBe(API);
+    // an explicit App ID URI of the api://<guid> form names the same app in any case
+    expect(parseConfig({ ...valid, AZURE_API_SCOPE: `api://${API.toUpperCase()}/access_as_user` }).api.appIdUri).toBe(`api://${API}`);
+    // a verified domain is a host name: case-insensitive too
+    expect(parseConfig({ ...valid, AZURE_TENANT_ID: "Contoso.OnMicrosoft.com" }).tenantId).toBe("contoso.onmicrosoft.com");
+    const mi = parseConfig({ ...valid, AZURE_API_CLIENT_SECRET: "", AZURE_API_MANAGED_IDENTITY_CLIENT_ID: API.toUpperCase(), IDENTITY_ENDPOINT: "http://localhost:4141/msi/token", IDENTITY_HEADER: "h" });
+    expect(mi.api.credential).toMatchObject({ kind: "managedIdentity", managedIdentityClientId: API });
+  });
+
   it("requires an encryption key when tokens go to Redis", () => {
     expect(problemsOf({ ...valid, REDIS_URL: "redis://localhost:6379" })).toEqual(["TOKEN_CACHE_ENCRYPTION_KEY"]);
     expect(problemsOf({ ...valid, REDIS_URL: "rediss://h:6380", TOKEN_CACHE_ENCRYPTION_KEY: "k".repeat(32) })).toEqual([]);

@@ -41,9 +41,11 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     if (!value) fail(name, `is not set: ${hint}`);
     return value ?? "";
   };
+  // GUIDs are compared as text all over (issuer, `tid`, `azp`, cache keys): one spelling, lower case,
+  // as Entra writes them in tokens and discovery documents.
   const guid = (name: string, value: string | undefined): string => {
     if (value !== undefined && !GUID.test(value)) fail(name, "must be a GUID (the Application (client) ID on the app's Overview page)");
-    return value ?? "";
+    return normaliseGuid(value ?? "");
   };
   const httpsUrl = (name: string, fallback: string): string => {
     const raw = text(name) ?? fallback;
@@ -74,12 +76,14 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const mode = identityMode(env, fail);
 
-  const tenantId = required(
+  const tenantIdRaw = required(
     "AZURE_TENANT_ID",
     mode === "emulator"
       ? "the emulator launcher sets it; start the app with `npm run dev`"
       : "no tenant is configured. Run `npm run dev` to use the bundled identity emulator, or set the Directory (tenant) ID from Entra ID > Overview in .env.local",
   );
+  // a tenant GUID or a domain name: both case-insensitive
+  const tenantId = tenantIdRaw.toLowerCase();
   if (tenantId && !GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
     fail("AZURE_TENANT_ID", "must be a tenant GUID or a verified domain such as contoso.onmicrosoft.com (not common/organizations: the API is registered in one home tenant)");
   }
@@ -89,7 +93,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const spaClientId = guid("AZURE_SPA_CLIENT_ID", required("AZURE_SPA_CLIENT_ID", "the SPA app registration's Application (client) ID"));
   const apiClientId = guid("AZURE_API_CLIENT_ID", required("AZURE_API_CLIENT_ID", "the API app registration's Application (client) ID"));
-  const apiScope = text("AZURE_API_SCOPE") ?? `api://${apiClientId}/access_as_user`;
+  const apiScope = normaliseAppIdUri(text("AZURE_API_SCOPE") ?? `api://${apiClientId}/access_as_user`);
   const scopeSplit = apiScope.lastIndexOf("/");
   if (scopeSplit <= 0 || scopeSplit === apiScope.length - 1) {
     fail("AZURE_API_SCOPE", "must be the full scope, e.g. api://<api-client-id>/access_as_user");
@@ -99,18 +103,18 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const credential = apiCredential(env, text, fail, readFile);
 
-  const allowedTenants = list("AZURE_ALLOWED_TENANTS");
+  const allowedTenants = [...new Set(list("AZURE_ALLOWED_TENANTS").map(normaliseGuid))];
   for (const t of allowedTenants) {
     if (!GUID.test(t)) fail("AZURE_ALLOWED_TENANTS", "must be a comma-separated list of tenant GUIDs (tokens carry the GUID in `tid`)");
   }
   if (tenantId && !allowedTenants.includes(tenantId)) allowedTenants.unshift(tenantId);
 
-  const webClientId = text("AZURE_WEB_CLIENT_ID");
+  const webClientId = optionalGuid(text("AZURE_WEB_CLIENT_ID"));
   const webClientSecret = text("AZURE_WEB_CLIENT_SECRET");
   if (webClientId && !webClientSecret) fail("AZURE_WEB_CLIENT_SECRET", "is not set: the web app (AZURE_WEB_CLIENT_ID) is a confidential client and needs its client secret");
   if (webClientSecret && !webClientId) fail("AZURE_WEB_CLIENT_ID", "is not set, but AZURE_WEB_CLIENT_SECRET is: set the web app registration's client ID");
   guid("AZURE_WEB_CLIENT_ID", webClientId);
-  const cliClientId = text("AZURE_CLI_CLIENT_ID");
+  const cliClientId = optionalGuid(text("AZURE_CLI_CLIENT_ID"));
   guid("AZURE_CLI_CLIENT_ID", cliClientId);
 
   const graphBase = httpsUrl("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0");
@@ -195,6 +199,21 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   return config;
 }
 
+/** A GUID in its one spelling (lower case); anything else unchanged, for the validation to name. */
+function normaliseGuid(value: string): string {
+  return GUID.test(value) ? value.toLowerCase() : value;
+}
+
+function optionalGuid(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : normaliseGuid(value);
+}
+
+/** `api://<GUID>/scope` names the same app whatever the GUID's case; other App ID URIs are kept as written. */
+function normaliseAppIdUri(scope: string): string {
+  const m = /^api:\/\/([0-9a-f-]{36})(\/.*)?$/i.exec(scope);
+  return m?.[1] && GUID.test(m[1]) ? `api://${m[1].toLowerCase()}${m[2] ?? ""}` : scope;
+}
+
 function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityMode {
   const raw = env.IDENTITY_MODE?.trim();
   if (!raw) return "tenant";
@@ -220,7 +239,7 @@ function apiCredential(
 ): ApiCredential {
   const secret = text("AZURE_API_CLIENT_SECRET");
   const certPath = text("AZURE_API_CERTIFICATE_PATH");
-  const managedIdentity = text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID");
+  const managedIdentity = optionalGuid(text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID"));
   const chosen = [secret && "AZURE_API_CLIENT_SECRET", certPath && "AZURE_API_CERTIFICATE_PATH", managedIdentity && "AZURE_API_MANAGED_IDENTITY_CLIENT_ID"].filter(
     (v): v is string => Boolean(v),
   );
