@@ -85,6 +85,9 @@ param apiCertificatePath string = ''
 @description('AZURE_ALLOWED_TENANTS: comma-separated tenant GUIDs for a multi-tenant API. Empty: single tenant.')
 param allowedTenants string = ''
 
+@description('AZURE_ALLOWED_CLIENT_IDS: comma-separated client ids of the apps allowed to call the API besides the SPA (the token\'s azp). Empty: the SPA (and the CLI when AZURE_CLI_CLIENT_ID is set).')
+param allowedClientIds string = ''
+
 @description('AZURE_API_CLIENT_CAPABILITIES, e.g. cp1 for Continuous Access Evaluation.')
 param apiClientCapabilities string = ''
 
@@ -264,6 +267,7 @@ var appSettingsAll = [
   }
   { name: 'AZURE_API_CERTIFICATE_PATH', value: apiCredentialType == 'certificate' ? apiCertificatePath : '' }
   { name: 'AZURE_ALLOWED_TENANTS', value: allowedTenants }
+  { name: 'AZURE_ALLOWED_CLIENT_IDS', value: allowedClientIds }
   { name: 'AZURE_API_CLIENT_CAPABILITIES', value: apiClientCapabilities }
   { name: 'AZURE_WEB_CLIENT_ID', value: webClientId }
   { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }

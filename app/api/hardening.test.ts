@@ -55,3 +55,36 @@ describe("item 8: GUIDs in configuration are case-insensitive", () => {
     expect(((await res.json()) as { profile: { displayName: string } }).profile.displayName).toBe("Adele Vance");
   });
 });
+
+describe("item 10: only the allowed client applications may use the API (azp)", () => {
+  it("the SPA and the CLI pass; another registered app (the web app) is refused with 403 and a clear problem", async () => {
+    const t = h.emulator.tenant;
+    const asClient = async (clientId: string) =>
+      (await h.control.mint({ username: "megan.bowen@contoso.test", clientId, scopes: [t.apps.api.scope] })).access_token;
+
+    expect((await call(me, "/api/me", bearer(await asClient(t.apps.spa.clientId)))).status).toBe(200);
+    expect((await call(me, "/api/me", bearer(await asClient(t.apps.cli.clientId)))).status).toBe(200);
+
+    const relay = await call(me, "/api/me", bearer(await asClient(t.apps.web.clientId)));
+    expect(relay.status).toBe(403);
+    expect(relay.headers.get("www-authenticate")).toMatch(/^Bearer realm="", error="insufficient_scope", error_description="The application [0-9a-f-]{36} is not allowed to call this API\."$/);
+    const body = await problem(relay);
+    expect(body.code).toBe("client_not_allowed");
+    expect(body.detail).toContain(t.apps.web.clientId);
+    expect(body.detail).toContain("AZURE_ALLOWED_CLIENT_IDS");
+  });
+
+  it("AZURE_ALLOWED_CLIENT_IDS lets an administrator name the clients (the SPA stays allowed)", async () => {
+    const t = h.emulator.tenant;
+    h.configure({ overrides: { AZURE_ALLOWED_CLIENT_IDS: t.apps.web.clientId } });
+    try {
+      const web = (await h.control.mint({ username: "megan.bowen@contoso.test", clientId: t.apps.web.clientId, scopes: [t.apps.api.scope] })).access_token;
+      const cli = (await h.control.mint({ username: "megan.bowen@contoso.test", clientId: t.apps.cli.clientId, scopes: [t.apps.api.scope] })).access_token;
+      expect((await call(me, "/api/me", bearer(web))).status).toBe(200);
+      expect((await call(me, "/api/me", bearer(await h.userToken("megan.bowen@contoso.test")))).status).toBe(200);
+      expect((await call(me, "/api/me", bearer(cli))).status).toBe(403);
+    } finally {
+      h.configure();
+    }
+  });
+});

@@ -13,6 +13,7 @@ const PARTNER = "22222222-2222-4222-8222-222222222222";
 const STRANGER = "33333333-3333-4333-8333-333333333333";
 const API = "44444444-4444-4444-8444-444444444444";
 const OID = "55555555-5555-4555-8555-555555555555";
+const CLI = "66666666-6666-4666-8666-666666666666";
 
 let server: Server;
 let host: string;
@@ -77,6 +78,7 @@ function config(): AppConfig {
     authority: `${host}/${HOME}`,
     knownAuthorities: [],
     allowedTenants: [HOME, PARTNER],
+    allowedClientIds: ["spa", CLI],
     spa: { clientId: "s", redirectPath: "/redirect" },
     api: { clientId: API, appIdUri: `api://${API}`, scope: `api://${API}/access_as_user`, scopeName: "access_as_user", credential: { kind: "secret", secret: "x" }, clientCapabilities: [] },
     web: null,
@@ -156,6 +158,20 @@ describe("TokenVerifier", () => {
     expect(await failure(v.verify(await token({ scp: "User.Read" })))).toMatch(/^403 insufficient_scope/);
     expect(await failure(v.verify(await token({ scp: undefined, roles: ["Data.Read"], idtyp: "app" })))).toMatch(/^403 insufficient_scope: This endpoint acts on behalf of a signed-in user/);
     expect(await failure(v.verify(await token({ oid: undefined })))).toMatch(/^401 invalid_token/);
+  });
+
+  it("accepts only the allowed client applications (azp), case-insensitively (issue #14 item 10)", async () => {
+    const v = verifier();
+    expect(await failure(v.verify(await token({ azp: CLI.toUpperCase() })))).toBe("ok");
+    const relay = await failure(v.verify(await token({ azp: "77777777-7777-4777-8777-777777777777" })));
+    expect(relay).toMatch(/^403 client_not_allowed: The application 77777777-7777-4777-8777-777777777777 is not allowed to call this API/);
+    expect(await failure(v.verify(await token({ azp: undefined })))).toMatch(/^401 invalid_token: .*azp/);
+    // the allow-list is part of the verification settings: a verifier that allows the relay does not share the memo
+    const lenient = new TokenVerifier({ ...config(), allowedClientIds: ["spa", CLI, "77777777-7777-4777-8777-777777777777"] }, new OpenIdMetadataCache({ authorityHost: host }));
+    expect(await failure(lenient.verify(await token({ azp: "77777777-7777-4777-8777-777777777777" })))).toBe("ok");
+    const strictAgain = await token({ azp: "77777777-7777-4777-8777-777777777777", jti: "shared" });
+    expect(await failure(lenient.verify(strictAgain))).toBe("ok");
+    expect(await failure(v.verify(strictAgain))).toMatch(/^403 client_not_allowed/);
   });
 
   it("refetches the key set on an unknown kid, at most once per cooldown", async () => {

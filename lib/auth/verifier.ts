@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AppConfig } from "@/lib/config";
 import { LruCache } from "@/lib/cache/lru";
-import { appOnlyToken, insufficientScope, invalidToken, keySetUnavailable, type ApiError } from "@/lib/errors";
+import { appOnlyToken, clientNotAllowed, insufficientScope, invalidToken, keySetUnavailable, type ApiError } from "@/lib/errors";
 import { describeError, log } from "@/lib/http/log";
 import { DiscoveryError, type OpenIdMetadataCache } from "./discovery";
 
@@ -65,7 +65,7 @@ interface KeySetState {
 /**
  * Verifies access tokens for this API (jose): RS256 signatures against the tenant's JWKS, exact
  * issuer per allowed tenant, audience = API client id or App ID URI, v2.0 tokens, exp/nbf with a
- * small skew, the delegated scope, and no app-only tokens. Results are memoized per token until
+ * small skew, the delegated scope, no app-only tokens, and an allowed client application (`azp`). Results are memoized per token until
  * it expires, so proxy.ts and the route handler together pay for one signature check.
  */
 export class TokenVerifier {
@@ -215,6 +215,11 @@ export class TokenVerifier {
       throw insufficientScope(`The token lacks the ${this.config.api.scopeName} scope.`, this.config.api.scope);
     }
 
+    // The client application (v2 `azp`): only this app's own clients may use it as a relay to Graph/ARM.
+    const azp = typeof claims.azp === "string" ? claims.azp.toLowerCase() : "";
+    if (!azp) throw invalidToken("The token does not name its client application (azp).");
+    if (!this.config.allowedClientIds.some((c) => c.toLowerCase() === azp)) throw clientNotAllowed(azp);
+
     const oid = String(claims.oid);
     if (!GUID.test(oid)) throw invalidToken("The token has no valid object id (oid).");
 
@@ -225,7 +230,7 @@ export class TokenVerifier {
       name: typeof claims.name === "string" ? claims.name : undefined,
       username: typeof claims.preferred_username === "string" ? claims.preferred_username : undefined,
       scopes: Object.freeze(scp),
-      clientId: typeof claims.azp === "string" ? claims.azp : undefined,
+      clientId: azp,
       clientCapabilities: Object.freeze(Array.isArray(claims.xms_cc) ? claims.xms_cc.filter((c): c is string => typeof c === "string") : []),
       expiresAt: claims.exp as number,
     } as Omit<Caller, "assertion">;
@@ -246,7 +251,7 @@ const MEMO_KEY = Symbol.for("ms-identity-nextjs.auth.verified-tokens");
 function sharedMemo(config: AppConfig, maxEntries: number): LruCache<string, Caller> {
   const g = globalThis as { [MEMO_KEY]?: Map<string, LruCache<string, Caller>> };
   g[MEMO_KEY] ??= new Map();
-  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName]);
+  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName, [...config.allowedClientIds].sort()]);
   const fingerprint = createHash("sha256").update(settings).digest("hex");
   let memo = g[MEMO_KEY].get(fingerprint);
   if (!memo) {

@@ -122,6 +122,16 @@ describe("parseConfig", () => {
     expect(mi.api.credential).toMatchObject({ kind: "managedIdentity", managedIdentityClientId: API });
   });
 
+  it("allows the SPA and the CLI to call the API by default; AZURE_ALLOWED_CLIENT_IDS replaces the others (issue #14 item 10)", () => {
+    const CLI = "aaaaaaaa-0000-4000-8000-000000000004";
+    const PARTNER_APP = "bbbbbbbb-0000-4000-8000-000000000005";
+    expect(parseConfig(valid).allowedClientIds).toEqual([SPA]);
+    expect(parseConfig({ ...valid, AZURE_CLI_CLIENT_ID: CLI }).allowedClientIds).toEqual([SPA, CLI]);
+    // the SPA is this app's own front end: always allowed, like the home tenant
+    expect(parseConfig({ ...valid, AZURE_CLI_CLIENT_ID: CLI, AZURE_ALLOWED_CLIENT_IDS: PARTNER_APP.toUpperCase() }).allowedClientIds).toEqual([SPA, PARTNER_APP]);
+    expect(problemsOf({ ...valid, AZURE_ALLOWED_CLIENT_IDS: `${PARTNER_APP},api://partner` })).toEqual(["AZURE_ALLOWED_CLIENT_IDS"]);
+  });
+
   it("requires an encryption key when tokens go to Redis", () => {
     expect(problemsOf({ ...valid, REDIS_URL: "redis://localhost:6379" })).toEqual(["TOKEN_CACHE_ENCRYPTION_KEY"]);
     expect(problemsOf({ ...valid, REDIS_URL: "rediss://h:6380", TOKEN_CACHE_ENCRYPTION_KEY: "k".repeat(32) })).toEqual([]);

@@ -117,6 +117,13 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   const cliClientId = optionalGuid(text("AZURE_CLI_CLIENT_ID"));
   guid("AZURE_CLI_CLIENT_ID", cliClientId);
 
+  // Which client apps may call the API (the token's `azp`). The SPA always; by default also the CLI.
+  const listedClients = list("AZURE_ALLOWED_CLIENT_IDS").map(normaliseGuid);
+  for (const c of listedClients) {
+    if (!GUID.test(c)) fail("AZURE_ALLOWED_CLIENT_IDS", "must be a comma-separated list of application (client) IDs (GUIDs, as tokens carry them in `azp`)");
+  }
+  const allowedClientIds = [...new Set([spaClientId, ...(text("AZURE_ALLOWED_CLIENT_IDS") === undefined ? [cliClientId ?? ""] : listedClients)])].filter(Boolean);
+
   const graphBase = httpsUrl("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0");
   const armBase = httpsUrl("ARM_BASE_URL", "https://management.azure.com");
   const graphScopes = list("GRAPH_SCOPES");
@@ -166,6 +173,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     authority: `${authorityHost}/${tenantId}`,
     knownAuthorities,
     allowedTenants,
+    allowedClientIds,
     spa: { clientId: spaClientId, redirectPath: "/redirect" },
     api: {
       clientId: apiClientId,

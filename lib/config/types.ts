@@ -40,6 +40,8 @@ export interface AppConfig {
   knownAuthorities: string[];
   /** Tenants whose users may call the API. Always contains tenantId. */
   allowedTenants: string[];
+  /** Client applications (`azp`) whose tokens the API accepts. Always contains the SPA. */
+  allowedClientIds: string[];
   spa: { clientId: string; redirectPath: string };
   api: {
     clientId: string;

@@ -115,6 +115,21 @@ export function appOnlyToken(requiredScope: string): ApiError {
   });
 }
 
+/**
+ * A valid token obtained by a client application this API does not serve (`azp` not allowed):
+ * without this, any app a user consented to could use the API as a relay to Graph and ARM.
+ */
+export function clientNotAllowed(clientId: string): ApiError {
+  const description = `The application ${clientId} is not allowed to call this API.`;
+  return new ApiError({
+    status: 403,
+    code: "client_not_allowed",
+    title: "Client application not allowed",
+    detail: `${description} Use this app's own sign-in (its web front end or CLI); to allow another application, its owner must add its client id to AZURE_ALLOWED_CLIENT_IDS.`,
+    challenge: { error: "insufficient_scope", description },
+  });
+}
+
 export function keySetUnavailable(cause?: unknown): ApiError {
   return new ApiError({
     status: 503,

@@ -10,6 +10,7 @@ export const PROBLEM_CODES = [
   "invalid_request",
   "invalid_token",
   "insufficient_scope",
+  "client_not_allowed",
   // On-Behalf-Of (the identity provider said no, or could not be reached)
   "insufficient_claims",
   "consent_required",
