@@ -7,6 +7,7 @@ import { ensureCertificates, type CertificatePaths } from "./certs";
 import type { EmulatorContext, Settings } from "./context";
 import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
+import { NextLinkOverrides } from "./next-links";
 import { DEVICE_CODE_LIFETIME_S, GrantStore } from "./grants";
 import { KeyManager } from "./keys";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./routes/msi";
@@ -91,6 +92,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     grants: new GrantStore(),
     counters: new Counters(),
     faults: new FaultInjector(),
+    nextLinks: new NextLinkOverrides(),
     settings: { ...defaults },
     defaultSettings: defaults,
     mfaRequired: new Set(),

@@ -2,12 +2,21 @@
  * Issue #14 (security hardening), the API's share: each finding pinned against a private identity
  * emulator with the real proxy.ts, route handlers, msal-node and jose. No mocks.
  */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
-import type { ProblemDetails } from "@/lib/errors";
+import { GraphClient } from "@/cli/graph";
+import { HttpClient } from "@/cli/http";
+import { downstreamGetAll } from "@/lib/downstream";
+import { isApiError, type ProblemDetails } from "@/lib/errors";
 import { setLogSink } from "@/lib/http/log";
+import { ServerTiming } from "@/lib/http/server-timing";
 import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
 import { proxy } from "@/proxy";
 import { GET as me } from "./me/route";
+import { GET as subscriptions } from "./subscriptions/route";
 
 let h: ApiHarness;
 let restoreLogs: () => void;
@@ -86,5 +95,95 @@ describe("item 10: only the allowed client applications may use the API (azp)", 
     } finally {
       h.configure();
     }
+  });
+});
+
+describe("item 1: paging links never take the token to another origin", () => {
+  /** Servers a hostile nextLink points at: they count every request and keep what they were sent. */
+  const received: { url: string; authorization?: string }[] = [];
+  let decoyHttps: https.Server;
+  let decoyHttp: http.Server;
+  let httpsPort = 0;
+  let httpPort = 0;
+
+  beforeAll(async () => {
+    const certs = h.emulator.tenant.caCertPath.replace(/ca\.pem$/, "");
+    const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      received.push({ url: req.url ?? "", authorization: req.headers.authorization ? "a bearer token" : undefined });
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: [] }));
+    };
+    // The emulator's own localhost certificate (trusted through its CA): a decoy that TLS accepts.
+    decoyHttps = https.createServer({ cert: readFileSync(`${certs}server.pem`), key: readFileSync(`${certs}server-key.pem`) }, answer);
+    decoyHttp = http.createServer(answer);
+    await new Promise<void>((r) => decoyHttps.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => decoyHttp.listen(0, "127.0.0.1", r));
+    httpsPort = (decoyHttps.address() as AddressInfo).port;
+    httpPort = (decoyHttp.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await h.control.clearNextLinks();
+    for (const server of [decoyHttps, decoyHttp]) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  // The issue's spellings, each aimed at a decoy; what a URL parser makes of them is another host.
+  const hostile = (): [string, string][] => [
+    ["backslashes", `https:\\\\127.0.0.1:${httpsPort}/steal`],
+    ["a leading space", ` https://127.0.0.1:${httpsPort}/steal`],
+    ["a leading tab", `\thttps://127.0.0.1:${httpsPort}/steal`],
+    ["a tab in the scheme", `ht\ttps://127.0.0.1:${httpsPort}/steal`],
+    ["http without slashes", `http:127.0.0.1:${httpPort}/steal`],
+    ["plain https to another host", `https://127.0.0.1:${httpsPort}/steal`],
+    ["the emulator's host on another port", `https://localhost:${httpsPort}/steal`],
+    ["scheme-relative", `//127.0.0.1:${httpsPort}/steal`],
+  ];
+
+  it("ARM: /api/subscriptions answers 502 downstream_link_refused, and no request reaches the decoys", async () => {
+    const token = await h.userToken("megan.bowen@contoso.test");
+    const outcomes: string[] = [];
+    for (const [name, link] of hostile()) {
+      await h.control.plantNextLink("arm", link, 1);
+      const res = await call(subscriptions, "/api/subscriptions", bearer(token));
+      const body = (await res.json()) as Partial<ProblemDetails>;
+      outcomes.push(`${name}: ${res.status} ${body.code ?? res.headers.get("content-type")}`);
+      if (body.code) expect(body.detail).not.toContain("127.0.0.1"); // says what happened, never echoes the link
+    }
+    expect({ outcomes, received }).toEqual({ outcomes: hostile().map(([name]) => `${name}: 502 downstream_link_refused`), received: [] });
+    // and the same user's next request pages normally again
+    expect((await call(subscriptions, "/api/subscriptions", bearer(token))).status).toBe(200);
+  });
+
+  it("Graph: lib/downstream paging refuses the same links (Graph /users, a Graph token)", async () => {
+    const graphToken = (await h.control.mint({ username: "megan.bowen@contoso.test", scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] })).access_token;
+    const graph = { name: "graph", baseUrl: h.emulator.tenant.graphBaseUrl, scopes: [] };
+    const ctx = { correlationId: "7f1c0d1e-0000-4000-8000-000000000001", timing: new ServerTiming(), http: { timeoutMs: 5_000, maxRetries: 0, maxRetryAfterSeconds: 0 }, token: async () => graphToken };
+    const outcomes: string[] = [];
+    for (const [name, link] of hostile()) {
+      await h.control.plantNextLink("graph", link, 1);
+      try {
+        const r = await downstreamGetAll(graph, "/users?$top=5", ctx);
+        outcomes.push(`${name}: followed (${r.pages} pages)`);
+      } catch (e) {
+        outcomes.push(`${name}: ${isApiError(e) ? `${e.status} ${e.code}` : String(e)}`);
+      }
+    }
+    expect({ outcomes, received }).toEqual({ outcomes: hostile().map(([name]) => `${name}: 502 downstream_link_refused`), received: [] });
+  });
+
+  it("Graph: the CLI's users command refuses them too (one shared check)", async () => {
+    const t = h.emulator.tenant;
+    const token = (await h.control.mint({ username: "megan.bowen@contoso.test", clientId: t.apps.cli.clientId, scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] })).access_token;
+    const client = new GraphClient(new HttpClient({ caPem: readFileSync(t.caCertPath, "utf8"), timeoutMs: 5_000, emulator: true }), t.graphBaseUrl, () => token);
+    const outcomes: string[] = [];
+    for (const [name, link] of hostile()) {
+      await h.control.plantNextLink("graph", link, 1);
+      outcomes.push(`${name}: ${await client.users({ pageSize: 5 }).then(() => "followed", (e: Error) => (/not sending the token there/.test(e.message) ? "refused" : e.message))}`);
+    }
+    expect({ outcomes, received }).toEqual({ outcomes: hostile().map(([name]) => `${name}: refused`), received: [] });
   });
 });

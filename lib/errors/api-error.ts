@@ -236,6 +236,20 @@ export function downstreamError(api: string, status: number, cause?: unknown): A
   });
 }
 
+/**
+ * The API answered with a paging link this app will not follow (another origin, not https, or
+ * a spelling a URL parser would have to repair): following it would send the user's token there.
+ */
+export function downstreamLinkRefused(api: string, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 502,
+    code: "downstream_link_refused",
+    title: "Downstream paging link refused",
+    detail: `${api} answered with a link to its next page that leads elsewhere; it was not followed and your token was not sent anywhere else. Retry later; if it persists, report the correlation id.`,
+    cause,
+  });
+}
+
 // ---- generic -----------------------------------------------------------------------------------
 
 export function notFound(detail = "There is no API at this address."): ApiError {

@@ -21,6 +21,7 @@ export const PROBLEM_CODES = [
   "downstream_unavailable",
   "downstream_timeout",
   "downstream_error",
+  "downstream_link_refused",
   // generic
   "not_found",
   "method_not_allowed",
