@@ -106,6 +106,10 @@ param sessionPassword string
 @description('SESSION_MAX_AGE_SECONDS. Empty: the app default (8 hours).')
 param sessionMaxAgeSeconds string = ''
 
+@description('HEALTH_DETAILS: true adds the individual checks to /api/health (anonymous callers see them too). Empty: status only.')
+@allowed([ '', 'true', 'false' ])
+param healthDetails string = ''
+
 @description('APP_BASE_URL: the public origin (e.g. a custom domain). Empty: derived from App Service\'s X-Forwarded-Proto/Host.')
 param appBaseUrl string = ''
 
@@ -283,6 +287,7 @@ var appSettingsAll = [
   { name: 'DOWNSTREAM_MAX_RETRIES', value: downstreamMaxRetries }
   { name: 'DOWNSTREAM_MAX_RETRY_AFTER_SECONDS', value: downstreamMaxRetryAfterSeconds }
   { name: 'TOKEN_CACHE_MAX_USERS', value: tokenCacheMaxUsers }
+  { name: 'HEALTH_DETAILS', value: healthDetails }
   { name: 'REDIS_URL', value: deployRedis ? '${kvRefPrefix}${redis.outputs.urlSecretName})' : '' }
   {
     name: 'TOKEN_CACHE_ENCRYPTION_KEY'

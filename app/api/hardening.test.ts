@@ -15,6 +15,7 @@ import { setLogSink } from "@/lib/http/log";
 import { ServerTiming } from "@/lib/http/server-timing";
 import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
 import { proxy } from "@/proxy";
+import { GET as health } from "./health/route";
 import { GET as me } from "./me/route";
 import { GET as subscriptions } from "./subscriptions/route";
 
@@ -185,5 +186,32 @@ describe("item 1: paging links never take the token to another origin", () => {
       outcomes.push(`${name}: ${await client.users({ pageSize: 5 }).then(() => "followed", (e: Error) => (/not sending the token there/.test(e.message) ? "refused" : e.message))}`);
     }
     expect({ outcomes, received }).toEqual({ outcomes: hostile().map(([name]) => `${name}: refused`), received: [] });
+  });
+});
+
+describe("item 5: /api/health says only what a load balancer needs", () => {
+  afterAll(() => h.configure());
+
+  it("answers { status } alone by default: no mode, cache kind or key count for anonymous callers", async () => {
+    const res = await health(new Request("http://localhost/api/health"));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("HEALTH_DETAILS=true adds the checks (for a private probe)", async () => {
+    h.configure({ overrides: { HEALTH_DETAILS: "true" } });
+    const res = await health(new Request("http://localhost/api/health"));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean; keys?: number; kind?: string }> };
+    expect(body.status).toBe("ok");
+    expect(body.checks.keySet?.keys).toBeGreaterThan(0);
+    expect(body.checks.tokenCache?.kind).toBe("memory");
+  });
+
+  it("an invalid configuration is 503 { status: unavailable }, without detail", async () => {
+    h.configure({ overrides: { SESSION_PASSWORD: "short" } });
+    const res = await health(new Request("http://localhost/api/health"));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: "unavailable" });
   });
 });

@@ -88,6 +88,7 @@ function config(): AppConfig {
     redis: null,
     tokenCache: { maxUsers: 100 },
     http: { timeoutMs: 1000, maxRetries: 0, maxRetryAfterSeconds: 1 },
+    health: { details: false },
   };
 }
 
@@ -208,6 +209,67 @@ describe("TokenVerifier", () => {
     }
     expect(jwksHits - before).toBe(1);
     expect(await failure(v.verify(await token({ jti: "known-key" })))).toBe("ok");
+  });
+
+  // Issue #14 item 5: requests anyone can send (any kid, /api/health) must not drive a fetch each.
+  // The back-off reads a test clock; jose's own timers are not involved.
+  it("while the key set has never loaded and the JWKS endpoint is down, backs off instead of fetching per request", async () => {
+    let now = 1_000_000;
+    const v = verifier({ jwksBackoffMs: { initial: 1_000, max: 8_000 }, clock: () => now });
+    const tokens = [await token({ jti: "a" }), await token({ jti: "b" }, "other-kid"), await token({ jti: "c" })];
+    jwksDown = true;
+    const before = jwksHits;
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) answers.push(await failure(v.verify(tokens[i % 3] ?? "")));
+    expect(answers.every((a) => a.startsWith("503 key_set_unavailable"))).toBe(true);
+    expect(jwksHits - before).toBe(1);
+    // after the first back-off, concurrent requests share one attempt
+    now += 1_000;
+    await Promise.all(tokens.map((t) => v.verify(t).catch(() => undefined)));
+    expect(jwksHits - before).toBe(2);
+    // the back-off doubles: nothing within 2 s of the second failure, one attempt after, and recovery
+    now += 1_999;
+    expect(await failure(v.verify(tokens[0] ?? ""))).toMatch(/^503 key_set_unavailable/);
+    expect(jwksHits - before).toBe(2);
+    jwksDown = false;
+    now += 1;
+    expect(await failure(v.verify(tokens[0] ?? ""))).toBe("ok");
+    expect(jwksHits - before).toBe(3);
+  });
+
+  it("says when to retry while backing off (Retry-After), capped", async () => {
+    let now = 1_000_000;
+    const v = verifier({ jwksBackoffMs: { initial: 1_000, max: 4_000 }, clock: () => now });
+    jwksDown = true;
+    const t = await token();
+    const retryAfter = async () => {
+      try {
+        await v.verify(t);
+      } catch (e) {
+        return (e as ApiError).retryAfterSeconds;
+      }
+    };
+    expect(await retryAfter()).toBe(1);
+    for (const step of [1_000, 2_000, 4_000, 4_000]) {
+      now += step;
+      expect(await retryAfter()).toBe(Math.min(step * 2, 4_000) / 1000);
+    }
+  });
+
+  it("health checks (checkKeySet) back off the same way, and need no fetch once keys are loaded", async () => {
+    let now = 1_000_000;
+    const v = verifier({ jwksBackoffMs: { initial: 1_000, max: 8_000 }, clock: () => now });
+    jwksDown = true;
+    const before = jwksHits;
+    for (let i = 0; i < 10; i++) await expect(v.checkKeySet()).rejects.toBeTruthy();
+    expect(jwksHits - before).toBe(1);
+    jwksDown = false;
+    now += 1_000;
+    expect((await v.checkKeySet()).keys).toBeGreaterThan(0);
+    expect(jwksHits - before).toBe(2);
+    jwksDown = true;
+    for (let i = 0; i < 5; i++) expect((await v.checkKeySet()).keys).toBeGreaterThan(0);
+    expect(jwksHits - before).toBe(2);
   });
 
   it("answers 503 when discovery is down, and recovers", async () => {

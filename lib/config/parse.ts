@@ -68,6 +68,12 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     }
     return value;
   };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw !== "true" && raw !== "false") fail(name, 'must be "true" or "false"');
+    return raw === "true";
+  };
   const list = (name: string): string[] =>
     (text(name) ?? "")
       .split(/[\s,]+/)
@@ -165,6 +171,8 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   const trustRaw = text("TRUST_FORWARDED_HEADERS")?.toLowerCase() ?? "true";
   if (trustRaw !== "true" && trustRaw !== "false") fail("TRUST_FORWARDED_HEADERS", 'must be "true" or "false"');
 
+  const healthDetails = bool("HEALTH_DETAILS", false);
+
   const config: AppConfig = {
     mode,
     publicUrl: { baseUrl, trustForwardedHeaders: trustRaw !== "false" },
@@ -199,6 +207,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
       maxRetries: int("DOWNSTREAM_MAX_RETRIES", 2, 0, 10),
       maxRetryAfterSeconds: int("DOWNSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 120),
     },
+    health: { details: healthDetails },
   };
 
   // One line per variable: its first problem is the one to fix first.

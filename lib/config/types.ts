@@ -65,6 +65,8 @@ export interface AppConfig {
   redis: { url: string; encryptionKey: string } | null;
   tokenCache: { maxUsers: number };
   http: { timeoutMs: number; maxRetries: number; maxRetryAfterSeconds: number };
+  /** /api/health: `details` adds the checks (identity mode, key count, cache kind) to the status. */
+  health: { details: boolean };
 }
 
 /** What the browser needs to start msal-browser. Nothing secret. */

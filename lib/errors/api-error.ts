@@ -130,13 +130,13 @@ export function clientNotAllowed(clientId: string): ApiError {
   });
 }
 
-export function keySetUnavailable(cause?: unknown): ApiError {
+export function keySetUnavailable(cause?: unknown, retryAfterSeconds = 5): ApiError {
   return new ApiError({
     status: 503,
     code: "key_set_unavailable",
     title: "Token signing keys unavailable",
     detail: "The API could not load the identity provider's signing keys to check your token. Retry shortly.",
-    retryAfterSeconds: 5,
+    retryAfterSeconds,
     cause,
   });
 }
