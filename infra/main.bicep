@@ -110,12 +110,12 @@ param sessionMaxAgeSeconds string = ''
 @allowed([ '', 'true', 'false' ])
 param healthDetails string = ''
 
-@description('APP_BASE_URL: the public origin (e.g. a custom domain). Empty: derived from App Service\'s X-Forwarded-Proto/Host.')
+@description('APP_BASE_URL: the public origin, e.g. a custom domain (https://www.contoso.com). Empty: the site\'s own https://<name>.azurewebsites.net. Required in production: the app never derives it from request headers.')
 param appBaseUrl string = ''
 
-@description('TRUST_FORWARDED_HEADERS: believe X-Forwarded-Proto/Host from App Service\'s front end.')
+@description('TRUST_FORWARDED_HEADERS: believe X-Forwarded-Proto/Host (only used when APP_BASE_URL is unset, which production does not allow).')
 @allowed([ 'true', 'false' ])
-param trustForwardedHeaders string = 'true'
+param trustForwardedHeaders string = 'false'
 
 // ---- Downstream APIs -------------------------------------------------------------------------
 @description('GRAPH_BASE_URL. Empty: the app default (https://graph.microsoft.com/v1.0).')
@@ -277,7 +277,7 @@ var appSettingsAll = [
   { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }
   { name: 'SESSION_PASSWORD', value: '${kvRefPrefix}${secretNames.sessionPassword})' }
   { name: 'SESSION_MAX_AGE_SECONDS', value: sessionMaxAgeSeconds }
-  { name: 'APP_BASE_URL', value: appBaseUrl }
+  { name: 'APP_BASE_URL', value: !empty(appBaseUrl) ? appBaseUrl : 'https://${names.site}.azurewebsites.net' }
   { name: 'TRUST_FORWARDED_HEADERS', value: trustForwardedHeaders }
   { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
   { name: 'GRAPH_SCOPES', value: graphScopes }

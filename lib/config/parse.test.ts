@@ -83,8 +83,9 @@ describe("parseConfig", () => {
     expect(problemsOf({ ...valid, SESSION_PASSWORD: reference })).toEqual(["SESSION_PASSWORD"]);
   });
 
-  it("takes the public origin from APP_BASE_URL and trusts forwarded headers unless told not to", () => {
-    expect(parseConfig(valid).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: true });
+  it("takes the public origin from APP_BASE_URL and trusts forwarded headers only when told to (issue #14 item 4)", () => {
+    expect(parseConfig(valid).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: false });
+    expect(parseConfig({ ...valid, TRUST_FORWARDED_HEADERS: "true" }).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: true });
     expect(parseConfig({ ...valid, APP_BASE_URL: "https://Contoso.azurewebsites.net/", TRUST_FORWARDED_HEADERS: "false" }).publicUrl).toEqual({
       baseUrl: "https://contoso.azurewebsites.net",
       trustForwardedHeaders: false,
@@ -130,6 +131,20 @@ describe("parseConfig", () => {
     // the SPA is this app's own front end: always allowed, like the home tenant
     expect(parseConfig({ ...valid, AZURE_CLI_CLIENT_ID: CLI, AZURE_ALLOWED_CLIENT_IDS: PARTNER_APP.toUpperCase() }).allowedClientIds).toEqual([SPA, PARTNER_APP]);
     expect(problemsOf({ ...valid, AZURE_ALLOWED_CLIENT_IDS: `${PARTNER_APP},api://partner` })).toEqual(["AZURE_ALLOWED_CLIENT_IDS"]);
+  });
+
+  it("in production (npm start, App Service) requires APP_BASE_URL, https unless on this machine (issue #14 item 4)", () => {
+    const production = { ...valid, NODE_ENV: "production" };
+    expect(problemsOf(production)).toEqual(["APP_BASE_URL"]);
+    expect(() => parseConfig(production)).toThrow(/APP_BASE_URL: is not set: in production the app's public origin must be configured/);
+    expect(parseConfig({ ...production, APP_BASE_URL: "https://contoso.azurewebsites.net" }).publicUrl.baseUrl).toBe("https://contoso.azurewebsites.net");
+    expect(problemsOf({ ...production, APP_BASE_URL: "http://contoso.azurewebsites.net" })).toEqual(["APP_BASE_URL"]);
+    for (const local of ["http://localhost:3000", "http://127.0.0.1:3410", "http://[::1]:3000"]) {
+      expect(parseConfig({ ...production, APP_BASE_URL: local }).publicUrl.baseUrl).toBe(local);
+    }
+    // development and tests derive the origin from each request, as before
+    expect(problemsOf({ ...valid, NODE_ENV: "development" })).toEqual([]);
+    expect(problemsOf({ ...valid, NODE_ENV: "test" })).toEqual([]);
   });
 
   it("requires an encryption key when tokens go to Redis", () => {

@@ -18,6 +18,8 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
   "login.partner.microsoftonline.cn",
 ]);
 const MIN_SESSION_PASSWORD = 32;
+// Hosts where plain http never leaves the machine (URL.hostname spelling).
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * Turns an environment into a validated AppConfig, or throws one ConfigError naming every bad
@@ -157,25 +159,36 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     }
   }
 
+  // The public origin. In production (`npm start`, App Service: NODE_ENV=production) it is fixed
+  // configuration, never derived from request headers a client can set.
+  const production = env.NODE_ENV === "production";
   let baseUrl = text("APP_BASE_URL");
   if (baseUrl) {
     try {
       const u = new URL(baseUrl);
-      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.pathname !== "/" || u.search || u.hash) throw new Error("not an origin");
+      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.pathname !== "/" || u.search || u.hash || u.username || u.password) throw new Error("not an origin");
       baseUrl = u.origin;
+      if (production && u.protocol === "http:" && !LOOPBACK_HOSTS.has(u.hostname)) {
+        fail("APP_BASE_URL", "must be an https:// origin in production (plain http only for localhost): cookies are Secure only on https");
+      }
     } catch {
       fail("APP_BASE_URL", "must be the app's public origin, e.g. https://contoso.azurewebsites.net (no path)");
       baseUrl = undefined;
     }
+  } else if (production) {
+    fail(
+      "APP_BASE_URL",
+      "is not set: in production the app's public origin must be configured, e.g. https://<app>.azurewebsites.net (the Bicep template sets it), or http://localhost:3000 for `npm start` on this machine",
+    );
   }
-  const trustRaw = text("TRUST_FORWARDED_HEADERS")?.toLowerCase() ?? "true";
+  const trustRaw = text("TRUST_FORWARDED_HEADERS")?.toLowerCase() ?? "false";
   if (trustRaw !== "true" && trustRaw !== "false") fail("TRUST_FORWARDED_HEADERS", 'must be "true" or "false"');
 
   const healthDetails = bool("HEALTH_DETAILS", false);
 
   const config: AppConfig = {
     mode,
-    publicUrl: { baseUrl, trustForwardedHeaders: trustRaw !== "false" },
+    publicUrl: { baseUrl, trustForwardedHeaders: trustRaw === "true" },
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,

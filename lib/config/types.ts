@@ -27,7 +27,10 @@ export interface AppConfig {
   publicUrl: {
     /** APP_BASE_URL: a fixed origin, e.g. https://contoso.azurewebsites.net; wins over headers. */
     baseUrl: string | undefined;
-    /** Believe X-Forwarded-Proto/Host from a TLS-terminating proxy (App Service). */
+    /**
+     * Believe X-Forwarded-Proto/Host (the value the nearest proxy appended) when baseUrl is unset.
+     * Default false: only behind a proxy that always sets them, where clients cannot reach the app.
+     */
     trustForwardedHeaders: boolean;
   };
   /** Home tenant of the app registrations (GUID or verified domain). */
