@@ -1,6 +1,7 @@
 // Everything a route handler needs, passed explicitly (no module singletons, so
 // several emulators can run in one test process).
 import type { CertificatePaths } from "./certs";
+import type { EmulatorCloud } from "./clouds";
 import type { Counters } from "./counters";
 import type { FaultInjector } from "./faults";
 import type { GrantStore } from "./grants";
@@ -29,6 +30,8 @@ export interface EmulatorContext {
   controlSecret: string;
   managedIdentityHeader: string;
   certs: CertificatePaths;
+  /** The Microsoft cloud being emulated (public, US Government, China): audiences follow it. */
+  cloud: EmulatorCloud;
 }
 
 export function issuerFor(ctx: EmulatorContext, tenantId: string): string {

@@ -4,12 +4,12 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import { ensureCertificates, type CertificatePaths } from "./certs";
+import { emulatorCloud, seedForCloud, type EmulatorCloudName } from "./clouds";
 import type { EmulatorContext, Settings } from "./context";
 import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
 import { DEVICE_CODE_LIFETIME_S, GrantStore } from "./grants";
 import { KeyManager } from "./keys";
-import { TOKEN_EXCHANGE_AUDIENCE } from "./routes/msi";
 import { createEmulatorServer } from "./server";
 import { TenantStore } from "./tenant-store";
 import type { TenantDescription } from "./types";
@@ -33,6 +33,8 @@ export interface StartEmulatorOptions {
   deviceCodeIntervalSeconds?: number;
   /** Access-token lifetime. Default 3600 (changeable at run time through the control API). */
   tokenLifetimeSeconds?: number;
+  /** The Microsoft cloud to emulate (Graph/ARM/token-exchange audiences). Default: EMULATOR_CLOUD or "public". */
+  cloud?: EmulatorCloudName;
 }
 
 export interface RunningEmulator {
@@ -75,8 +77,9 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const port = opts.port ?? envNumber("EMULATOR_PORT") ?? 8443;
   const dataFile = path.resolve(opts.dataFile ?? path.join(repoRoot(), "emulator", "tenant-data.json"));
 
+  const cloud = emulatorCloud(opts.cloud ?? process.env.EMULATOR_CLOUD);
   const certs = await ensureCertificates(stateDir);
-  const seed = TenantStore.loadSeed(dataFile);
+  const seed = seedForCloud(TenantStore.loadSeed(dataFile), cloud);
   const store = new TenantStore({ seed, appOrigins, apiClientCertPem: readFileSync(certs.apiClientCertPath, "utf8") });
   const keys = await KeyManager.load(certs.signingCertPath, certs.signingKeyPath);
   const defaults: Settings = {
@@ -97,6 +100,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     controlSecret: randomBytes(24).toString("base64url"),
     managedIdentityHeader: randomBytes(24).toString("base64url"),
     certs,
+    cloud,
   };
   const [key, cert] = await Promise.all([fs.readFile(certs.serverKeyPath, "utf8"), fs.readFile(certs.serverCertPath, "utf8")]);
   const server = createEmulatorServer(ctx, { key, cert });
@@ -155,12 +159,15 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
     caCertPath: certs.caCertPath,
     graphBaseUrl: `${b}/graph/v1.0`,
     armBaseUrl: `${b}/arm`,
+    cloud: ctx.cloud.name,
+    graphResource: ctx.cloud.graph,
+    armResource: ctx.cloud.arm,
     control: { url: `${b}/_control`, secret: ctx.controlSecret },
     managedIdentity: {
       endpoint: `${b}/msi/token`,
       header: ctx.managedIdentityHeader,
       objectId: ctx.store.seed.managedIdentity.objectId,
-      resource: TOKEN_EXCHANGE_AUDIENCE,
+      resource: ctx.cloud.tokenExchangeAudience,
     },
     apps: {
       spa: {

@@ -15,6 +15,8 @@ import type {
 } from "./types";
 
 export const OIDC_SCOPES = ["openid", "profile", "offline_access", "email"] as const;
+/** Azure Resource Manager ("Windows Azure Service Management API"), the same app id in every cloud. */
+export const ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
 
 export interface StoreOptions {
   seed: SeedData;
@@ -181,6 +183,18 @@ export class TenantStore {
     const g = this.resources.find((r) => r.appId === "00000003-0000-0000-c000-000000000000");
     if (!g) throw new Error("seed data lacks Microsoft Graph");
     return g;
+  }
+
+  get arm(): ResourceDefinition {
+    const a = this.resources.find((r) => r.appId === ARM_APP_ID);
+    if (!a) throw new Error("seed data lacks Azure Resource Manager");
+    return a;
+  }
+
+  /** Every `aud` value the resource accepts: its audience and App ID URIs (with or without a trailing slash), its app id. */
+  audiencesOf(resource: ResourceDefinition): string[] {
+    const uris = [resource.tokenAudience, ...resource.identifierUris];
+    return [...new Set([...uris, ...uris.filter((u) => u.includes("://")).map((u) => `${u}/`), resource.appId])];
   }
 
   appRoles(clientId: string, resourceAppId: string): string[] {

@@ -152,6 +152,10 @@ export interface TenantDescription {
   caCertPath: string;
   graphBaseUrl: string;
   armBaseUrl: string;
+  /** The emulated cloud ("public", "usgov", "china") and its Graph/ARM token audiences (scope prefixes). */
+  cloud: string;
+  graphResource: string;
+  armResource: string;
   control: { url: string; secret: string };
   managedIdentity: { endpoint: string; header: string; objectId: string; resource: string };
   apps: {

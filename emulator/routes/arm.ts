@@ -10,13 +10,6 @@ import type { SeedSubscription } from "../types";
 import { checkBearer, hasAny, type Caller } from "./bearer";
 
 export const ARM_PAGE_SIZE = 10;
-const ARM_AUDIENCES = [
-  "https://management.azure.com",
-  "https://management.azure.com/",
-  "https://management.core.windows.net",
-  "https://management.core.windows.net/",
-  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
-];
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 
 function subscriptionJson(s: SeedSubscription) {
@@ -100,7 +93,8 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
 }
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
-  const result = checkBearer(ctx, req, ARM_AUDIENCES);
+  const audiences = ctx.store.audiencesOf(ctx.store.arm);
+  const result = checkBearer(ctx, req, audiences);
   if (!result.ok) {
     switch (result.reason) {
       case "missing":
@@ -115,7 +109,7 @@ function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
         throw new ArmError(
           401,
           "InvalidAuthenticationToken",
-          `The access token has been obtained for wrong audience or resource '${result.audience ?? ""}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.slice(0, 4).join("','")}'.`,
+          `The access token has been obtained for wrong audience or resource '${result.audience ?? ""}'. It should exactly match with one of the allowed audiences '${audiences.filter((a) => a.includes("://")).join("','")}'.`,
         );
       default:
         throw new ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.");

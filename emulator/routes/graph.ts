@@ -170,7 +170,7 @@ function notFoundSegment(segment: string): GraphError {
 }
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
-  const result = checkBearer(ctx, req, ["https://graph.microsoft.com", "https://graph.microsoft.com/", GRAPH_APP_ID]);
+  const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph));
   if (result.ok) return result.caller;
   const messages: Record<typeof result.reason, string> = {
     missing: "Access token is empty.",

@@ -154,6 +154,7 @@ describe("parseConfig", () => {
       managedIdentityClientId: API,
       endpoint: "http://localhost:4141/msi/token",
       header: "h",
+      tokenExchangeAudience: "api://AzureADTokenExchange",
     });
   });
 });

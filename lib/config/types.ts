@@ -12,6 +12,11 @@ export type ApiCredential =
       /** App Service's local token endpoint (IDENTITY_ENDPOINT) and its header secret. */
       endpoint: string;
       header: string;
+      /**
+       * Audience of the managed identity token used as the client assertion: the federated
+       * credential's audience (api://AzureADTokenExchange, …USGov, …China), per cloud.
+       */
+      tokenExchangeAudience: string;
     };
 
 /** A downstream API called On-Behalf-Of the user. Adding one is a config entry, not a code path. */
