@@ -13,6 +13,13 @@ export interface Settings {
   deviceCodeIntervalSeconds: number;
   /** How long a device code stays valid (Entra: 900 s); tests shorten it to see expiry. */
   deviceCodeLifetimeSeconds: number;
+  /**
+   * Lifetime of a SPA's refresh tokens, from sign-in (Entra: fixed 24 h). Checked at each
+   * redemption, so lowering it expires the SPA's refresh tokens at once (AADSTS700084).
+   */
+  spaRefreshTokenLifetimeSeconds: number;
+  /** Lifetime of a sign-in session (the emulator's cookie), from sign-in; checked at each use. */
+  sessionLifetimeSeconds: number;
 }
 
 export interface EmulatorContext {

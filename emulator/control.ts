@@ -3,6 +3,7 @@
 // users, counters and lifetimes. Never part of what an app talks to.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { revokeSession, type SessionRevocation } from "./cae";
 import type { EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarget } from "./faults";
@@ -137,7 +138,7 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
     case "GET /faults":
       return { faults: ctx.faults.list() };
     case "POST /faults":
-      return { fault: setFault(ctx, body) };
+      return { fault: body["mode"] === "session_revoked" ? await setSessionRevoked(ctx, body) : setFault(ctx, body) };
     case "DELETE /faults": {
       const target = new URL(req.url ?? "/", ctx.baseUrl).searchParams.get("target");
       if (target && !(FAULT_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `unknown target '${target}'`);
@@ -170,6 +171,12 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
       const lifetime = int(body, "tokenLifetimeSeconds", 1, 7 * 24 * 3600);
       const interval = int(body, "deviceCodeIntervalSeconds", 0, 60);
       const deviceLifetime = int(body, "deviceCodeLifetimeSeconds", 1, 3600);
+      // 0 = already expired: a test's way to say "a day has passed". Entra's SPA refresh tokens
+      // cannot outlive 24 h, so neither can the emulator's.
+      const spaRefresh = int(body, "spaRefreshTokenLifetimeSeconds", 0, 24 * 3600);
+      const sessionLifetime = int(body, "sessionLifetimeSeconds", 0, 90 * 24 * 3600);
+      if (spaRefresh !== undefined) ctx.settings.spaRefreshTokenLifetimeSeconds = spaRefresh;
+      if (sessionLifetime !== undefined) ctx.settings.sessionLifetimeSeconds = sessionLifetime;
       if (deviceLifetime !== undefined) ctx.settings.deviceCodeLifetimeSeconds = deviceLifetime;
       if (lifetime !== undefined) ctx.settings.tokenLifetimeSeconds = lifetime;
       if (interval !== undefined) ctx.settings.deviceCodeIntervalSeconds = interval;
@@ -197,6 +204,22 @@ function setFault(ctx: EmulatorContext, body: Json): Fault {
   };
   ctx.faults.set(fault);
   return fault;
+}
+
+/**
+ * `{ target: "graph"|"arm", mode: "session_revoked", username, signOut?: true }`: the user's
+ * session is revoked now; `target` enforces it with its CAE challenge (cae.ts). With signOut
+ * (default) the user's sign-in sessions, refresh tokens and older OBO assertions are revoked
+ * too, so only signing in again helps; with `signOut: false` a fresh token carrying the
+ * challenge's claims is enough. Returns once the revocation time has passed.
+ */
+async function setSessionRevoked(ctx: EmulatorContext, body: Json): Promise<SessionRevocation> {
+  const target = str(body, "target", true) ?? "";
+  if (target !== "graph" && target !== "arm") throw new ControlError(400, "'target' must be graph or arm for mode session_revoked");
+  const user = userOrFail(ctx, str(body, "username", true) ?? "");
+  const signOut = body["signOut"];
+  if (signOut !== undefined && typeof signOut !== "boolean") throw new ControlError(400, "'signOut' must be a boolean");
+  return revokeSession(ctx, target, user, signOut !== false);
 }
 
 /** Default client for a minted token: the SPA for our API, the API (as after OBO) for Graph/ARM. */

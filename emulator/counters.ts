@@ -10,7 +10,7 @@ export type GrantName =
   | "client_credentials"
   | "unsupported";
 
-export type CountedEndpoint = "graph" | "arm" | "authorize" | "deviceCode" | "discovery" | "jwks" | "msi" | "logout";
+export type CountedEndpoint = "graph" | "arm" | "authorize" | "authorizePromptNone" | "deviceCode" | "discovery" | "jwks" | "msi" | "logout";
 
 export interface CountersSnapshot {
   tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
@@ -18,6 +18,8 @@ export interface CountersSnapshot {
   graph: number;
   arm: number;
   authorize: number;
+  /** Authorize requests with prompt=none (silent renewal in a hidden iframe), also counted in `authorize`. */
+  authorizePromptNone: number;
   deviceCode: number;
   discovery: number;
   jwks: number;
@@ -57,6 +59,7 @@ export class Counters {
       graph: e("graph"),
       arm: e("arm"),
       authorize: e("authorize"),
+      authorizePromptNone: e("authorizePromptNone"),
       deviceCode: e("deviceCode"),
       discovery: e("discovery"),
       jwks: e("jwks"),

@@ -8,7 +8,7 @@ import { emulatorCloud, seedForCloud, type EmulatorCloudName } from "./clouds";
 import type { EmulatorContext, Settings } from "./context";
 import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
-import { DEVICE_CODE_LIFETIME_S, GrantStore } from "./grants";
+import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIFETIME_S } from "./grants";
 import { KeyManager } from "./keys";
 import { createEmulatorServer } from "./server";
 import { TenantStore } from "./tenant-store";
@@ -86,6 +86,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
     deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? envNumber("EMULATOR_DEVICE_CODE_INTERVAL") ?? 5,
     deviceCodeLifetimeSeconds: DEVICE_CODE_LIFETIME_S,
+    spaRefreshTokenLifetimeSeconds: SPA_REFRESH_LIFETIME_S,
+    sessionLifetimeSeconds: SESSION_LIFETIME_S,
   };
   const ctx: EmulatorContext = {
     baseUrl: "https://localhost",

@@ -44,6 +44,9 @@ function layout(title: string, body: string, opts: { scriptNonce?: string } = {}
     "style-src 'unsafe-inline'",
     "img-src data:",
     "base-uri 'none'",
+    // Like Entra's pages: never inside another site's frame (clickjacking). A silent renewal in a
+    // hidden iframe gets a redirect, never a page; anything needing UI must go top-level.
+    "frame-ancestors 'none'",
     opts.scriptNonce ? `script-src 'nonce-${opts.scriptNonce}'` : "script-src 'none'",
   ].join("; ");
   const html = `<!doctype html>
@@ -54,7 +57,7 @@ function layout(title: string, body: string, opts: { scriptNonce?: string } = {}
 <p class="brand">Microsoft identity platform &mdash; local emulator</p>
 ${body}
 </main></body></html>`;
-  return { html, headers: { "content-security-policy": csp } };
+  return { html, headers: { "content-security-policy": csp, "x-frame-options": "DENY" } };
 }
 
 function errorBlock(error?: string): string {

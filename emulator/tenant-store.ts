@@ -60,6 +60,7 @@ export class TenantStore {
             tokenAudience: a.clientId,
             scopes: exposes.scopes,
             appRoles: exposes.appRoles,
+            optionalClaims: opts.seed.apps[a.key].optionalClaims ?? [],
           };
         }),
     ];

@@ -2,9 +2,11 @@
 // endpoint response body. One place decides claims so every grant issues
 // identical shapes.
 import { randomUUID } from "node:crypto";
+import { requestedAccessTokenClaims, type AccessTokenClaimsRequest } from "./cae";
 import { issuerFor, type EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
+
 import { sha256Base64url } from "./jwt";
 import { formatScopes, fullScopeName, type ResolvedScopes } from "./scopes";
 import type { AppRegistration, ResourceDefinition, User } from "./types";
@@ -212,8 +214,10 @@ export function userTokenResponse(
     azpacr: Azpacr;
     nonce?: string;
     spa: boolean;
-    /** For SPA refresh tokens: keep the original 24h deadline when rotating. */
-    refreshExpiresAt?: number;
+    /** For SPA refresh tokens: when the chain began (its lifetime counts from there). Default now. */
+    spaChainStartedAt?: number;
+    /** The request's `claims` parameter: requested claims go into the access token (cae.ts). */
+    claimsRequest?: AccessTokenClaimsRequest;
   },
 ): TokenResponseBody {
   const granted = grantedScopes(ctx, p.client, p.user, p.resolved);
@@ -225,6 +229,7 @@ export function userTokenResponse(
     scp: granted.scp,
     auth: p.auth,
     azpacr: p.azpacr,
+    extraClaims: p.claimsRequest ? requestedAccessTokenClaims(p.claimsRequest, granted.resource.optionalClaims ?? [], nowSeconds()) : undefined,
   });
   const echoed = formatScopes(p.resolved.resource, granted.scp, p.resolved.bare);
   if (p.resolved.isDefault && p.resolved.resource) echoed.push(fullScopeName(p.resolved.resource, ".default"));
@@ -239,10 +244,12 @@ export function userTokenResponse(
   };
   if (p.resolved.oidc.includes("offline_access")) {
     const now = nowSeconds();
-    const expiresAt = p.spa ? (p.refreshExpiresAt ?? now + SPA_REFRESH_LIFETIME_S) : now + REFRESH_LIFETIME_S;
-    const rt = ctx.grants.issueRefreshToken({ ...p.auth, clientId: p.client.clientId, spa: p.spa, expiresAt });
+    const chainStart = p.spa ? (p.spaChainStartedAt ?? now) : undefined;
+    // Kept (and swept) for the longest lifetime; the SPA's is checked against the setting at use.
+    const expiresAt = chainStart !== undefined ? chainStart + SPA_REFRESH_LIFETIME_S : now + REFRESH_LIFETIME_S;
+    const rt = ctx.grants.issueRefreshToken({ ...p.auth, clientId: p.client.clientId, spa: p.spa, spaChainStartedAt: chainStart, expiresAt });
     body.refresh_token = rt.token;
-    if (p.spa) body.refresh_token_expires_in = Math.max(0, expiresAt - now);
+    if (chainStart !== undefined) body.refresh_token_expires_in = Math.max(0, chainStart + ctx.settings.spaRefreshTokenLifetimeSeconds - now);
   }
   if (p.resolved.oidc.includes("openid")) {
     body.id_token = mintIdToken(ctx, { user: p.user, client: p.client, auth: p.auth, nonce: p.nonce });

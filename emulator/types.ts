@@ -26,6 +26,8 @@ export interface SeedResource {
   tokenAudience: string;
   scopes: SeedScope[];
   appRoles: string[];
+  /** Optional access-token claims the resource asked for (app registration "Token configuration"). */
+  optionalClaims?: string[];
 }
 
 export interface SeedFederatedCredential {
@@ -47,6 +49,8 @@ export interface SeedApp {
   nativeRedirects?: string[];
   exposes?: { scopes: SeedScope[]; appRoles: string[] };
   federatedCredentials?: SeedFederatedCredential[];
+  /** Optional access-token claims, e.g. ["xms_cc"] (Token configuration > Add optional claim). */
+  optionalClaims?: string[];
   /**
    * Clients whose consent prompt also covers this app's own permissions (Entra's "combined
    * consent"): a SPA consenting to its middle-tier API consents to what the API calls OBO.
@@ -126,6 +130,8 @@ export interface ResourceDefinition {
   tokenAudience: string;
   scopes: SeedScope[];
   appRoles: string[];
+  /** Optional claims its access tokens may carry when requested, e.g. xms_cc. */
+  optionalClaims?: string[];
 }
 
 export type User = SeedUser;

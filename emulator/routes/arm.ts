@@ -3,6 +3,7 @@
 // the caller's tenant. Errors are ARM-shaped.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { revocationClaims, revokedTokenChallenge } from "../cae";
 import type { EmulatorContext } from "../context";
 import { ArmError, armErrorBody } from "../errors";
 import { delay, header, sendJson } from "../http";
@@ -83,7 +84,7 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
   } catch (e) {
     if (e instanceof ArmError) {
       const extra: Record<string, string> = {};
-      if (e.status === 401) {
+      if (e.status === 401 && !e.headers["www-authenticate"]) {
         extra["www-authenticate"] = `Bearer authorization_uri="${ctx.baseUrl}/", error="invalid_token", error_description="${e.message.replace(/"/g, "'")}"`;
       }
       return sendJson(res, e.status, armErrorBody(e), { ...baseHeaders, ...e.headers, ...extra });
@@ -116,6 +117,15 @@ function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
     }
   }
   const caller = result.caller;
+  const revoked = revokedTokenChallenge(ctx, "arm", caller.payload, caller.oid);
+  if (revoked) {
+    // ARM's CAE answer: invalid_token with the claims the new token must carry (the Azure SDKs'
+    // ARMChallengeAuthenticationPolicy documents this header).
+    const claims = Buffer.from(revocationClaims(revoked.revokedAt)).toString("base64");
+    throw new ArmError(401, "InvalidAuthenticationToken", "User session has been revoked", {
+      "www-authenticate": `Bearer authorization_uri="${ctx.baseUrl}/", error="invalid_token", error_description="User session has been revoked", claims="${claims}"`,
+    });
+  }
   if (!caller.appOnly && !hasAny(caller.scopes, ["user_impersonation"])) {
     throw new ArmError(
       403,

@@ -144,8 +144,12 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
 
   // 3. prompt=none: never show UI.
   if (pending.prompt === "none") {
+    ctx.counters.count("authorizePromptNone");
     ctx.grants.pending.delete(pending.id);
-    if (!session || !sessionUser || !hintMatches) {
+    // msal-browser names the session it wants with `sid` (from the ID token): another one will not do.
+    const sid = q.get("sid");
+    const sidMatches = !sid || sid === session?.sid;
+    if (!session || !sessionUser || !hintMatches || !sidMatches) {
       return fail(
         new EntraError(
           400,

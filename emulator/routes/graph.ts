@@ -3,6 +3,7 @@
 // /users/{id|upn}. Errors are Graph-shaped; every response carries request-id.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { revocationClaims, revokedTokenChallenge } from "../cae";
 import type { EmulatorContext } from "../context";
 import { GraphError, graphErrorBody } from "../errors";
 import { delay, header, sendBytes, sendJson } from "../http";
@@ -156,7 +157,7 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
   } catch (e) {
     if (e instanceof GraphError) {
       const extra: Record<string, string> = {};
-      if (e.status === 401) {
+      if (e.status === 401 && !e.headers["www-authenticate"]) {
         extra["www-authenticate"] = `Bearer realm="", authorization_uri="${ctx.baseUrl}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`;
       }
       return sendJson(res, e.status, graphErrorBody(e, requestId, clientRequestId), { ...baseHeaders, ...e.headers, ...extra });
@@ -171,7 +172,17 @@ function notFoundSegment(segment: string): GraphError {
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
   const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph));
-  if (result.ok) return result.caller;
+  if (result.ok) {
+    const revoked = revokedTokenChallenge(ctx, "graph", result.caller.payload, result.caller.oid);
+    if (revoked) {
+      // Graph's CAE answer: the documented insufficient_claims challenge.
+      const claims = Buffer.from(revocationClaims(revoked.revokedAt)).toString("base64");
+      throw new GraphError(401, "InvalidAuthenticationToken", "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp", {
+        "www-authenticate": `Bearer realm="", authorization_uri="${ctx.baseUrl}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}", error="insufficient_claims", claims="${claims}"`,
+      });
+    }
+    return result.caller;
+  }
   const messages: Record<typeof result.reason, string> = {
     missing: "Access token is empty.",
     malformed: "IDX14100: JWT is not well formed, there are no dots (.).",

@@ -28,7 +28,7 @@ function show(res: ServerResponse, page: Page, status = 200): void {
 }
 
 export function currentSession(ctx: EmulatorContext, req: IncomingMessage): Session | undefined {
-  return ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE));
+  return ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE), ctx.settings.sessionLifetimeSeconds);
 }
 
 export function rememberedAccounts(ctx: EmulatorContext, req: IncomingMessage): User[] {
