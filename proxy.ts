@@ -3,14 +3,15 @@ import { authenticate } from "@/lib/auth";
 import { getConfig } from "@/lib/config";
 import { toApiError, toProblemResponse } from "@/lib/errors";
 import { CORRELATION_RESPONSE_HEADER, correlationIdFrom } from "@/lib/http/correlation";
-import { contentSecurityPolicy } from "@/lib/http/csp";
+import { contentSecurityPolicy, SELF_FRAMEABLE_PATHS } from "@/lib/http/csp";
 import { log } from "@/lib/http/log";
 
 /** Next 16's proxy (formerly middleware): guards the API and sets the pages' CSP. */
 export async function proxy(request: NextRequest): Promise<Response> {
   if (request.nextUrl.pathname.startsWith("/api/")) return guardApi(request);
   const response = NextResponse.next();
-  response.headers.set("Content-Security-Policy", contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development"));
+  const frameableBySelf = SELF_FRAMEABLE_PATHS.includes(request.nextUrl.pathname);
+  response.headers.set("Content-Security-Policy", contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development", { frameableBySelf }));
   return response;
 }
 

@@ -35,6 +35,8 @@ function msalConfiguration(config: PublicConfig): Configuration {
       // the user to the page where sign-in started.
       redirectUri: origin + config.redirectPath,
       postLogoutRedirectUri: origin + "/",
+      // "CP1" when the API can pass on continuous access evaluation challenges (PublicConfig).
+      clientCapabilities: config.clientCapabilities,
     },
     // sessionStorage: tokens do not outlive the tab and are not shared across tabs.
     cache: { cacheLocation: BrowserCacheLocation.SessionStorage },

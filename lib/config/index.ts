@@ -22,6 +22,7 @@ export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
     knownAuthorities: config.knownAuthorities,
     apiScope: config.api.scope,
     redirectPath: config.spa.redirectPath,
+    clientCapabilities: config.api.clientCapabilities.some((c) => c.toLowerCase() === "cp1") ? ["CP1"] : [],
   };
 }
 

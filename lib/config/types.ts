@@ -78,4 +78,10 @@ export interface PublicConfig {
   knownAuthorities: string[];
   apiScope: string;
   redirectPath: string;
+  /**
+   * Client capabilities the SPA declares to Entra: ["CP1"] when the API handles claims
+   * challenges (AZURE_API_CLIENT_CAPABILITIES has cp1), so the SPA's tokens carry xms_cc and the
+   * API may send it continuous-access-evaluation challenges.
+   */
+  clientCapabilities: string[];
 }
