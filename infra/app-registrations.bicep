@@ -52,6 +52,16 @@ var apiUniqueName = '${namePrefix}-api'
 // api://<app-id>, can be written in the same declaration that creates the app.
 var apiIdentifierUri = 'api://${tenantId}/${apiUniqueName}'
 var accessAsUserId = guid(tenantId, apiUniqueName, 'access_as_user')
+// The managed identity's token-exchange audience differs per cloud (Microsoft Learn, "Configure an
+// application to trust a managed identity"); the app derives the same one from its sign-in host.
+var tokenExchangeAudiences = {
+  AzureCloud: 'api://AzureADTokenExchange'
+  AzureUSGovernment: 'api://AzureADTokenExchangeUSGov'
+  AzureChinaCloud: 'api://AzureADTokenExchangeChina'
+}
+var tokenExchangeAudience = contains(tokenExchangeAudiences, environment().name)
+  ? tokenExchangeAudiences[environment().name]
+  : tokenExchangeAudiences.AzureCloud
 
 // Well-known resource service principals; scope ids are looked up by name, never hard-coded.
 resource graphSp 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
@@ -107,6 +117,13 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
       }
     ]
   }
+  // xms_cc in the API's access tokens: the client capabilities (cp1) the SPA declares, which tell
+  // the API it may pass continuous access evaluation challenges on (AZURE_API_CLIENT_CAPABILITIES).
+  optionalClaims: {
+    accessToken: [
+      { name: 'xms_cc' }
+    ]
+  }
   requiredResourceAccess: [
     {
       resourceAppId: graphAppId
@@ -129,7 +146,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
     description: 'App Service user-assigned managed identity of the deployed web app'
     issuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
     subject: managedIdentityPrincipalId
-    audiences: ['api://AzureADTokenExchange']
+    audiences: [tokenExchangeAudience]
   }
 }
 
