@@ -18,13 +18,13 @@ export interface CountersSnapshot {
   graph: number;
   arm: number;
   authorize: number;
-  /** Authorize requests with prompt=none (silent renewal in a hidden iframe), also counted in `authorize`. */
-  authorizePromptNone: number;
   deviceCode: number;
   discovery: number;
   jwks: number;
   msi: number;
   logout: number;
+  /** Authorize requests with prompt=none (silent renewal in a hidden iframe), also counted in `authorize`. */
+  authorizePromptNone: number;
 }
 
 export class Counters {
@@ -59,12 +59,12 @@ export class Counters {
       graph: e("graph"),
       arm: e("arm"),
       authorize: e("authorize"),
-      authorizePromptNone: e("authorizePromptNone"),
       deviceCode: e("deviceCode"),
       discovery: e("discovery"),
       jwks: e("jwks"),
       msi: e("msi"),
       logout: e("logout"),
+      authorizePromptNone: e("authorizePromptNone"),
     };
   }
 }

@@ -161,9 +161,6 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
     caCertPath: certs.caCertPath,
     graphBaseUrl: `${b}/graph/v1.0`,
     armBaseUrl: `${b}/arm`,
-    cloud: ctx.cloud.name,
-    graphResource: ctx.cloud.graph,
-    armResource: ctx.cloud.arm,
     control: { url: `${b}/_control`, secret: ctx.controlSecret },
     managedIdentity: {
       endpoint: `${b}/msi/token`,
@@ -206,5 +203,8 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       requiresMfa: Boolean(u.requiresMfa),
       ...(u.requiresMfa ? { mfaCode: "123456" } : {}),
     })),
+    cloud: ctx.cloud.name,
+    graphResource: ctx.cloud.graph,
+    armResource: ctx.cloud.arm,
   };
 }

@@ -158,10 +158,6 @@ export interface TenantDescription {
   caCertPath: string;
   graphBaseUrl: string;
   armBaseUrl: string;
-  /** The emulated cloud ("public", "usgov", "china") and its Graph/ARM token audiences (scope prefixes). */
-  cloud: string;
-  graphResource: string;
-  armResource: string;
   control: { url: string; secret: string };
   managedIdentity: { endpoint: string; header: string; objectId: string; resource: string };
   apps: {
@@ -187,4 +183,8 @@ export interface TenantDescription {
     cli: { clientId: string };
   };
   users: TenantUserDescription[];
+  /** The emulated cloud ("public", "usgov", "china") and its Graph/ARM token audiences (scope prefixes). */
+  cloud: string;
+  graphResource: string;
+  armResource: string;
 }
