@@ -10,7 +10,18 @@ export type GrantName =
   | "client_credentials"
   | "unsupported";
 
-export type CountedEndpoint = "graph" | "arm" | "authorize" | "deviceCode" | "discovery" | "jwks" | "msi" | "logout";
+export type CountedEndpoint =
+  | "graph"
+  | "arm"
+  | "authorize"
+  | "deviceCode"
+  | "discovery"
+  | "jwks"
+  | "msi"
+  | "logout"
+  | "consentPrompt"
+  | "adminApproval"
+  | "adminConsent";
 
 export interface CountersSnapshot {
   tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
@@ -23,6 +34,12 @@ export interface CountersSnapshot {
   jwks: number;
   msi: number;
   logout: number;
+  /** Consent pages shown (user consent, combined consent, admin consent). */
+  consentPrompts: number;
+  /** "Need admin approval" pages shown (user consent not allowed). */
+  adminApprovalPages: number;
+  /** Requests to /{tenant}/adminconsent. */
+  adminConsent: number;
 }
 
 export class Counters {
@@ -62,6 +79,9 @@ export class Counters {
       jwks: e("jwks"),
       msi: e("msi"),
       logout: e("logout"),
+      consentPrompts: e("consentPrompt"),
+      adminApprovalPages: e("adminApproval"),
+      adminConsent: e("adminConsent"),
     };
   }
 }

@@ -152,6 +152,7 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
     issuer: `${b}/${primary.id}/v2.0`,
     tenantId: primary.id,
     secondTenantId: second.id,
+    tenants: ctx.store.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domain: t.domain })),
     caCertPath: certs.caCertPath,
     graphBaseUrl: `${b}/graph/v1.0`,
     armBaseUrl: `${b}/arm`,
@@ -167,9 +168,12 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
         clientId: spa.clientId,
         redirectUris: spa.redirects.filter((r) => r.platform === "spa").map((r) => r.uri),
         postLogoutRedirectUris: spa.postLogoutRedirectUris,
+        signInAudience: spa.signInAudience,
       },
       api: {
         clientId: api.clientId,
+        redirectUris: api.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
+        signInAudience: api.signInAudience,
         clientSecret: api.clientSecret,
         appIdUri: `api://${api.clientId}`,
         scope: `api://${api.clientId}/access_as_user`,
@@ -185,8 +189,9 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
         clientSecret: web.clientSecret,
         redirectUris: web.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
         postLogoutRedirectUris: web.postLogoutRedirectUris,
+        signInAudience: web.signInAudience,
       },
-      cli: { clientId: cli.clientId },
+      cli: { clientId: cli.clientId, signInAudience: cli.signInAudience },
     },
     users: ctx.store.seed.users.map((u) => ({
       username: u.userPrincipalName,
@@ -196,6 +201,7 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       tenantId: u.tenantId,
       requiresMfa: Boolean(u.requiresMfa),
       ...(u.requiresMfa ? { mfaCode: "123456" } : {}),
+      ...(u.roles?.length ? { roles: [...u.roles] } : {}),
     })),
   };
 }
