@@ -25,6 +25,8 @@ export type CountedEndpoint =
 
 export interface CountersSnapshot {
   tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
+  /** Per grant and authority tenant (a tenant id, or "organizations"/"common"): proves OBO went to the caller's tenant. */
+  tokenRequestsByTenant: Partial<Record<GrantName, Record<string, number>>>;
   total: number;
   graph: number;
   arm: number;
@@ -44,13 +46,19 @@ export interface CountersSnapshot {
 
 export class Counters {
   private tokenRequests = new Map<GrantName, Map<string, number>>();
+  private tokenRequestsByTenant = new Map<GrantName, Map<string, number>>();
   private total = 0;
   private endpoints = new Map<CountedEndpoint, number>();
 
-  countToken(grant: GrantName, clientId: string): void {
+  countToken(grant: GrantName, clientId: string, tenant?: string): void {
     const byClient = this.tokenRequests.get(grant) ?? new Map<string, number>();
     byClient.set(clientId, (byClient.get(clientId) ?? 0) + 1);
     this.tokenRequests.set(grant, byClient);
+    if (tenant) {
+      const byTenant = this.tokenRequestsByTenant.get(grant) ?? new Map<string, number>();
+      byTenant.set(tenant, (byTenant.get(tenant) ?? 0) + 1);
+      this.tokenRequestsByTenant.set(grant, byTenant);
+    }
     this.total += 1;
   }
 
@@ -60,6 +68,7 @@ export class Counters {
 
   reset(): void {
     this.tokenRequests.clear();
+    this.tokenRequestsByTenant.clear();
     this.total = 0;
     this.endpoints.clear();
   }
@@ -67,9 +76,12 @@ export class Counters {
   snapshot(): CountersSnapshot {
     const tokenRequests: CountersSnapshot["tokenRequests"] = {};
     for (const [grant, byClient] of this.tokenRequests) tokenRequests[grant] = Object.fromEntries(byClient);
+    const tokenRequestsByTenant: CountersSnapshot["tokenRequestsByTenant"] = {};
+    for (const [grant, byTenant] of this.tokenRequestsByTenant) tokenRequestsByTenant[grant] = Object.fromEntries(byTenant);
     const e = (k: CountedEndpoint) => this.endpoints.get(k) ?? 0;
     return {
       tokenRequests,
+      tokenRequestsByTenant,
       total: this.total,
       graph: e("graph"),
       arm: e("arm"),

@@ -77,7 +77,7 @@ export async function token(ctx: EmulatorContext, req: IncomingMessage, res: Ser
     const grantType = form.get("grant_type");
     if (!grantType) throw new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
     const grant = GRANTS[grantType] ?? "unsupported";
-    ctx.counters.countToken(grant, (presentedClientId(req, form) ?? "unknown").toLowerCase());
+    ctx.counters.countToken(grant, (presentedClientId(req, form) ?? "unknown").toLowerCase(), tenantId ?? segment.toLowerCase());
     const presented = ctx.store.appByClientId(presentedClientId(req, form) ?? "");
     const wrongAudience = presented && audienceError(ctx, presented, tenantId);
     if (wrongAudience) throw wrongAudience;
