@@ -5,6 +5,7 @@ import {
 } from "@azure/msal-browser";
 import { isProblemDetails, type ProblemCode, type ProblemDetails } from "@/lib/errors/problem";
 import { findChallenge } from "@/lib/errors/www-authenticate";
+import { clearConsentRepair } from "./consent-repair";
 import type { RequestTrace } from "./request-trace";
 import { parseServerTiming } from "./server-timing";
 
@@ -76,6 +77,7 @@ export async function callApi<T>(
   };
   if (response.ok) {
     sessionStorage.removeItem(CLAIMS_ATTEMPT_KEY + path);
+    clearConsentRepair();
     return { data: await read(response), trace };
   }
 
