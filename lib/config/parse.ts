@@ -208,7 +208,7 @@ function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityM
  * The authority segment users sign in at: the home tenant, or `organizations` when other tenants
  * are allowed (a tenant-specific authority refuses their users with AADSTS50020).
  */
-export function signInTenant(tenantId: string, allowedTenants: readonly string[]): string {
+function signInTenant(tenantId: string, allowedTenants: readonly string[]): string {
   return allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase()) ? "organizations" : tenantId;
 }
 
