@@ -454,6 +454,7 @@ describe("users of other tenants", () => {
     const html = await res.text();
     expect(html).toContain("tenant_not_allowed");
     expect(html).toContain(third.id);
+    expect(html).toContain("prompt=select_account"); // "Sign in with another account", not the same one again
     expect((await sessionOf(jar)).user).toBeUndefined();
     const store = getWebTokenStore(requireWebConfig(getConfig()));
     expect(await store.get(partitionKey(emu.tenant.apps.web.clientId, `${nancy.oid}.${third.id}`))).toBeUndefined();
