@@ -2,7 +2,7 @@
 // endpoint response body. One place decides claims so every grant issues
 // identical shapes.
 import { randomUUID } from "node:crypto";
-import { combinedConsent, isPreAuthorized } from "./consent";
+import { isPreAuthorized } from "./consent";
 import { issuerFor, type EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
@@ -68,19 +68,6 @@ export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, use
     for (const o of resolved.oidc) if (o !== "offline_access" && !scp.includes(o)) scp.push(o);
   }
   return { resource, scp, missing };
-}
-
-/**
- * Combined consent still missing for this request (see consent.ts): the resource app to grant
- * to and the permissions to grant.
- */
-export function combinedConsentMissing(
-  ctx: EmulatorContext,
-  client: AppRegistration,
-  user: User,
-  resolved: ResolvedScopes,
-): { resourceApp: AppRegistration; scopes: string[] } | undefined {
-  return combinedConsent(ctx, client, user, resolved);
 }
 
 export function consentRequiredError(client: AppRegistration): EntraError {
