@@ -1,6 +1,6 @@
 // Test control API under /_control (Bearer <control secret>, JSON in/out):
-// reset, MFA flags, consent, key rotation, faults, minted tokens, synthetic
-// users, counters and lifetimes. Never part of what an app talks to.
+// reset, MFA flags, consent, tenant settings, registrations, key rotation,
+// faults, minted tokens, synthetic users, counters and lifetimes. Never part of what an app talks to.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { revokeSession, type SessionRevocation } from "./cae";
@@ -66,6 +66,40 @@ function userOrFail(ctx: EmulatorContext, username: string) {
   return user;
 }
 
+function tenantOrFail(ctx: EmulatorContext, idOrDomain: string): string {
+  const tenant = ctx.store.tenantById(idOrDomain);
+  if (!tenant) throw new ControlError(404, `unknown tenant '${idOrDomain}'`);
+  return tenant.id;
+}
+
+/** Changes the registration properties consent and sign-in depend on (reset restores the seed). */
+function patchRegistration(ctx: EmulatorContext, body: Json): Json {
+  const client = clientOrFail(ctx, str(body, "clientId", true) ?? "");
+  const audience = str(body, "signInAudience");
+  if (audience !== undefined && audience !== "AzureADMyOrg" && audience !== "AzureADMultipleOrgs") {
+    throw new ControlError(400, "'signInAudience' must be AzureADMyOrg or AzureADMultipleOrgs");
+  }
+  const known = body["knownClientApplications"] === undefined ? undefined : (strings(body, "knownClientApplications") ?? []);
+  const pre = body["preAuthorizedApplications"];
+  let preAuthorized: { appId: string; scopes: string[] }[] | undefined;
+  if (pre !== undefined) {
+    const ok = Array.isArray(pre) && pre.every((p) => typeof p === "object" && p !== null && typeof (p as Json).appId === "string" && Array.isArray((p as Json).scopes) && ((p as Json).scopes as unknown[]).every((x) => typeof x === "string"));
+    if (!ok) throw new ControlError(400, "'preAuthorizedApplications' must be an array of { appId, scopes: string[] }");
+    preAuthorized = pre as { appId: string; scopes: string[] }[];
+  }
+  const app = ctx.store.patchRegistration(client.clientId, {
+    knownClientApplications: known,
+    preAuthorizedApplications: preAuthorized,
+    signInAudience: audience as "AzureADMyOrg" | "AzureADMultipleOrgs" | undefined,
+  });
+  return {
+    clientId: client.clientId,
+    signInAudience: app?.signInAudience,
+    knownClientApplications: app?.knownClientApplications,
+    preAuthorizedApplications: app?.preAuthorizedApplications,
+  };
+}
+
 function clientOrFail(ctx: EmulatorContext, clientId: string): AppRegistration {
   const client = ctx.store.appByClientId(clientId);
   if (!client) throw new ControlError(404, `unknown clientId '${clientId}'`);
@@ -124,11 +158,22 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
       const username = str(body, "username");
       const user = username ? userOrFail(ctx, username) : undefined;
       const scopes = strings(body, "scopes");
-      if (route.endsWith("revoke")) ctx.store.revokeConsent(client.clientId, scopes, user?.id);
-      else ctx.store.grantConsent(client.clientId, scopes ?? ctx.store.seedConsentScopes(client.clientId), user?.id);
-      const probe = user ?? ctx.store.allUsers(ctx.store.primaryTenant.id)[0];
-      return { clientId: client.clientId, username: user?.userPrincipalName ?? null, consented: probe ? [...ctx.store.consentedKeys(client.clientId, probe.id)] : [] };
+      // Grants live in one tenant: the user's, else `tenantId`, else the client's home tenant.
+      const tenantId = user?.tenantId ?? tenantOrFail(ctx, str(body, "tenantId") ?? client.homeTenantId);
+      if (route.endsWith("revoke")) ctx.store.revokeConsent(client.clientId, scopes, user?.id, tenantId);
+      else ctx.store.grantConsent(client.clientId, scopes ?? ctx.store.seedConsentScopes(client.clientId), user?.id, tenantId);
+      const probe = user ?? ctx.store.allUsers(tenantId)[0];
+      return { clientId: client.clientId, tenantId, username: user?.userPrincipalName ?? null, consented: probe ? [...ctx.store.consentedKeys(client.clientId, probe.id)] : [] };
     }
+    case "POST /tenants/settings": {
+      const tenantId = tenantOrFail(ctx, str(body, "tenantId") ?? ctx.store.primaryTenant.id);
+      const allowed = body["usersMayConsent"];
+      if (allowed !== undefined && typeof allowed !== "boolean") throw new ControlError(400, "'usersMayConsent' must be true or false");
+      if (allowed !== undefined) ctx.store.setUsersMayConsent(tenantId, allowed);
+      return { tenantId, usersMayConsent: ctx.store.usersMayConsent(tenantId) };
+    }
+    case "POST /apps/registration":
+      return patchRegistration(ctx, body);
     case "POST /keys/rotate": {
       const key = await ctx.keys.rotate(body["dropPrevious"] === true);
       return { kid: key.kid, publishedKids: ctx.keys.publishedKids };

@@ -77,7 +77,8 @@ export interface DeviceGrant {
 /** A sign-in in progress (authorize or device login), referenced by hidden form fields. */
 export interface PendingSignIn {
   id: string;
-  kind: "authorize" | "device";
+  /** adminConsent: `/{tenant}/adminconsent`, an administrator granting for the whole tenant. */
+  kind: "authorize" | "device" | "adminConsent";
   client: AppRegistration;
   tenantId?: string;
   /** Authority path segment the request came in on (tid, domain, organizations, common). */

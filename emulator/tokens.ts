@@ -3,6 +3,7 @@
 // identical shapes.
 import { randomUUID } from "node:crypto";
 import { requestedAccessTokenClaims, type AccessTokenClaimsRequest } from "./cae";
+import { isPreAuthorized } from "./consent";
 import { issuerFor, type EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
@@ -44,13 +45,13 @@ export interface GrantedScopes {
 }
 
 /**
- * Entra puts every consented scope of the resource into `scp`, not just the
+ * Entra puts every consented (or pre-authorized) scope of the resource into `scp`, not just the
  * requested ones. `.default` asks for exactly the consented set.
  */
 export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, user: User, resolved: ResolvedScopes): GrantedScopes {
   const resource = resolved.resource ?? ctx.store.graph;
   const consented = ctx.store.consentedKeys(client.clientId, user.id);
-  const has = (name: string) => consented.has(`${resource.appId}/${name.toLowerCase()}`);
+  const has = (name: string) => consented.has(`${resource.appId}/${name.toLowerCase()}`) || isPreAuthorized(ctx, client, resource, name);
   const missing: string[] = [];
   for (const n of resolved.names) if (!has(n)) missing.push(fullScopeName(resource, n));
   for (const o of resolved.oidc) if (!consented.has(o)) missing.push(o);
@@ -58,9 +59,8 @@ export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, use
     // .default without any consent for the resource: the app's configured permissions are what would be consented.
     const anyConsented = resource.scopes.some((s) => has(s.value));
     if (!anyConsented) {
-      for (const s of ctx.store.seedConsentScopes(client.clientId)) {
-        const key = ctx.store.canonicalConsentKey(s);
-        if (key.startsWith(`${resource.appId}/`) && !consented.has(key)) missing.push(s);
+      for (const s of ctx.store.configuredPermissions(client.clientId, resource.appId)) {
+        if (!consented.has(ctx.store.canonicalConsentKey(s))) missing.push(s);
       }
     }
   }
@@ -70,24 +70,6 @@ export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, use
     for (const o of resolved.oidc) if (o !== "offline_access" && !scp.includes(o)) scp.push(o);
   }
   return { resource, scp, missing };
-}
-
-/**
- * Combined consent: when `client` is a known client of the resource it asks for (the SPA asking
- * for our API), the user also consents to the resource app's own permissions, the ones it uses
- * On-Behalf-Of. Returns those not yet granted, with the resource app to grant them to.
- */
-export function combinedConsentMissing(
-  ctx: EmulatorContext,
-  client: AppRegistration,
-  user: User,
-  resolved: ResolvedScopes,
-): { resourceApp: AppRegistration; scopes: string[] } | undefined {
-  const resourceApp = resolved.resource ? ctx.store.appByClientId(resolved.resource.appId) : undefined;
-  if (!resourceApp?.knownClientApplications.includes(client.clientId)) return undefined;
-  const consented = ctx.store.consentedKeys(resourceApp.clientId, user.id);
-  const scopes = ctx.store.seedConsentScopes(resourceApp.clientId).filter((s) => !consented.has(ctx.store.canonicalConsentKey(s)));
-  return scopes.length ? { resourceApp, scopes } : undefined;
 }
 
 export function consentRequiredError(client: AppRegistration): EntraError {

@@ -37,7 +37,10 @@ param createWebApp bool = true
 @description('Create the CLI registration (device code and username/password flows).')
 param createCliApp bool = false
 
-@description('API accepts users from other tenants (then list them in AZURE_ALLOWED_TENANTS).')
+@description('Users of other organizations may sign in: every registration gets signInAudience AzureADMultipleOrgs. The app signs in at /organizations once AZURE_ALLOWED_TENANTS lists another tenant.')
+param multiTenant bool = false
+
+@description('Deprecated alias of multiTenant (kept for existing parameter files): makes every registration multi-tenant, since the SPA must be for the API to be.')
 param multiTenantApi bool = false
 
 @description('Grant tenant-wide admin consent for the API\'s delegated Graph and ARM permissions (needs DelegatedPermissionGrant.ReadWrite.All).')
@@ -47,6 +50,8 @@ var graphAppId = '00000003-0000-0000-c000-000000000000' // Microsoft Graph
 var armAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013' // Windows Azure Service Management API
 var tenantId = tenant().tenantId
 var origins = includeLocalhost ? [webOrigin, 'http://localhost:3000'] : [webOrigin]
+// Signing in at /organizations needs every registration multi-tenant (single-tenant: AADSTS50194).
+var signInAudience = multiTenant || multiTenantApi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg'
 var apiUniqueName = '${namePrefix}-api'
 // api://<tenant-id>/<name> is accepted by Entra's default app ID URI policy and, unlike
 // api://<app-id>, can be written in the same declaration that creates the app.
@@ -79,7 +84,7 @@ var armScopeIds = toObject(armSp.oauth2PermissionScopes, s => s.value, s => s.id
 resource spaApp 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: '${namePrefix}-spa'
   displayName: '${displayNamePrefix} SPA'
-  signInAudience: 'AzureADMyOrg'
+  signInAudience: signInAudience
   spa: {
     redirectUris: [for origin in origins: '${origin}/redirect']
   }
@@ -93,10 +98,19 @@ resource spaSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
 resource apiApp 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: apiUniqueName
   displayName: '${displayNamePrefix} API'
-  signInAudience: multiTenantApi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg'
+  signInAudience: signInAudience
   identifierUris: [apiIdentifierUri]
+  // Where the tenant-wide admin-consent URL (/{tenant}/adminconsent?client_id=<api>) returns the
+  // administrator: Entra answers AADSTS500113 for an app without a reply URL.
+  web: {
+    redirectUris: [for origin in origins: '${origin}/admin-consent']
+  }
   api: {
     requestedAccessTokenVersion: 2 // the API accepts v2.0 tokens only
+    // Combined consent: the SPA asking for api://<api>/.default consents, in one prompt, to the
+    // API's own Graph and ARM permissions below (what it calls On-Behalf-Of). Pre-authorization
+    // alone covers access_as_user only.
+    knownClientApplications: [spaApp.appId]
     oauth2PermissionScopes: [
       {
         id: accessAsUserId
@@ -109,7 +123,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
         userConsentDescription: 'Lets the app call the API on your behalf.'
       }
     ]
-    // The SPA gets a token for access_as_user without a separate consent prompt.
+    // The SPA gets a token for access_as_user without any consent prompt (that scope only).
     preAuthorizedApplications: [
       {
         appId: spaApp.appId
@@ -172,7 +186,7 @@ resource apiArmConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grant
 resource webApp 'Microsoft.Graph/applications@v1.0' = if (createWebApp) {
   uniqueName: '${namePrefix}-web'
   displayName: '${displayNamePrefix} Web'
-  signInAudience: 'AzureADMyOrg'
+  signInAudience: signInAudience
   web: {
     redirectUris: [for origin in origins: '${origin}/auth/callback']
     logoutUrl: '${webOrigin}/web'
@@ -195,7 +209,7 @@ resource webSp 'Microsoft.Graph/servicePrincipals@v1.0' = if (createWebApp) {
 resource cliApp 'Microsoft.Graph/applications@v1.0' = if (createCliApp) {
   uniqueName: '${namePrefix}-cli'
   displayName: '${displayNamePrefix} CLI'
-  signInAudience: 'AzureADMyOrg'
+  signInAudience: signInAudience
   isFallbackPublicClient: true
   publicClient: {
     redirectUris: ['http://localhost']

@@ -1,6 +1,7 @@
 import { type AccountInfo, type IPublicClientApplication } from "@azure/msal-browser";
 import { isProblemDetails, type ProblemCode, type ProblemDetails } from "@/lib/errors/problem";
 import { findChallenge } from "@/lib/errors/www-authenticate";
+import { clearConsentRepair } from "./consent-repair";
 import type { RequestTrace } from "./request-trace";
 import { parseServerTiming } from "./server-timing";
 import { redirectToSignIn, tokenFor } from "./token-renewal";
@@ -73,6 +74,7 @@ export async function callApi<T>(
   };
   if (response.ok) {
     sessionStorage.removeItem(CLAIMS_ATTEMPT_KEY + path);
+    clearConsentRepair();
     return { data: await read(response), trace };
   }
 

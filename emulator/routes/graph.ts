@@ -20,6 +20,12 @@ const DEFAULT_PROPS = [
   "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
 ] as const;
 const EXTRA_PROPS = ["department", "accountEnabled", "userType", "companyName"] as const;
+// GET /me/manager (Graph "List manager"): User.Read.All or higher reads the manager's full profile;
+// User.Read + User.ReadBasic.All reads only the basic profile; User.Read alone is refused.
+const MANAGER_FULL_SCOPES = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const MANAGER_BASIC_SCOPES = ["User.Read", "User.ReadBasic.All"];
+/** What User.ReadBasic.All may read of another user; everything else comes back null. */
+const BASIC_PROPS: readonly string[] = ["id", "displayName", "givenName", "surname", "mail", "userPrincipalName"];
 const ALL_PROPS: readonly string[] = [...DEFAULT_PROPS, ...EXTRA_PROPS];
 
 function userProperties(ctx: EmulatorContext, u: User): Record<string, unknown> {
@@ -103,15 +109,21 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
         return sendJson(res, 200, { "@odata.context": contextUrl(base, select, true), ...shape(ctx, me, select) }, baseHeaders);
       }
       if (second === "manager" && segments.length === 2) {
+        const full = hasAny(caller.scopes, MANAGER_FULL_SCOPES);
+        if (!full && !MANAGER_BASIC_SCOPES.every((s) => hasAny(caller.scopes, [s]))) {
+          throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+        }
         const manager = me.managerId ? ctx.store.userById(me.managerId, me.tenantId) : undefined;
         if (!manager) {
           throw new GraphError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         }
         const select = parseSelect(url);
+        const shaped = shape(ctx, manager, select);
+        if (!full) for (const k of Object.keys(shaped)) if (!BASIC_PROPS.includes(k)) shaped[k] = null;
         return sendJson(
           res,
           200,
-          { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...shape(ctx, manager, select) },
+          { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...shaped },
           baseHeaders,
         );
       }

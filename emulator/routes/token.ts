@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { accessTokenClaimsRequest, revokedGrantError } from "../cae";
 import { knownIssuers, type EmulatorContext } from "../context";
 import type { GrantName } from "../counters";
+import { audienceError } from "../audience";
 import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext } from "../grants";
 import { BodyTooLargeError, header, parseForm, readBody, sendJson } from "../http";
@@ -77,7 +78,10 @@ export async function token(ctx: EmulatorContext, req: IncomingMessage, res: Ser
     const grantType = form.get("grant_type");
     if (!grantType) throw new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
     const grant = GRANTS[grantType] ?? "unsupported";
-    ctx.counters.countToken(grant, (presentedClientId(req, form) ?? "unknown").toLowerCase());
+    ctx.counters.countToken(grant, (presentedClientId(req, form) ?? "unknown").toLowerCase(), tenantId ?? segment.toLowerCase());
+    const presented = ctx.store.appByClientId(presentedClientId(req, form) ?? "");
+    const wrongAudience = presented && audienceError(ctx, presented, tenantId);
+    if (wrongAudience) throw wrongAudience;
     const tr: TokenRequest = { ctx, req, form, tenantId, origin };
     let result: TokenResponseBody | Record<string, unknown>;
     switch (grant) {
@@ -351,7 +355,11 @@ function onBehalfOf({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBo
   if (tenantId && user.tenantId !== tenantId) {
     throw new EntraError(400, "invalid_grant", 50020, `User account '${user.userPrincipalName}' from identity provider does not exist in tenant and cannot access the application '${client.clientId}' in that tenant.`);
   }
-  const resolved = resolveScopes(ctx.store, required(form, "scope"));
+  // The user signed in already (the assertion): an OBO needs consent for the resource's scopes only,
+  // not for the OIDC scopes MSAL adds; those the API was not granted are simply not issued.
+  const requested = resolveScopes(ctx.store, required(form, "scope"));
+  const consented = ctx.store.consentedKeys(client.clientId, user.id);
+  const resolved = { ...requested, oidc: requested.oidc.filter((o) => consented.has(o)) };
   const granted = grantedScopes(ctx, client, user, resolved);
   if (granted.missing.length) throw consentRequiredError(client);
   const amr = Array.isArray(p["amr"]) ? p["amr"].filter((v): v is string => typeof v === "string") : ["pwd"];

@@ -171,6 +171,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,
+    signInAuthority: `${authorityHost}/${signInTenant(tenantId, allowedTenants)}`,
     knownAuthorities,
     allowedTenants,
     spa: { clientId: spaClientId, redirectPath: "/redirect" },
@@ -212,6 +213,14 @@ function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityM
   if (raw === "emulator" || raw === "tenant") return raw;
   fail("IDENTITY_MODE", 'must be "emulator" or "tenant" (usually left unset: `npm run dev` sets it when no tenant is configured)');
   return "tenant";
+}
+
+/**
+ * The authority segment users sign in at: the home tenant, or `organizations` when other tenants
+ * are allowed (a tenant-specific authority refuses their users with AADSTS50020).
+ */
+function signInTenant(tenantId: string, allowedTenants: readonly string[]): string {
+  return allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase()) ? "organizations" : tenantId;
 }
 
 function safeHost(url: string): string {

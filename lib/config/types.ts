@@ -41,6 +41,12 @@ export interface AppConfig {
   authorityHost: string;
   /** `${authorityHost}/${tenantId}` */
   authority: string;
+  /**
+   * Where users sign in (SPA, web app): the home tenant's authority, or
+   * `${authorityHost}/organizations` when AZURE_ALLOWED_TENANTS admits other tenants, so MSAL
+   * resolves each user's home tenant. Tokens are still checked per tenant against the allow-list.
+   */
+  signInAuthority: string;
   /** Hosts MSAL must trust without instance discovery (emulator, CIAM); empty for Microsoft clouds. */
   knownAuthorities: string[];
   /** Tenants whose users may call the API. Always contains tenantId. */
@@ -74,6 +80,7 @@ export interface AppConfig {
 export interface PublicConfig {
   mode: IdentityMode;
   spaClientId: string;
+  /** The sign-in authority (AppConfig.signInAuthority): the home tenant, or organizations. */
   authority: string;
   knownAuthorities: string[];
   apiScope: string;
@@ -84,4 +91,8 @@ export interface PublicConfig {
    * API may send it continuous-access-evaluation challenges.
    */
   clientCapabilities: string[];
+  /** e.g. https://login.microsoftonline.com: the admin-consent URL is built on it. */
+  authorityHost: string;
+  /** The API's client id, for the admin-consent URL (`/{tenant}/adminconsent?client_id=`). */
+  apiClientId: string;
 }

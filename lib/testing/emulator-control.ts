@@ -5,6 +5,8 @@ export interface ControlTarget {
 
 export interface Counters {
   tokenRequests: Record<string, Record<string, number>>;
+  /** Token requests per grant and tenant of the authority used (a tenant id, or "organizations"/"common"). */
+  tokenRequestsByTenant?: Record<string, Record<string, number>>;
   total: number;
   graph: number;
   arm: number;
