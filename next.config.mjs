@@ -1,6 +1,7 @@
 /**
  * Security headers for every response. The Content-Security-Policy is set per request in
  * proxy.ts (it needs the identity provider's origin, which is runtime configuration).
+ * X-Frame-Options: DENY everywhere except the SPA's redirect bridge (below).
  */
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
@@ -18,7 +19,13 @@ const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      // msal-browser renews tokens silently in a hidden iframe that ends on this page: this
+      // origin may frame it, nobody else (CSP frame-ancestors 'self' from proxy.ts, see
+      // lib/http/csp.ts SELF_FRAMEABLE_PATHS). Later entries win for the same header.
+      { source: "/redirect", headers: [{ key: "X-Frame-Options", value: "SAMEORIGIN" }] },
+    ];
   },
 };
 

@@ -3,7 +3,7 @@ import { authenticate } from "@/lib/auth";
 import { getConfig } from "@/lib/config";
 import { toApiError, toProblemResponse } from "@/lib/errors";
 import { CORRELATION_RESPONSE_HEADER, correlationIdFrom } from "@/lib/http/correlation";
-import { contentSecurityPolicy, newNonce } from "@/lib/http/csp";
+import { contentSecurityPolicy, newNonce, SELF_FRAMEABLE_PATHS } from "@/lib/http/csp";
 import { log } from "@/lib/http/log";
 
 /** Next 16's proxy (formerly middleware): guards the API and sets the pages' CSP. */
@@ -19,7 +19,8 @@ export async function proxy(request: NextRequest): Promise<Response> {
  */
 function withPageCsp(request: NextRequest): Response {
   const nonce = newNonce();
-  const csp = contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development", nonce);
+  const frameableBySelf = SELF_FRAMEABLE_PATHS.includes(request.nextUrl.pathname);
+  const csp = contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development", { frameableBySelf, nonce });
   const headers = new Headers(request.headers);
   headers.set("x-nonce", nonce);
   headers.set("Content-Security-Policy", csp);

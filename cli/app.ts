@@ -6,7 +6,7 @@ import { CliAuth } from "./auth";
 import { removeCacheFiles } from "./cache";
 import { CLI_ENV, type Env } from "./env";
 import { CliError, EXIT, explain, type ExitCode } from "./errors";
-import { GraphClient, GraphUnauthorized, type GraphUser } from "./graph";
+import { GraphClient, GraphUnauthorized, ManagerUnavailable, type GraphUser } from "./graph";
 import { HttpClient } from "./http";
 import { Countdown, formatProfileAndManager, formatUsers, type Sink } from "./output";
 import { promptHidden, type PromptInput } from "./prompt";
@@ -183,7 +183,13 @@ async function deviceCode(json: boolean, settings: CliSettings, http: HttpClient
   });
 
   if (json) {
-    writeJson(io.stdout, { account: accountJson(result), profile: value.profile, manager: value.manager });
+    const unavailable = value.manager instanceof ManagerUnavailable ? value.manager : undefined;
+    writeJson(io.stdout, {
+      account: accountJson(result),
+      profile: value.profile,
+      manager: unavailable ? null : value.manager,
+      ...(unavailable ? { managerUnavailable: { status: unavailable.status, reason: unavailable.reason } } : {}),
+    });
   } else {
     io.stdout.write(formatProfileAndManager(value.profile, value.manager));
   }

@@ -301,6 +301,17 @@ describe("device-code", () => {
     expect(await tokenRequests()).toBe(before);
   });
 
+  test("a Fabrikam user signs in (organizations authority) and sees their own profile", async () => {
+    const fabrikam = seedUsers.find((u) => u.tenantId === tenant.secondTenantId && !u.requiresMfa)!;
+    const run = startCli(["device-code", "--json"], env());
+    await completeDeviceLogin(run, fabrikam.userPrincipalName);
+    const r = await run.done;
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ profile: { userPrincipalName: fabrikam.userPrincipalName }, account: { tenantId: tenant.secondTenantId } });
+    const byTenant = ((await control("GET", "/_control/counters")) as { tokenRequestsByTenant: Record<string, Record<string, number>> }).tokenRequestsByTenant;
+    expect(byTenant.device_code?.organizations).toBeGreaterThanOrEqual(1);
+  });
+
   test("a user without a manager: --json says manager null", async () => {
     const me = withoutManager();
     const run = startCli(["device-code", "--json"], env());

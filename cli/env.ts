@@ -5,7 +5,8 @@
  * (SPA and API registrations, session password, API credential), none of which a terminal user of
  * the CLI has or needs. The CLI needs four tenant values (AZURE_TENANT_ID, AZURE_CLI_CLIENT_ID,
  * AZURE_AUTHORITY_HOST, GRAPH_BASE_URL — the same names lib/config uses, validated the same way in
- * settings.ts) plus the few CLI-only values below.
+ * settings.ts; AZURE_ALLOWED_TENANTS, when it lists other tenants, moves sign-in to organizations)
+ * plus the few CLI-only values below.
  *
  * Nothing in cli/ reads `process.env`: main.ts loads .env files, takes one snapshot of the
  * environment and passes it down as a plain object, so tests inject any environment they like.

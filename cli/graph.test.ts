@@ -1,4 +1,4 @@
-import { GraphClient, GraphUnauthorized, type GraphTransport } from "./graph";
+import { GraphClient, GraphUnauthorized, ManagerUnavailable, type GraphTransport } from "./graph";
 import type { HttpResponse } from "./http";
 import { NetworkFailure } from "./http";
 import { formatProfileAndManager, formatUsers, mmss } from "./output";
@@ -58,6 +58,16 @@ test.each([
 test("manager: 404 means none", async () => {
   const { t } = transport([{ status: 404, headers: {}, text: JSON.stringify({ error: { code: "Request_ResourceNotFound", message: "no manager" } }) }]);
   await expect(new GraphClient(t, BASE, () => "tok").manager()).resolves.toBeNull();
+});
+
+test("manager: 403 (no User.ReadBasic.All / User.Read.All) is 'unavailable' with the reason, not a failed command", async () => {
+  const { t } = transport([{ status: 403, headers: {}, text: JSON.stringify({ error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } }) }]);
+  const manager = await new GraphClient(t, BASE, () => "tok").manager();
+  expect(manager).toBeInstanceOf(ManagerUnavailable);
+  expect(manager).toMatchObject({ status: 403, reason: expect.stringContaining("User.ReadBasic.All") });
+  const text = formatProfileAndManager({ displayName: "Adele Vance" }, manager);
+  expect(text).toMatch(/Profile\n\s+Display name\s+Adele Vance/);
+  expect(text).toMatch(/Manager\n\s+unavailable: Microsoft Graph refused/);
 });
 
 test("429 is retried after Retry-After; 401 is GraphUnauthorized; 403 explains permissions", async () => {

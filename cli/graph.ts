@@ -17,6 +17,17 @@ export interface GraphUser {
   [key: string]: unknown;
 }
 
+/** Graph would not read the manager (403): why, for the user; the rest of the output stands. */
+export class ManagerUnavailable {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {}
+}
+
+const MANAGER_FORBIDDEN =
+  "Microsoft Graph refused to read your manager: the CLI app needs the delegated permission User.ReadBasic.All (with User.Read) or User.Read.All, consented for your organization.";
+
 /** Graph answered 401: the token was rejected (expired, revoked, wrong audience). The caller may re-acquire once. */
 export class GraphUnauthorized extends CliError {
   constructor(message: string) {
@@ -45,9 +56,17 @@ export class GraphClient {
     return (await this.get(`${this.baseUrl}/me`)) as GraphUser;
   }
 
-  /** The signed-in user's manager, or null when none is set (Graph answers 404). */
-  async manager(): Promise<GraphUser | null> {
-    return (await this.get(`${this.baseUrl}/me/manager`, { allowNotFound: true })) as GraphUser | null;
+  /**
+   * The signed-in user's manager; null when none is set (Graph answers 404); ManagerUnavailable
+   * when Graph refuses to say (403), so the profile is still shown.
+   */
+  async manager(): Promise<GraphUser | null | ManagerUnavailable> {
+    try {
+      return (await this.get(`${this.baseUrl}/me/manager`, { allowNotFound: true })) as GraphUser | null;
+    } catch (e) {
+      if (e instanceof CliError && e.code === "graph_forbidden") return new ManagerUnavailable(403, MANAGER_FORBIDDEN);
+      throw e;
+    }
   }
 
   /** Every user in the directory, following @odata.nextLink. */

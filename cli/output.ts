@@ -1,4 +1,4 @@
-import type { GraphUser } from "./graph";
+import { ManagerUnavailable, type GraphUser } from "./graph";
 
 /** Something to print to: process.stdout/stderr, or a buffer in tests. */
 export interface Sink {
@@ -22,9 +22,10 @@ export function formatUser(user: GraphUser, indent = "  "): string {
   return rows.map(([label, value]) => `${indent}${label.padEnd(width)}  ${clean(value)}`).join("\n");
 }
 
-export function formatProfileAndManager(profile: GraphUser, manager: GraphUser | null): string {
+export function formatProfileAndManager(profile: GraphUser, manager: GraphUser | null | ManagerUnavailable): string {
   const parts = ["Profile", formatUser(profile), ""];
-  if (manager) parts.push("Manager", formatUser(manager));
+  if (manager instanceof ManagerUnavailable) parts.push("Manager", `  unavailable: ${manager.reason}`);
+  else if (manager) parts.push("Manager", formatUser(manager));
   else parts.push("Manager", "  (none: no manager is set for this user in the directory)");
   return `${parts.join("\n")}\n`;
 }

@@ -41,6 +41,20 @@ describe("resolveSettings", () => {
     expect(path.basename(s.cacheFile)).toMatch(/^msal-cache-[0-9a-f]{16}\.json$/);
   });
 
+  test("emulator mode: a multi-tenant CLI registration signs in at organizations (users of every emulated tenant)", () => {
+    const multi = JSON.stringify({ ...JSON.parse(tenantJson), apps: { cli: { clientId: CLIENT, signInAudience: "AzureADMultipleOrgs" } } });
+    const s = resolveSettings({ CLI_CACHE_DIR: "/tmp/c" }, { projectRoot: root, readFile: files({ "/repo/.emulator/tenant.json": multi, "/repo/.emulator/ca.pem": "PEM" }) });
+    expect(s.authority).toBe("https://localhost:4443/organizations");
+  });
+
+  test("tenant mode: other tenants in AZURE_ALLOWED_TENANTS → the organizations authority", () => {
+    const other = "5d96cf7f-265b-4da9-8f0c-26ef4243ed52";
+    const base = { AZURE_TENANT_ID: TENANT, AZURE_CLI_CLIENT_ID: CLIENT, HOME: "/home/u" };
+    const opts = { projectRoot: root, platform: "linux" as const, readFile: files({}) };
+    expect(resolveSettings({ ...base, AZURE_ALLOWED_TENANTS: `${TENANT}, ${other}` }, opts).authority).toBe("https://login.microsoftonline.com/organizations");
+    expect(resolveSettings({ ...base, AZURE_ALLOWED_TENANTS: TENANT }, opts).authority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+  });
+
   test("EMULATOR_TENANT_FILE points elsewhere", () => {
     const s = resolveSettings({ EMULATOR_TENANT_FILE: "/t/tenant.json", CLI_CACHE_DIR: "/c" }, {
       projectRoot: root,

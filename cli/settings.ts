@@ -106,9 +106,12 @@ function tenantSettings(env: Env): BaseSettings {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const host = new URL(authorityHost).host;
+  // Users of other tenants (AZURE_ALLOWED_TENANTS, as for the web app) sign in at organizations:
+  // a tenant-specific authority refuses them (AADSTS50020).
+  const others = (text("AZURE_ALLOWED_TENANTS") ?? "").split(/[\s,]+/).filter((t) => t && t.toLowerCase() !== tenantId!.toLowerCase());
   return {
     mode: "tenant",
-    authority: `${authorityHost}/${tenantId}`,
+    authority: `${authorityHost}/${others.length > 0 ? "organizations" : tenantId}`,
     knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.has(host) ? [] : [host],
     clientId: clientId!,
     graphBaseUrl,
@@ -120,6 +123,7 @@ function tenantSettings(env: Env): BaseSettings {
 
 /** The part of the emulator's tenant.json the CLI uses. */
 interface EmulatorTenant {
+  /** The home tenant's authority, or organizations when the CLI registration is multi-tenant. */
   authority: string;
   caCertPath: string;
   graphBaseUrl: string;
@@ -189,5 +193,8 @@ export function parseTenantFile(raw: string, file: string): EmulatorTenant {
     if (!ok) throw new CliError("emulator_tenant_invalid", `${file}: ${name} must be an https:// URL.`);
   }
   const resource = get(data, "graphResource");
-  return { authority, caCertPath, graphBaseUrl, clientId, graphResource: typeof resource === "string" && resource ? resource.replace(/\/+$/, "") : GRAPH_RESOURCE };
+  // A multi-tenant CLI registration signs in users of every emulated tenant, as with Entra.
+  const multiTenant = get(data, "apps", "cli", "signInAudience") === "AzureADMultipleOrgs";
+  const signInAuthority = multiTenant ? `${new URL(authority).origin}/organizations` : authority;
+  return { authority: signInAuthority, caCertPath, graphBaseUrl, clientId, graphResource: typeof resource === "string" && resource ? resource.replace(/\/+$/, "") : GRAPH_RESOURCE };
 }

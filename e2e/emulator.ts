@@ -5,9 +5,11 @@ import { expect, type Page } from "@playwright/test";
 export interface TestTenant {
   authorityHost: string;
   tenantId: string;
+  secondTenantId: string;
+  tenants: { id: string; displayName: string; domain: string }[];
   control: { url: string; secret: string };
   apps: { spa: { clientId: string }; api: { clientId: string; scope: string }; web: { clientId: string } };
-  users: { username: string; password: string; displayName: string; requiresMfa?: boolean }[];
+  users: { username: string; password: string; displayName: string; tenantId: string; requiresMfa?: boolean; roles?: string[] }[];
 }
 
 export function tenant(): TestTenant {
@@ -39,6 +41,20 @@ export async function control(path: string, body?: unknown, method = body === un
 export async function tokenRequests(grant: string, clientId: string): Promise<number> {
   const counters = (await control("/counters")) as { tokenRequests?: Record<string, Record<string, number>> };
   return counters.tokenRequests?.[grant]?.[clientId] ?? 0;
+}
+
+/** The emulator's counters (GET /_control/counters). */
+export interface EmulatorCounters {
+  tokenRequests: Record<string, Record<string, number>>;
+  tokenRequestsByTenant: Record<string, Record<string, number>>;
+  authorize: number;
+  consentPrompts: number;
+  adminApprovalPages: number;
+  adminConsent: number;
+}
+
+export async function counters(): Promise<EmulatorCounters> {
+  return (await control("/counters")) as EmulatorCounters;
 }
 
 /** Completes the emulator's sign-in page (and its consent page if it appears). */

@@ -1,6 +1,7 @@
 // Everything a route handler needs, passed explicitly (no module singletons, so
 // several emulators can run in one test process).
 import type { CertificatePaths } from "./certs";
+import type { EmulatorCloud } from "./clouds";
 import type { Counters } from "./counters";
 import type { FaultInjector } from "./faults";
 import type { GrantStore } from "./grants";
@@ -13,6 +14,13 @@ export interface Settings {
   deviceCodeIntervalSeconds: number;
   /** How long a device code stays valid (Entra: 900 s); tests shorten it to see expiry. */
   deviceCodeLifetimeSeconds: number;
+  /**
+   * Lifetime of a SPA's refresh tokens, from sign-in (Entra: fixed 24 h). Checked at each
+   * redemption, so lowering it expires the SPA's refresh tokens at once (AADSTS700084).
+   */
+  spaRefreshTokenLifetimeSeconds: number;
+  /** Lifetime of a sign-in session (the emulator's cookie), from sign-in; checked at each use. */
+  sessionLifetimeSeconds: number;
 }
 
 export interface EmulatorContext {
@@ -32,6 +40,8 @@ export interface EmulatorContext {
   controlSecret: string;
   managedIdentityHeader: string;
   certs: CertificatePaths;
+  /** The Microsoft cloud being emulated (public, US Government, China): audiences follow it. */
+  cloud: EmulatorCloud;
 }
 
 export function issuerFor(ctx: EmulatorContext, tenantId: string): string {

@@ -1,8 +1,9 @@
 // Test control API under /_control (Bearer <control secret>, JSON in/out):
-// reset, MFA flags, consent, key rotation, faults, minted tokens, synthetic
-// users, counters and lifetimes. Never part of what an app talks to.
+// reset, MFA flags, consent, tenant settings, registrations, key rotation,
+// faults, minted tokens, synthetic users, counters and lifetimes. Never part of what an app talks to.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { revokeSession, type SessionRevocation } from "./cae";
 import type { EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarget } from "./faults";
@@ -66,6 +67,40 @@ function userOrFail(ctx: EmulatorContext, username: string) {
   return user;
 }
 
+function tenantOrFail(ctx: EmulatorContext, idOrDomain: string): string {
+  const tenant = ctx.store.tenantById(idOrDomain);
+  if (!tenant) throw new ControlError(404, `unknown tenant '${idOrDomain}'`);
+  return tenant.id;
+}
+
+/** Changes the registration properties consent and sign-in depend on (reset restores the seed). */
+function patchRegistration(ctx: EmulatorContext, body: Json): Json {
+  const client = clientOrFail(ctx, str(body, "clientId", true) ?? "");
+  const audience = str(body, "signInAudience");
+  if (audience !== undefined && audience !== "AzureADMyOrg" && audience !== "AzureADMultipleOrgs") {
+    throw new ControlError(400, "'signInAudience' must be AzureADMyOrg or AzureADMultipleOrgs");
+  }
+  const known = body["knownClientApplications"] === undefined ? undefined : (strings(body, "knownClientApplications") ?? []);
+  const pre = body["preAuthorizedApplications"];
+  let preAuthorized: { appId: string; scopes: string[] }[] | undefined;
+  if (pre !== undefined) {
+    const ok = Array.isArray(pre) && pre.every((p) => typeof p === "object" && p !== null && typeof (p as Json).appId === "string" && Array.isArray((p as Json).scopes) && ((p as Json).scopes as unknown[]).every((x) => typeof x === "string"));
+    if (!ok) throw new ControlError(400, "'preAuthorizedApplications' must be an array of { appId, scopes: string[] }");
+    preAuthorized = pre as { appId: string; scopes: string[] }[];
+  }
+  const app = ctx.store.patchRegistration(client.clientId, {
+    knownClientApplications: known,
+    preAuthorizedApplications: preAuthorized,
+    signInAudience: audience as "AzureADMyOrg" | "AzureADMultipleOrgs" | undefined,
+  });
+  return {
+    clientId: client.clientId,
+    signInAudience: app?.signInAudience,
+    knownClientApplications: app?.knownClientApplications,
+    preAuthorizedApplications: app?.preAuthorizedApplications,
+  };
+}
+
 function clientOrFail(ctx: EmulatorContext, clientId: string): AppRegistration {
   const client = ctx.store.appByClientId(clientId);
   if (!client) throw new ControlError(404, `unknown clientId '${clientId}'`);
@@ -125,11 +160,22 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
       const username = str(body, "username");
       const user = username ? userOrFail(ctx, username) : undefined;
       const scopes = strings(body, "scopes");
-      if (route.endsWith("revoke")) ctx.store.revokeConsent(client.clientId, scopes, user?.id);
-      else ctx.store.grantConsent(client.clientId, scopes ?? ctx.store.seedConsentScopes(client.clientId), user?.id);
-      const probe = user ?? ctx.store.allUsers(ctx.store.primaryTenant.id)[0];
-      return { clientId: client.clientId, username: user?.userPrincipalName ?? null, consented: probe ? [...ctx.store.consentedKeys(client.clientId, probe.id)] : [] };
+      // Grants live in one tenant: the user's, else `tenantId`, else the client's home tenant.
+      const tenantId = user?.tenantId ?? tenantOrFail(ctx, str(body, "tenantId") ?? client.homeTenantId);
+      if (route.endsWith("revoke")) ctx.store.revokeConsent(client.clientId, scopes, user?.id, tenantId);
+      else ctx.store.grantConsent(client.clientId, scopes ?? ctx.store.seedConsentScopes(client.clientId), user?.id, tenantId);
+      const probe = user ?? ctx.store.allUsers(tenantId)[0];
+      return { clientId: client.clientId, tenantId, username: user?.userPrincipalName ?? null, consented: probe ? [...ctx.store.consentedKeys(client.clientId, probe.id)] : [] };
     }
+    case "POST /tenants/settings": {
+      const tenantId = tenantOrFail(ctx, str(body, "tenantId") ?? ctx.store.primaryTenant.id);
+      const allowed = body["usersMayConsent"];
+      if (allowed !== undefined && typeof allowed !== "boolean") throw new ControlError(400, "'usersMayConsent' must be true or false");
+      if (allowed !== undefined) ctx.store.setUsersMayConsent(tenantId, allowed);
+      return { tenantId, usersMayConsent: ctx.store.usersMayConsent(tenantId) };
+    }
+    case "POST /apps/registration":
+      return patchRegistration(ctx, body);
     case "POST /keys/rotate": {
       const key = await ctx.keys.rotate(body["dropPrevious"] === true);
       return { kid: key.kid, publishedKids: ctx.keys.publishedKids };
@@ -139,7 +185,7 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
     case "GET /faults":
       return { faults: ctx.faults.list() };
     case "POST /faults":
-      return { fault: setFault(ctx, body) };
+      return { fault: body["mode"] === "session_revoked" ? await setSessionRevoked(ctx, body) : setFault(ctx, body) };
     case "DELETE /faults": {
       const target = new URL(req.url ?? "/", ctx.baseUrl).searchParams.get("target");
       if (target && !(FAULT_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `unknown target '${target}'`);
@@ -182,6 +228,12 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
       const lifetime = int(body, "tokenLifetimeSeconds", 1, 7 * 24 * 3600);
       const interval = int(body, "deviceCodeIntervalSeconds", 0, 60);
       const deviceLifetime = int(body, "deviceCodeLifetimeSeconds", 1, 3600);
+      // 0 = already expired: a test's way to say "a day has passed". Entra's SPA refresh tokens
+      // cannot outlive 24 h, so neither can the emulator's.
+      const spaRefresh = int(body, "spaRefreshTokenLifetimeSeconds", 0, 24 * 3600);
+      const sessionLifetime = int(body, "sessionLifetimeSeconds", 0, 90 * 24 * 3600);
+      if (spaRefresh !== undefined) ctx.settings.spaRefreshTokenLifetimeSeconds = spaRefresh;
+      if (sessionLifetime !== undefined) ctx.settings.sessionLifetimeSeconds = sessionLifetime;
       if (deviceLifetime !== undefined) ctx.settings.deviceCodeLifetimeSeconds = deviceLifetime;
       if (lifetime !== undefined) ctx.settings.tokenLifetimeSeconds = lifetime;
       if (interval !== undefined) ctx.settings.deviceCodeIntervalSeconds = interval;
@@ -220,6 +272,22 @@ function plantNextLink(ctx: EmulatorContext, body: Json): PlantedNextLink {
   const planted: PlantedNextLink = { target: target as NextLinkTarget, nextLink, remaining: int(body, "count", 1, 1_000_000) };
   ctx.nextLinks.set(planted);
   return planted;
+}
+
+/**
+ * `{ target: "graph"|"arm", mode: "session_revoked", username, signOut?: true }`: the user's
+ * session is revoked now; `target` enforces it with its CAE challenge (cae.ts). With signOut
+ * (default) the user's sign-in sessions, refresh tokens and older OBO assertions are revoked
+ * too, so only signing in again helps; with `signOut: false` a fresh token carrying the
+ * challenge's claims is enough. Returns once the revocation time has passed.
+ */
+async function setSessionRevoked(ctx: EmulatorContext, body: Json): Promise<SessionRevocation> {
+  const target = str(body, "target", true) ?? "";
+  if (target !== "graph" && target !== "arm") throw new ControlError(400, "'target' must be graph or arm for mode session_revoked");
+  const user = userOrFail(ctx, str(body, "username", true) ?? "");
+  const signOut = body["signOut"];
+  if (signOut !== undefined && typeof signOut !== "boolean") throw new ControlError(400, "'signOut' must be a boolean");
+  return revokeSession(ctx, target, user, signOut !== false);
 }
 
 /** Default client for a minted token: the SPA for our API, the API (as after OBO) for Graph/ARM. */

@@ -10,10 +10,24 @@ export type GrantName =
   | "client_credentials"
   | "unsupported";
 
-export type CountedEndpoint = "graph" | "arm" | "authorize" | "deviceCode" | "discovery" | "jwks" | "msi" | "logout";
+export type CountedEndpoint =
+  | "graph"
+  | "arm"
+  | "authorize"
+  | "authorizePromptNone"
+  | "deviceCode"
+  | "discovery"
+  | "jwks"
+  | "msi"
+  | "logout"
+  | "consentPrompt"
+  | "adminApproval"
+  | "adminConsent";
 
 export interface CountersSnapshot {
   tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
+  /** Per grant and authority tenant (a tenant id, or "organizations"/"common"): proves OBO went to the caller's tenant. */
+  tokenRequestsByTenant: Partial<Record<GrantName, Record<string, number>>>;
   total: number;
   graph: number;
   arm: number;
@@ -23,17 +37,31 @@ export interface CountersSnapshot {
   jwks: number;
   msi: number;
   logout: number;
+  /** Authorize requests with prompt=none (silent renewal in a hidden iframe), also counted in `authorize`. */
+  authorizePromptNone: number;
+  /** Consent pages shown (user consent, combined consent, admin consent). */
+  consentPrompts: number;
+  /** "Need admin approval" pages shown (user consent not allowed). */
+  adminApprovalPages: number;
+  /** Requests to /{tenant}/adminconsent. */
+  adminConsent: number;
 }
 
 export class Counters {
   private tokenRequests = new Map<GrantName, Map<string, number>>();
+  private tokenRequestsByTenant = new Map<GrantName, Map<string, number>>();
   private total = 0;
   private endpoints = new Map<CountedEndpoint, number>();
 
-  countToken(grant: GrantName, clientId: string): void {
+  countToken(grant: GrantName, clientId: string, tenant?: string): void {
     const byClient = this.tokenRequests.get(grant) ?? new Map<string, number>();
     byClient.set(clientId, (byClient.get(clientId) ?? 0) + 1);
     this.tokenRequests.set(grant, byClient);
+    if (tenant) {
+      const byTenant = this.tokenRequestsByTenant.get(grant) ?? new Map<string, number>();
+      byTenant.set(tenant, (byTenant.get(tenant) ?? 0) + 1);
+      this.tokenRequestsByTenant.set(grant, byTenant);
+    }
     this.total += 1;
   }
 
@@ -43,6 +71,7 @@ export class Counters {
 
   reset(): void {
     this.tokenRequests.clear();
+    this.tokenRequestsByTenant.clear();
     this.total = 0;
     this.endpoints.clear();
   }
@@ -50,9 +79,12 @@ export class Counters {
   snapshot(): CountersSnapshot {
     const tokenRequests: CountersSnapshot["tokenRequests"] = {};
     for (const [grant, byClient] of this.tokenRequests) tokenRequests[grant] = Object.fromEntries(byClient);
+    const tokenRequestsByTenant: CountersSnapshot["tokenRequestsByTenant"] = {};
+    for (const [grant, byTenant] of this.tokenRequestsByTenant) tokenRequestsByTenant[grant] = Object.fromEntries(byTenant);
     const e = (k: CountedEndpoint) => this.endpoints.get(k) ?? 0;
     return {
       tokenRequests,
+      tokenRequestsByTenant,
       total: this.total,
       graph: e("graph"),
       arm: e("arm"),
@@ -62,6 +94,10 @@ export class Counters {
       jwks: e("jwks"),
       msi: e("msi"),
       logout: e("logout"),
+      authorizePromptNone: e("authorizePromptNone"),
+      consentPrompts: e("consentPrompt"),
+      adminApprovalPages: e("adminApproval"),
+      adminConsent: e("adminConsent"),
     };
   }
 }

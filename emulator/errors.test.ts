@@ -324,13 +324,14 @@ describe("consent and step-up pages", () => {
     expect(redirectParams(accepted.leftTo).get("code")).toBeTruthy();
   });
 
-  test("combined consent: the SPA's consent to our API also grants the API's On-Behalf-Of permissions", async () => {
+  test("combined consent: the SPA's consent to our API's .default also grants the API's On-Behalf-Of permissions", async () => {
     const megan = user("megan.");
     const graphRead = "https://graph.microsoft.com/User.Read";
     await control(emu, "POST", "/consent/revoke", { clientId: api().clientId, username: megan.username });
     const { challenge } = pkcePair();
     const b = new Browser(emu);
-    const consent = await b.submit(await b.go(spaAuthorizeUrl({ challenge, extra: { prompt: "consent" } })), {
+    const scope = `api://${api().clientId}/.default openid profile offline_access`;
+    const consent = await b.submit(await b.go(spaAuthorizeUrl({ challenge, scope, extra: { prompt: "consent" } })), {
       username: megan.username,
       password: megan.password,
     });

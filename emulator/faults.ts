@@ -1,5 +1,7 @@
 // Fault injection for resilience tests: make Graph/ARM/token/JWKS/discovery
-// throttle, slow down, go down or fail, for N requests or until cleared.
+// throttle, slow down, go down or fail, for N requests or until cleared; and
+// revoke a user's session at Graph or ARM (continuous access evaluation, cae.ts).
+import type { CaeTarget, SessionRevocation } from "./cae";
 
 export const FAULT_TARGETS = ["graph", "arm", "token", "jwks", "discovery"] as const;
 export const FAULT_MODES = ["throttle", "slow", "down", "error"] as const;
@@ -23,6 +25,8 @@ export type FaultAction =
 
 export class FaultInjector {
   private faults = new Map<FaultTarget, Fault>();
+  /** Session revocations by `${target}|${user oid}`; they last until cleared. */
+  private revocations = new Map<string, SessionRevocation>();
 
   set(fault: Fault): void {
     this.faults.set(fault.target, { ...fault });
@@ -31,10 +35,26 @@ export class FaultInjector {
   clear(target?: FaultTarget): void {
     if (target) this.faults.delete(target);
     else this.faults.clear();
+    for (const [key, r] of this.revocations) if (!target || r.target === target) this.revocations.delete(key);
   }
 
-  list(): Fault[] {
-    return [...this.faults.values()].map((f) => ({ ...f }));
+  list(): (Fault | SessionRevocation)[] {
+    return [...[...this.faults.values()].map((f) => ({ ...f })), ...[...this.revocations.values()].map((r) => ({ ...r }))];
+  }
+
+  revoke(revocation: SessionRevocation): void {
+    this.revocations.set(`${revocation.target}|${revocation.userOid}`, { ...revocation });
+  }
+
+  revocation(target: CaeTarget, userOid: string): SessionRevocation | undefined {
+    return this.revocations.get(`${target}|${userOid}`);
+  }
+
+  /** The latest revocation of the user's sign-in sessions (seconds), if any. */
+  signInRevokedAt(userOid: string): number | undefined {
+    let latest: number | undefined;
+    for (const r of this.revocations.values()) if (r.userOid === userOid && r.signOut && (latest === undefined || r.revokedAt > latest)) latest = r.revokedAt;
+    return latest;
   }
 
   /** Consumes one use of the fault for `target`, if any. */

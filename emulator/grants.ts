@@ -27,6 +27,8 @@ export interface AuthContext {
 
 export interface Session extends AuthContext {
   id: string;
+  /** When the user signed in (seconds): the session lifetime counts from here. */
+  createdAt: number;
   expiresAt: number;
 }
 
@@ -48,6 +50,13 @@ export interface RefreshGrant extends AuthContext {
   clientId: string;
   /** SPA refresh tokens must be redeemed cross-origin and never outlive the first sign-in + 24h. */
   spa: boolean;
+  /**
+   * SPA only: when the chain of refresh tokens began (the code redemption). Rotated tokens carry
+   * it over, so the lifetime is fixed from sign-in, as Entra's is.
+   */
+  spaChainStartedAt?: number;
+  /** When this token was issued (seconds): a later session revocation invalidates it. */
+  issuedAt: number;
   expiresAt: number;
 }
 
@@ -68,7 +77,8 @@ export interface DeviceGrant {
 /** A sign-in in progress (authorize or device login), referenced by hidden form fields. */
 export interface PendingSignIn {
   id: string;
-  kind: "authorize" | "device";
+  /** adminConsent: `/{tenant}/adminconsent`, an administrator granting for the whole tenant. */
+  kind: "authorize" | "device" | "adminConsent";
   client: AppRegistration;
   tenantId?: string;
   /** Authority path segment the request came in on (tid, domain, organizations, common). */
@@ -123,15 +133,21 @@ export class GrantStore {
   }
 
   createSession(auth: Omit<AuthContext, "sid"> & { sid?: string }): Session {
-    const session: Session = { ...auth, sid: auth.sid ?? randomUUID(), id: randomToken(), expiresAt: nowSeconds() + SESSION_LIFETIME_S };
+    const now = nowSeconds();
+    const session: Session = { ...auth, sid: auth.sid ?? randomUUID(), id: randomToken(), createdAt: now, expiresAt: now + SESSION_LIFETIME_S };
     this.sessions.set(session.id, session);
     return session;
   }
 
-  liveSession(id: string | undefined): Session | undefined {
+  /**
+   * The session, unless it is gone or older than `lifetimeSeconds` (checked at each use, so
+   * lowering the lifetime through the control API ends existing sessions at once).
+   */
+  liveSession(id: string | undefined, lifetimeSeconds = SESSION_LIFETIME_S): Session | undefined {
     if (!id) return undefined;
     const s = this.sessions.get(id);
-    if (!s || s.expiresAt < nowSeconds()) return undefined;
+    const now = nowSeconds();
+    if (!s || s.expiresAt < now || now >= s.createdAt + lifetimeSeconds) return undefined;
     return s;
   }
 
@@ -153,8 +169,8 @@ export class GrantStore {
     return code;
   }
 
-  issueRefreshToken(r: Omit<RefreshGrant, "token">): RefreshGrant {
-    const grant: RefreshGrant = { ...r, token: `1.${randomToken(64)}` };
+  issueRefreshToken(r: Omit<RefreshGrant, "token" | "issuedAt">): RefreshGrant {
+    const grant: RefreshGrant = { ...r, token: `1.${randomToken(64)}`, issuedAt: nowSeconds() };
     this.refreshTokens.set(grant.token, grant);
     return grant;
   }

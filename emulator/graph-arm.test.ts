@@ -57,6 +57,26 @@ describe("Graph", () => {
     expect(patti.body).toMatchObject({ error: { code: "Request_ResourceNotFound", innerError: { "request-id": expect.any(String), date: expect.any(String) } } });
   });
 
+  test("/me/manager needs what Graph documents: User.Read alone is 403, User.ReadBasic.All gives the basic profile, User.Read.All the full one", async () => {
+    const url = `${emu.tenant.graphBaseUrl}/me/manager`;
+    const adele = user("adele.").username;
+    const readOnly = await mint({ username: adele, scopes: ["https://graph.microsoft.com/User.Read"] });
+    const denied = await get(url, readOnly);
+    expect(denied.res.status).toBe(403);
+    expect(denied.body).toMatchObject({ error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } });
+    // /me itself still works with User.Read
+    expect((await get(`${emu.tenant.graphBaseUrl}/me`, readOnly)).res.status).toBe(200);
+
+    const basic = await get(url, await mint({ username: adele, scopes: ["https://graph.microsoft.com/User.Read", "https://graph.microsoft.com/User.ReadBasic.All"] }));
+    expect(basic.res.status).toBe(200);
+    expect(basic.body).toMatchObject({ displayName: "Miriam Graham", userPrincipalName: "miriam.graham@contoso.test", mail: "miriam.graham@contoso.test" });
+    expect(basic.body?.jobTitle).toBeNull(); // not part of the basic profile
+
+    const full = await get(url, await mint({ username: adele, scopes: ["https://graph.microsoft.com/User.Read.All"] }));
+    expect(full.res.status).toBe(200);
+    expect(full.body).toMatchObject({ displayName: "Miriam Graham", jobTitle: "Director" });
+  });
+
   test("/users pages with $top and absolute @odata.nextLink; $select trims properties", async () => {
     const token = await graphToken();
     let next: string | undefined = `${emu.tenant.graphBaseUrl}/users?$top=5&$select=displayName,mail`;

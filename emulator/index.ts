@@ -4,13 +4,13 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import { ensureCertificates, type CertificatePaths } from "./certs";
+import { emulatorCloud, seedForCloud, type EmulatorCloudName } from "./clouds";
 import type { EmulatorContext, Settings } from "./context";
 import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
-import { NextLinkOverrides } from "./next-links";
-import { DEVICE_CODE_LIFETIME_S, GrantStore } from "./grants";
+import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIFETIME_S } from "./grants";
 import { KeyManager } from "./keys";
-import { TOKEN_EXCHANGE_AUDIENCE } from "./routes/msi";
+import { NextLinkOverrides } from "./next-links";
 import { createEmulatorServer } from "./server";
 import { TenantStore } from "./tenant-store";
 import type { TenantDescription } from "./types";
@@ -34,6 +34,8 @@ export interface StartEmulatorOptions {
   deviceCodeIntervalSeconds?: number;
   /** Access-token lifetime. Default 3600 (changeable at run time through the control API). */
   tokenLifetimeSeconds?: number;
+  /** The Microsoft cloud to emulate (Graph/ARM/token-exchange audiences). Default: EMULATOR_CLOUD or "public". */
+  cloud?: EmulatorCloudName;
 }
 
 export interface RunningEmulator {
@@ -76,14 +78,17 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const port = opts.port ?? envNumber("EMULATOR_PORT") ?? 8443;
   const dataFile = path.resolve(opts.dataFile ?? path.join(repoRoot(), "emulator", "tenant-data.json"));
 
+  const cloud = emulatorCloud(opts.cloud ?? process.env.EMULATOR_CLOUD);
   const certs = await ensureCertificates(stateDir);
-  const seed = TenantStore.loadSeed(dataFile);
+  const seed = seedForCloud(TenantStore.loadSeed(dataFile), cloud);
   const store = new TenantStore({ seed, appOrigins, apiClientCertPem: readFileSync(certs.apiClientCertPath, "utf8") });
   const keys = await KeyManager.load(certs.signingCertPath, certs.signingKeyPath);
   const defaults: Settings = {
     tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
     deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? envNumber("EMULATOR_DEVICE_CODE_INTERVAL") ?? 5,
     deviceCodeLifetimeSeconds: DEVICE_CODE_LIFETIME_S,
+    spaRefreshTokenLifetimeSeconds: SPA_REFRESH_LIFETIME_S,
+    sessionLifetimeSeconds: SESSION_LIFETIME_S,
   };
   const ctx: EmulatorContext = {
     baseUrl: "https://localhost",
@@ -99,6 +104,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     controlSecret: randomBytes(24).toString("base64url"),
     managedIdentityHeader: randomBytes(24).toString("base64url"),
     certs,
+    cloud,
   };
   const [key, cert] = await Promise.all([fs.readFile(certs.serverKeyPath, "utf8"), fs.readFile(certs.serverCertPath, "utf8")]);
   const server = createEmulatorServer(ctx, { key, cert });
@@ -154,6 +160,7 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
     issuer: `${b}/${primary.id}/v2.0`,
     tenantId: primary.id,
     secondTenantId: second.id,
+    tenants: ctx.store.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domain: t.domain })),
     caCertPath: certs.caCertPath,
     graphBaseUrl: `${b}/graph/v1.0`,
     armBaseUrl: `${b}/arm`,
@@ -162,16 +169,19 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       endpoint: `${b}/msi/token`,
       header: ctx.managedIdentityHeader,
       objectId: ctx.store.seed.managedIdentity.objectId,
-      resource: TOKEN_EXCHANGE_AUDIENCE,
+      resource: ctx.cloud.tokenExchangeAudience,
     },
     apps: {
       spa: {
         clientId: spa.clientId,
         redirectUris: spa.redirects.filter((r) => r.platform === "spa").map((r) => r.uri),
         postLogoutRedirectUris: spa.postLogoutRedirectUris,
+        signInAudience: spa.signInAudience,
       },
       api: {
         clientId: api.clientId,
+        redirectUris: api.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
+        signInAudience: api.signInAudience,
         clientSecret: api.clientSecret,
         appIdUri: `api://${api.clientId}`,
         scope: `api://${api.clientId}/access_as_user`,
@@ -187,8 +197,9 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
         clientSecret: web.clientSecret,
         redirectUris: web.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
         postLogoutRedirectUris: web.postLogoutRedirectUris,
+        signInAudience: web.signInAudience,
       },
-      cli: { clientId: cli.clientId },
+      cli: { clientId: cli.clientId, signInAudience: cli.signInAudience },
     },
     users: ctx.store.seed.users.map((u) => ({
       username: u.userPrincipalName,
@@ -198,6 +209,10 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       tenantId: u.tenantId,
       requiresMfa: Boolean(u.requiresMfa),
       ...(u.requiresMfa ? { mfaCode: "123456" } : {}),
+      ...(u.roles?.length ? { roles: [...u.roles] } : {}),
     })),
+    cloud: ctx.cloud.name,
+    graphResource: ctx.cloud.graph,
+    armResource: ctx.cloud.arm,
   };
 }

@@ -44,6 +44,9 @@ function layout(title: string, body: string, opts: { scriptNonce?: string } = {}
     "style-src 'unsafe-inline'",
     "img-src data:",
     "base-uri 'none'",
+    // Like Entra's pages: never inside another site's frame (clickjacking). A silent renewal in a
+    // hidden iframe gets a redirect, never a page; anything needing UI must go top-level.
+    "frame-ancestors 'none'",
     opts.scriptNonce ? `script-src 'nonce-${opts.scriptNonce}'` : "script-src 'none'",
   ].join("; ");
   const html = `<!doctype html>
@@ -54,7 +57,7 @@ function layout(title: string, body: string, opts: { scriptNonce?: string } = {}
 <p class="brand">Microsoft identity platform &mdash; local emulator</p>
 ${body}
 </main></body></html>`;
-  return { html, headers: { "content-security-policy": csp } };
+  return { html, headers: { "content-security-policy": csp, "x-frame-options": "DENY" } };
 }
 
 function errorBlock(error?: string): string {
@@ -131,14 +134,22 @@ export function consentPage(p: {
   appName: string;
   username: string;
   scopes: { name: string; description: string }[];
+  /** Admin consent (/adminconsent): the organization the grant is for. */
+  forOrganization?: string;
 }): Page {
   const items = p.scopes.map((s) => `<li><strong>${esc(s.description)}</strong><br><small><code>${esc(s.name)}</code></small></li>`).join("\n");
+  const scope = p.forOrganization
+    ? `<p><strong>Accept for your organization</strong></p>
+<p><strong>${esc(p.appName)}</strong> (unverified, emulated) wants to:</p>
+<ul class="scopes">${items}</ul>
+<p>Signed in as ${esc(p.username)}. Accepting grants these permissions to this app for every user of ${esc(p.forOrganization)}; users will not be asked again.</p>`
+    : `<p><strong>${esc(p.appName)}</strong> (unverified, emulated) wants to:</p>
+<ul class="scopes">${items}</ul>
+<p>Signed in as ${esc(p.username)}. Accepting lets this app use the permissions above until you revoke them.</p>`;
   return layout(
     "Permissions requested",
     `<h1>Permissions requested</h1>
-<p><strong>${esc(p.appName)}</strong> (unverified, emulated) wants to:</p>
-<ul class="scopes">${items}</ul>
-<p>Signed in as ${esc(p.username)}. Accepting lets this app use the permissions above until you revoke them.</p>
+${scope}
 <form method="post" action="/_login/consent">
 <input type="hidden" name="pending" value="${esc(p.pendingId)}">
 <div class="actions">
@@ -146,6 +157,22 @@ export function consentPage(p: {
 <button type="submit" name="action" value="cancel" class="secondary">Cancel</button>
 </div>
 </form>`,
+  );
+}
+
+/** Entra's "Need admin approval": the user may not consent; the only way on is back to the app. */
+export function adminApprovalPage(p: { pendingId: string; appName: string; code: number; message: string }): Page {
+  return layout(
+    "Need admin approval",
+    `<h1>Need admin approval</h1>
+<p><strong>${esc(p.appName)}</strong> (unverified, emulated) needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>
+<form method="post" action="/_login/consent">
+<input type="hidden" name="pending" value="${esc(p.pendingId)}">
+<div class="actions">
+<button type="submit" name="action" value="return">Return to the application without granting consent</button>
+</div>
+</form>
+<p class="note">AADSTS${esc(p.code)}: ${esc(p.message)}</p>`,
   );
 }
 

@@ -10,6 +10,7 @@ import type { FaultTarget } from "./faults";
 import { BodyTooLargeError, delay, sendHtml, sendJson } from "./http";
 import { indexPage } from "./pages";
 import { sendEntraError, sendErrorPage } from "./respond";
+import { adminConsent } from "./routes/admin-consent";
 import { arm } from "./routes/arm";
 import { authorize } from "./routes/authorize";
 import { deviceCode, deviceLoginPage, deviceLoginSubmit } from "./routes/device";
@@ -153,6 +154,8 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
         return await deviceCode(ctx, req, res, segment);
       case "/oauth2/v2.0/logout":
         return await logout(ctx, req, res, url);
+      case "/adminconsent":
+        return adminConsent(ctx, req, res, url, segment);
     }
   } catch (e) {
     if (e instanceof EntraError) {

@@ -7,14 +7,18 @@ import { readFileSync } from "node:fs";
 import type {
   AppKey,
   AppRegistration,
+  PreAuthorizedApplication,
   RedirectRegistration,
   ResourceDefinition,
   SeedData,
   SeedTenant,
+  SignInAudience,
   User,
 } from "./types";
 
 export const OIDC_SCOPES = ["openid", "profile", "offline_access", "email"] as const;
+/** Azure Resource Manager ("Windows Azure Service Management API"), the same app id in every cloud. */
+export const ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
 
 export interface StoreOptions {
   seed: SeedData;
@@ -22,7 +26,17 @@ export interface StoreOptions {
   apiClientCertPem: string;
 }
 
-/** Per-client consent: tenant-wide (admin) grants, per-user grants and per-user revocations. */
+/** Directory role that may grant consent for a whole tenant (admin consent). */
+export const ADMIN_ROLE = "Global Administrator";
+
+/** The parts of an app registration tests may change through the control API (reset restores them). */
+export interface RegistrationPatch {
+  knownClientApplications?: string[];
+  preAuthorizedApplications?: PreAuthorizedApplication[];
+  signInAudience?: SignInAudience;
+}
+
+/** Per-client consent in one tenant: tenant-wide (admin) grants, per-user grants and per-user revocations. */
 interface ConsentEntry {
   all: Set<string>;
   users: Map<string, Set<string>>;
@@ -38,8 +52,10 @@ export class TenantStore {
   /** Indexes: load tests add thousands of synthetic users. */
   private byName = new Map<string, User>();
   private byId = new Map<string, User>();
+  /** Keyed by `${tenantId}|${clientId}`: a grant lives in the tenant it was made in. */
   private consents = new Map<string, ConsentEntry>();
   private roles = new Map<string, Map<string, string[]>>();
+  private userConsentAllowed = new Map<string, boolean>();
 
   constructor(opts: StoreOptions) {
     this.seed = opts.seed;
@@ -58,6 +74,7 @@ export class TenantStore {
             tokenAudience: a.clientId,
             scopes: exposes.scopes,
             appRoles: exposes.appRoles,
+            optionalClaims: opts.seed.apps[a.key].optionalClaims ?? [],
           };
         }),
     ];
@@ -70,13 +87,16 @@ export class TenantStore {
     return validateSeed(parsed);
   }
 
-  /** Consent and app-role assignments back to the seed (users, incl. synthetic ones, stay). */
+  /** Consent, app-role assignments, tenant settings and registrations back to the seed (users, incl. synthetic ones, stay). */
   reset(): void {
     this.consents = new Map();
     for (const c of this.seed.consents) {
-      const entry = this.consentEntry(c.clientId);
+      const tenantId = c.tenantId ?? this.appByClientId(c.clientId)?.homeTenantId ?? this.primaryTenant.id;
+      const entry = this.consentEntry(tenantId, c.clientId);
       for (const s of c.scopes) entry.all.add(this.canonicalConsentKey(s));
     }
+    this.userConsentAllowed = new Map(this.tenants.map((t) => [t.id, t.usersMayConsent !== false]));
+    for (const app of this.apps) Object.assign(app, registrationFromSeed(this.seed, app.key));
     this.roles = new Map();
     for (const r of this.seed.appRoleAssignments) {
       const res = this.resourceByIdentifier(r.resource);
@@ -100,6 +120,15 @@ export class TenantStore {
     return this.tenants.find((t) => t.id === lower || t.domain === lower);
   }
 
+  /** The tenant's "User consent for applications" setting (false: admin approval required). */
+  usersMayConsent(tenantId: string): boolean {
+    return this.userConsentAllowed.get(tenantId) ?? true;
+  }
+
+  setUsersMayConsent(tenantId: string, allowed: boolean): void {
+    this.userConsentAllowed.set(tenantId, allowed);
+  }
+
   // ---------- users ----------
 
   allUsers(tenantId: string): User[] {
@@ -113,6 +142,11 @@ export class TenantStore {
   userById(oid: string, tenantId?: string): User | undefined {
     const u = this.byId.get(oid);
     return u && (!tenantId || u.tenantId === tenantId) ? u : undefined;
+  }
+
+  /** May grant consent for the whole tenant (admin consent). */
+  isAdmin(user: User): boolean {
+    return (user.roles ?? []).includes(ADMIN_ROLE);
   }
 
   private addUser(user: User): void {
@@ -183,6 +217,28 @@ export class TenantStore {
     return g;
   }
 
+  get arm(): ResourceDefinition {
+    const a = this.resources.find((r) => r.appId === ARM_APP_ID);
+    if (!a) throw new Error("seed data lacks Azure Resource Manager");
+    return a;
+  }
+
+  /** Every `aud` value the resource accepts: its audience and App ID URIs (with or without a trailing slash), its app id. */
+  audiencesOf(resource: ResourceDefinition): string[] {
+    const uris = [resource.tokenAudience, ...resource.identifierUris];
+    return [...new Set([...uris, ...uris.filter((u) => u.includes("://")).map((u) => `${u}/`), resource.appId])];
+  }
+
+  /** Changes a registration for tests (control API); `reset()` restores the seed. */
+  patchRegistration(clientId: string, patch: RegistrationPatch): AppRegistration | undefined {
+    const app = this.appByClientId(clientId);
+    if (!app) return undefined;
+    if (patch.knownClientApplications) app.knownClientApplications = patch.knownClientApplications.map((id) => id.toLowerCase());
+    if (patch.preAuthorizedApplications) app.preAuthorizedApplications = patch.preAuthorizedApplications.map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] }));
+    if (patch.signInAudience) app.signInAudience = patch.signInAudience;
+    return app;
+  }
+
   appRoles(clientId: string, resourceAppId: string): string[] {
     return this.roles.get(clientId)?.get(resourceAppId) ?? [];
   }
@@ -205,16 +261,22 @@ export class TenantStore {
     return res ? `${res.appId}/${name}` : lower;
   }
 
+  /** What `userOid` has consented to for `clientId` in the user's own tenant. */
   consentedKeys(clientId: string, userOid: string): Set<string> {
-    const entry = this.consents.get(clientId);
+    const tenantId = this.userById(userOid)?.tenantId ?? this.primaryTenant.id;
+    const entry = this.consents.get(`${tenantId}|${clientId}`);
     if (!entry) return new Set();
     const result = new Set<string>([...entry.all, ...(entry.users.get(userOid) ?? [])]);
     for (const r of entry.revoked.get(userOid) ?? []) result.delete(r);
     return result;
   }
 
-  grantConsent(clientId: string, scopes: string[], userOid?: string): void {
-    const entry = this.consentEntry(clientId);
+  /**
+   * A grant for one user (in that user's tenant) or, without `userOid`, for every user of
+   * `tenantId` (default: the client's home tenant).
+   */
+  grantConsent(clientId: string, scopes: string[], userOid?: string, tenantId?: string): void {
+    const entry = this.consentEntry(this.grantTenant(clientId, userOid, tenantId), clientId);
     const keys = scopes.map((s) => this.canonicalConsentKey(s));
     if (userOid) {
       const set = entry.users.get(userOid) ?? new Set<string>();
@@ -228,9 +290,9 @@ export class TenantStore {
     }
   }
 
-  /** `scopes` undefined = everything the client was granted. */
-  revokeConsent(clientId: string, scopes: string[] | undefined, userOid?: string): void {
-    const entry = this.consentEntry(clientId);
+  /** `scopes` undefined = everything the client was granted (in that tenant). */
+  revokeConsent(clientId: string, scopes: string[] | undefined, userOid?: string, tenantId?: string): void {
+    const entry = this.consentEntry(this.grantTenant(clientId, userOid, tenantId), clientId);
     const keys = scopes
       ? scopes.map((s) => this.canonicalConsentKey(s))
       : [...entry.all, ...[...entry.users.values()].flatMap((s) => [...s])];
@@ -244,15 +306,29 @@ export class TenantStore {
     }
   }
 
-  seedConsentScopes(clientId: string): string[] {
-    return this.seed.consents.find((c) => c.clientId === clientId)?.scopes ?? [];
+  private grantTenant(clientId: string, userOid: string | undefined, tenantId: string | undefined): string {
+    if (userOid) return this.userById(userOid)?.tenantId ?? this.primaryTenant.id;
+    return tenantId ?? this.appByClientId(clientId)?.homeTenantId ?? this.primaryTenant.id;
   }
 
-  private consentEntry(clientId: string): ConsentEntry {
-    let entry = this.consents.get(clientId);
+  /** The seed's tenant-wide grants for a client in its home tenant (the control API's default grant). */
+  seedConsentScopes(clientId: string): string[] {
+    const home = this.appByClientId(clientId)?.homeTenantId;
+    return this.seed.consents.find((c) => c.clientId === clientId && (c.tenantId ?? home) === home)?.scopes ?? [];
+  }
+
+  /** The client's configured permissions (requiredResourceAccess) for one resource, or all of them. */
+  configuredPermissions(clientId: string, resourceAppId?: string): string[] {
+    const all = this.appByClientId(clientId)?.requiredResourceAccess ?? [];
+    return resourceAppId ? all.filter((s) => this.canonicalConsentKey(s).startsWith(`${resourceAppId}/`)) : [...all];
+  }
+
+  private consentEntry(tenantId: string, clientId: string): ConsentEntry {
+    const key = `${tenantId}|${clientId}`;
+    let entry = this.consents.get(key);
     if (!entry) {
       entry = { all: new Set(), users: new Map(), revoked: new Map() };
-      this.consents.set(clientId, entry);
+      this.consents.set(key, entry);
     }
     return entry;
   }
@@ -289,10 +365,21 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
       redirects,
       postLogoutRedirectUris: postLogout,
       federatedCredentials: s.federatedCredentials ?? [],
-      knownClientApplications: (s.knownClientApplications ?? []).map((id) => id.toLowerCase()),
       servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
+      ...registrationFromSeed(seed, key),
     };
   });
+}
+
+/** The registration properties tests may patch, as the seed defines them. */
+function registrationFromSeed(seed: SeedData, key: AppKey): Pick<AppRegistration, "knownClientApplications" | "signInAudience" | "requiredResourceAccess" | "preAuthorizedApplications"> {
+  const s = seed.apps[key];
+  return {
+    knownClientApplications: (s.knownClientApplications ?? []).map((id) => id.toLowerCase()),
+    signInAudience: s.signInAudience ?? "AzureADMyOrg",
+    requiredResourceAccess: [...(s.requiredResourceAccess ?? [])],
+    preAuthorizedApplications: (s.preAuthorizedApplications ?? []).map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] })),
+  };
 }
 
 /** A stable GUID derived from a name (the emulator's stand-in for directory object ids). */

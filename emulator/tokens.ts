@@ -2,9 +2,12 @@
 // endpoint response body. One place decides claims so every grant issues
 // identical shapes.
 import { randomUUID } from "node:crypto";
+import { requestedAccessTokenClaims, type AccessTokenClaimsRequest } from "./cae";
+import { isPreAuthorized } from "./consent";
 import { issuerFor, type EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
+
 import { sha256Base64url } from "./jwt";
 import { formatScopes, fullScopeName, type ResolvedScopes } from "./scopes";
 import type { AppRegistration, ResourceDefinition, User } from "./types";
@@ -42,13 +45,13 @@ export interface GrantedScopes {
 }
 
 /**
- * Entra puts every consented scope of the resource into `scp`, not just the
+ * Entra puts every consented (or pre-authorized) scope of the resource into `scp`, not just the
  * requested ones. `.default` asks for exactly the consented set.
  */
 export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, user: User, resolved: ResolvedScopes): GrantedScopes {
   const resource = resolved.resource ?? ctx.store.graph;
   const consented = ctx.store.consentedKeys(client.clientId, user.id);
-  const has = (name: string) => consented.has(`${resource.appId}/${name.toLowerCase()}`);
+  const has = (name: string) => consented.has(`${resource.appId}/${name.toLowerCase()}`) || isPreAuthorized(ctx, client, resource, name);
   const missing: string[] = [];
   for (const n of resolved.names) if (!has(n)) missing.push(fullScopeName(resource, n));
   for (const o of resolved.oidc) if (!consented.has(o)) missing.push(o);
@@ -56,9 +59,8 @@ export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, use
     // .default without any consent for the resource: the app's configured permissions are what would be consented.
     const anyConsented = resource.scopes.some((s) => has(s.value));
     if (!anyConsented) {
-      for (const s of ctx.store.seedConsentScopes(client.clientId)) {
-        const key = ctx.store.canonicalConsentKey(s);
-        if (key.startsWith(`${resource.appId}/`) && !consented.has(key)) missing.push(s);
+      for (const s of ctx.store.configuredPermissions(client.clientId, resource.appId)) {
+        if (!consented.has(ctx.store.canonicalConsentKey(s))) missing.push(s);
       }
     }
   }
@@ -68,24 +70,6 @@ export function grantedScopes(ctx: EmulatorContext, client: AppRegistration, use
     for (const o of resolved.oidc) if (o !== "offline_access" && !scp.includes(o)) scp.push(o);
   }
   return { resource, scp, missing };
-}
-
-/**
- * Combined consent: when `client` is a known client of the resource it asks for (the SPA asking
- * for our API), the user also consents to the resource app's own permissions, the ones it uses
- * On-Behalf-Of. Returns those not yet granted, with the resource app to grant them to.
- */
-export function combinedConsentMissing(
-  ctx: EmulatorContext,
-  client: AppRegistration,
-  user: User,
-  resolved: ResolvedScopes,
-): { resourceApp: AppRegistration; scopes: string[] } | undefined {
-  const resourceApp = resolved.resource ? ctx.store.appByClientId(resolved.resource.appId) : undefined;
-  if (!resourceApp?.knownClientApplications.includes(client.clientId)) return undefined;
-  const consented = ctx.store.consentedKeys(resourceApp.clientId, user.id);
-  const scopes = ctx.store.seedConsentScopes(resourceApp.clientId).filter((s) => !consented.has(ctx.store.canonicalConsentKey(s)));
-  return scopes.length ? { resourceApp, scopes } : undefined;
 }
 
 export function consentRequiredError(client: AppRegistration): EntraError {
@@ -212,8 +196,10 @@ export function userTokenResponse(
     azpacr: Azpacr;
     nonce?: string;
     spa: boolean;
-    /** For SPA refresh tokens: keep the original 24h deadline when rotating. */
-    refreshExpiresAt?: number;
+    /** For SPA refresh tokens: when the chain began (its lifetime counts from there). Default now. */
+    spaChainStartedAt?: number;
+    /** The request's `claims` parameter: requested claims go into the access token (cae.ts). */
+    claimsRequest?: AccessTokenClaimsRequest;
   },
 ): TokenResponseBody {
   const granted = grantedScopes(ctx, p.client, p.user, p.resolved);
@@ -225,6 +211,7 @@ export function userTokenResponse(
     scp: granted.scp,
     auth: p.auth,
     azpacr: p.azpacr,
+    extraClaims: p.claimsRequest ? requestedAccessTokenClaims(p.claimsRequest, granted.resource.optionalClaims ?? [], nowSeconds()) : undefined,
   });
   const echoed = formatScopes(p.resolved.resource, granted.scp, p.resolved.bare);
   if (p.resolved.isDefault && p.resolved.resource) echoed.push(fullScopeName(p.resolved.resource, ".default"));
@@ -239,10 +226,12 @@ export function userTokenResponse(
   };
   if (p.resolved.oidc.includes("offline_access")) {
     const now = nowSeconds();
-    const expiresAt = p.spa ? (p.refreshExpiresAt ?? now + SPA_REFRESH_LIFETIME_S) : now + REFRESH_LIFETIME_S;
-    const rt = ctx.grants.issueRefreshToken({ ...p.auth, clientId: p.client.clientId, spa: p.spa, expiresAt });
+    const chainStart = p.spa ? (p.spaChainStartedAt ?? now) : undefined;
+    // Kept (and swept) for the longest lifetime; the SPA's is checked against the setting at use.
+    const expiresAt = chainStart !== undefined ? chainStart + SPA_REFRESH_LIFETIME_S : now + REFRESH_LIFETIME_S;
+    const rt = ctx.grants.issueRefreshToken({ ...p.auth, clientId: p.client.clientId, spa: p.spa, spaChainStartedAt: chainStart, expiresAt });
     body.refresh_token = rt.token;
-    if (p.spa) body.refresh_token_expires_in = Math.max(0, expiresAt - now);
+    if (chainStart !== undefined) body.refresh_token_expires_in = Math.max(0, chainStart + ctx.settings.spaRefreshTokenLifetimeSeconds - now);
   }
   if (p.resolved.oidc.includes("openid")) {
     body.id_token = mintIdToken(ctx, { user: p.user, client: p.client, auth: p.auth, nonce: p.nonce });

@@ -10,6 +10,21 @@ export interface SeedTenant {
   id: string;
   displayName: string;
   domain: string;
+  /**
+   * Entra's "User consent for applications" setting: false = "Do not allow user consent", so
+   * every consent prompt becomes "Need admin approval" (AADSTS90094). Default true.
+   */
+  usersMayConsent?: boolean;
+}
+
+/** Entra's signInAudience values the emulator supports (work and school accounts only). */
+export type SignInAudience = "AzureADMyOrg" | "AzureADMultipleOrgs";
+
+/** An API's `preAuthorizedApplications` entry: the client, and the API's own scopes it may use without consent. */
+export interface PreAuthorizedApplication {
+  appId: string;
+  /** Scope values of the exposing app, e.g. ["access_as_user"]. */
+  scopes: string[];
 }
 
 export interface SeedScope {
@@ -26,6 +41,8 @@ export interface SeedResource {
   tokenAudience: string;
   scopes: SeedScope[];
   appRoles: string[];
+  /** Optional access-token claims the resource asked for (app registration "Token configuration"). */
+  optionalClaims?: string[];
 }
 
 export interface SeedFederatedCredential {
@@ -47,11 +64,22 @@ export interface SeedApp {
   nativeRedirects?: string[];
   exposes?: { scopes: SeedScope[]; appRoles: string[] };
   federatedCredentials?: SeedFederatedCredential[];
+  /** Optional access-token claims, e.g. ["xms_cc"] (Token configuration > Add optional claim). */
+  optionalClaims?: string[];
   /**
    * Clients whose consent prompt also covers this app's own permissions (Entra's "combined
-   * consent"): a SPA consenting to its middle-tier API consents to what the API calls OBO.
+   * consent"): a SPA asking for `api://<this app>/.default` consents to what the API calls OBO.
    */
   knownClientApplications?: string[];
+  /** Default "AzureADMyOrg" (single tenant), as in a new Entra registration. */
+  signInAudience?: SignInAudience;
+  /**
+   * Configured permissions (the portal's "API permissions", `requiredResourceAccess`): full
+   * delegated scope names. What `.default`, combined consent and admin consent consent to.
+   */
+  requiredResourceAccess?: string[];
+  /** Clients that may use some of this app's scopes without any consent prompt. */
+  preAuthorizedApplications?: PreAuthorizedApplication[];
 }
 
 export interface SeedUser {
@@ -72,6 +100,8 @@ export interface SeedUser {
   managerId?: string;
   requiresMfa?: boolean;
   hasPhoto?: boolean;
+  /** Directory roles; "Global Administrator" may grant tenant-wide (admin) consent. */
+  roles?: string[];
 }
 
 export interface SeedSubscription {
@@ -85,7 +115,8 @@ export interface SeedData {
   tenants: SeedTenant[];
   resources: SeedResource[];
   apps: Record<AppKey, SeedApp>;
-  consents: { clientId: string; scopes: string[] }[];
+  /** Tenant-wide (admin) grants; `tenantId` defaults to the client's home tenant. */
+  consents: { clientId: string; tenantId?: string; scopes: string[] }[];
   appRoleAssignments: { clientId: string; resource: string; roles: string[] }[];
   managedIdentity: { objectId: string; clientId: string; displayName: string };
   mfaPolicy: { policyId: string; displayName: string; resources: string[] };
@@ -116,6 +147,10 @@ export interface AppRegistration {
   federatedCredentials: SeedFederatedCredential[];
   knownClientApplications: string[];
   servicePrincipalId: string;
+  signInAudience: SignInAudience;
+  /** Full scope names, lower-case resource ids resolved at use. */
+  requiredResourceAccess: string[];
+  preAuthorizedApplications: PreAuthorizedApplication[];
 }
 
 /** Something that can be the audience of a token: Graph, ARM or one of our apps. */
@@ -126,6 +161,8 @@ export interface ResourceDefinition {
   tokenAudience: string;
   scopes: SeedScope[];
   appRoles: string[];
+  /** Optional claims its access tokens may carry when requested, e.g. xms_cc. */
+  optionalClaims?: string[];
 }
 
 export type User = SeedUser;
@@ -139,6 +176,8 @@ export interface TenantUserDescription {
   oid: string;
   tenantId: string;
   requiresMfa: boolean;
+  /** Directory roles, e.g. ["Global Administrator"] for users who may grant admin consent. */
+  roles?: string[];
   /** Only present for users that may be asked for a verification code; any 6 digits work. */
   mfaCode?: string;
 }
@@ -149,15 +188,20 @@ export interface TenantDescription {
   issuer: string;
   tenantId: string;
   secondTenantId: string;
+  /** Every emulated tenant, home tenant first (the third is on no allow-list by default). */
+  tenants: { id: string; displayName: string; domain: string }[];
   caCertPath: string;
   graphBaseUrl: string;
   armBaseUrl: string;
   control: { url: string; secret: string };
   managedIdentity: { endpoint: string; header: string; objectId: string; resource: string };
   apps: {
-    spa: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[] };
+    spa: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[]; signInAudience?: SignInAudience };
     api: {
       clientId: string;
+      /** Where the admin-consent endpoint returns to (web platform). */
+      redirectUris?: string[];
+      signInAudience?: SignInAudience;
       clientSecret: string;
       appIdUri: string;
       scope: string;
@@ -173,8 +217,13 @@ export interface TenantDescription {
       clientSecret: string;
       redirectUris: string[];
       postLogoutRedirectUris: string[];
+      signInAudience?: SignInAudience;
     };
-    cli: { clientId: string };
+    cli: { clientId: string; signInAudience?: SignInAudience };
   };
   users: TenantUserDescription[];
+  /** The emulated cloud ("public", "usgov", "china") and its Graph/ARM token audiences (scope prefixes). */
+  cloud: string;
+  graphResource: string;
+  armResource: string;
 }

@@ -37,7 +37,10 @@ param createWebApp bool = true
 @description('Create the CLI registration (device code and username/password flows).')
 param createCliApp bool = false
 
-@description('API accepts users from other tenants (then list them in AZURE_ALLOWED_TENANTS).')
+@description('Users of other organizations may sign in: every registration gets signInAudience AzureADMultipleOrgs. The app signs in at /organizations once AZURE_ALLOWED_TENANTS lists another tenant.')
+param multiTenant bool = false
+
+@description('Deprecated alias of multiTenant (kept for existing parameter files): makes every registration multi-tenant, since the SPA must be for the API to be.')
 param multiTenantApi bool = false
 
 @description('Grant tenant-wide admin consent for the API\'s delegated Graph and ARM permissions (needs DelegatedPermissionGrant.ReadWrite.All).')
@@ -47,11 +50,23 @@ var graphAppId = '00000003-0000-0000-c000-000000000000' // Microsoft Graph
 var armAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013' // Windows Azure Service Management API
 var tenantId = tenant().tenantId
 var origins = includeLocalhost ? [webOrigin, 'http://localhost:3000'] : [webOrigin]
+// Signing in at /organizations needs every registration multi-tenant (single-tenant: AADSTS50194).
+var signInAudience = multiTenant || multiTenantApi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg'
 var apiUniqueName = '${namePrefix}-api'
 // api://<tenant-id>/<name> is accepted by Entra's default app ID URI policy and, unlike
 // api://<app-id>, can be written in the same declaration that creates the app.
 var apiIdentifierUri = 'api://${tenantId}/${apiUniqueName}'
 var accessAsUserId = guid(tenantId, apiUniqueName, 'access_as_user')
+// The managed identity's token-exchange audience differs per cloud (Microsoft Learn, "Configure an
+// application to trust a managed identity"); the app derives the same one from its sign-in host.
+var tokenExchangeAudiences = {
+  AzureCloud: 'api://AzureADTokenExchange'
+  AzureUSGovernment: 'api://AzureADTokenExchangeUSGov'
+  AzureChinaCloud: 'api://AzureADTokenExchangeChina'
+}
+var tokenExchangeAudience = contains(tokenExchangeAudiences, environment().name)
+  ? tokenExchangeAudiences[environment().name]
+  : tokenExchangeAudiences.AzureCloud
 
 // Well-known resource service principals; scope ids are looked up by name, never hard-coded.
 resource graphSp 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
@@ -69,7 +84,7 @@ var armScopeIds = toObject(armSp.oauth2PermissionScopes, s => s.value, s => s.id
 resource spaApp 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: '${namePrefix}-spa'
   displayName: '${displayNamePrefix} SPA'
-  signInAudience: 'AzureADMyOrg'
+  signInAudience: signInAudience
   spa: {
     redirectUris: [for origin in origins: '${origin}/redirect']
   }
@@ -83,10 +98,19 @@ resource spaSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
 resource apiApp 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: apiUniqueName
   displayName: '${displayNamePrefix} API'
-  signInAudience: multiTenantApi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg'
+  signInAudience: signInAudience
   identifierUris: [apiIdentifierUri]
+  // Where the tenant-wide admin-consent URL (/{tenant}/adminconsent?client_id=<api>) returns the
+  // administrator: Entra answers AADSTS500113 for an app without a reply URL.
+  web: {
+    redirectUris: [for origin in origins: '${origin}/admin-consent']
+  }
   api: {
     requestedAccessTokenVersion: 2 // the API accepts v2.0 tokens only
+    // Combined consent: the SPA asking for api://<api>/.default consents, in one prompt, to the
+    // API's own Graph and ARM permissions below (what it calls On-Behalf-Of). Pre-authorization
+    // alone covers access_as_user only.
+    knownClientApplications: [spaApp.appId]
     oauth2PermissionScopes: [
       {
         id: accessAsUserId
@@ -99,12 +123,19 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
         userConsentDescription: 'Lets the app call the API on your behalf.'
       }
     ]
-    // The SPA gets a token for access_as_user without a separate consent prompt.
+    // The SPA gets a token for access_as_user without any consent prompt (that scope only).
     preAuthorizedApplications: [
       {
         appId: spaApp.appId
         delegatedPermissionIds: [accessAsUserId]
       }
+    ]
+  }
+  // xms_cc in the API's access tokens: the client capabilities (cp1) the SPA declares, which tell
+  // the API it may pass continuous access evaluation challenges on (AZURE_API_CLIENT_CAPABILITIES).
+  optionalClaims: {
+    accessToken: [
+      { name: 'xms_cc' }
     ]
   }
   requiredResourceAccess: [
@@ -129,7 +160,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
     description: 'App Service user-assigned managed identity of the deployed web app'
     issuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
     subject: managedIdentityPrincipalId
-    audiences: ['api://AzureADTokenExchange']
+    audiences: [tokenExchangeAudience]
   }
 }
 
@@ -155,7 +186,7 @@ resource apiArmConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grant
 resource webApp 'Microsoft.Graph/applications@v1.0' = if (createWebApp) {
   uniqueName: '${namePrefix}-web'
   displayName: '${displayNamePrefix} Web'
-  signInAudience: 'AzureADMyOrg'
+  signInAudience: signInAudience
   web: {
     redirectUris: [for origin in origins: '${origin}/auth/callback']
     logoutUrl: '${webOrigin}/web'
@@ -178,7 +209,7 @@ resource webSp 'Microsoft.Graph/servicePrincipals@v1.0' = if (createWebApp) {
 resource cliApp 'Microsoft.Graph/applications@v1.0' = if (createCliApp) {
   uniqueName: '${namePrefix}-cli'
   displayName: '${displayNamePrefix} CLI'
-  signInAudience: 'AzureADMyOrg'
+  signInAudience: signInAudience
   isFallbackPublicClient: true
   publicClient: {
     redirectUris: ['http://localhost']

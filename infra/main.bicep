@@ -88,8 +88,11 @@ param allowedTenants string = ''
 @description('AZURE_ALLOWED_CLIENT_IDS: comma-separated client ids of the apps allowed to call the API besides the SPA (the token\'s azp). Empty: the SPA (and the CLI when AZURE_CLI_CLIENT_ID is set).')
 param allowedClientIds string = ''
 
-@description('AZURE_API_CLIENT_CAPABILITIES, e.g. cp1 for Continuous Access Evaluation.')
+@description('AZURE_API_CLIENT_CAPABILITIES, e.g. cp1 for Continuous Access Evaluation (the API registration then needs the xms_cc optional claim).')
 param apiClientCapabilities string = ''
+
+@description('AZURE_TOKEN_EXCHANGE_AUDIENCE: audience of the managed identity token used as the API\'s federated credential. Empty: derived from the sign-in host (api://AzureADTokenExchange, ...USGov, ...China).')
+param tokenExchangeAudience string = ''
 
 @description('AZURE_WEB_CLIENT_ID: the server-rendered web app registration. Empty disables /web.')
 param webClientId string = ''
@@ -118,16 +121,16 @@ param appBaseUrl string = ''
 param trustForwardedHeaders string = 'false'
 
 // ---- Downstream APIs -------------------------------------------------------------------------
-@description('GRAPH_BASE_URL. Empty: the app default (https://graph.microsoft.com/v1.0).')
+@description('GRAPH_BASE_URL. Empty: the sign-in cloud\'s Graph (https://graph.microsoft.com/v1.0 in the public cloud).')
 param graphBaseUrl string = ''
 
-@description('GRAPH_SCOPES. Empty: the app default (User.Read).')
+@description('GRAPH_SCOPES. Empty: User.Read of the configured Graph (https://graph.microsoft.us/User.Read for graph.microsoft.us).')
 param graphScopes string = ''
 
-@description('ARM_BASE_URL. Empty: the app default (https://management.azure.com).')
+@description('ARM_BASE_URL. Empty: the sign-in cloud\'s ARM (https://management.azure.com in the public cloud).')
 param armBaseUrl string = ''
 
-@description('ARM_SCOPES. Empty: the app default (user_impersonation).')
+@description('ARM_SCOPES. Empty: user_impersonation of the configured ARM.')
 param armScopes string = ''
 
 @description('DOWNSTREAM_TIMEOUT_MS. Empty: the app default.')
@@ -178,8 +181,9 @@ var names = {
 }
 
 // The app registrations usually live in the subscription's tenant. Authority, Graph and ARM
-// URLs are left to the app's public-cloud defaults unless set (national clouds set all three,
-// plus GRAPH_SCOPES/ARM_SCOPES: see .env.local.example).
+// URLs are left to the app's defaults unless set: a national cloud sets the authority host, and
+// the app derives Graph/ARM endpoints, scopes and the token-exchange audience from it
+// (lib/config/clouds.ts, .env.local.example).
 var tenantIdValue = !empty(entraTenantId) ? entraTenantId : tenant().tenantId
 
 // Key Vault secret names (the vault holds nothing else).
@@ -270,6 +274,7 @@ var appSettingsAll = [
     value: apiCredentialType == 'clientSecret' ? '${kvRefPrefix}${secretNames.apiClientSecret})' : ''
   }
   { name: 'AZURE_API_CERTIFICATE_PATH', value: apiCredentialType == 'certificate' ? apiCertificatePath : '' }
+  { name: 'AZURE_TOKEN_EXCHANGE_AUDIENCE', value: tokenExchangeAudience }
   { name: 'AZURE_ALLOWED_TENANTS', value: allowedTenants }
   { name: 'AZURE_ALLOWED_CLIENT_IDS', value: allowedClientIds }
   { name: 'AZURE_API_CLIENT_CAPABILITIES', value: apiClientCapabilities }
@@ -337,8 +342,16 @@ output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 // The managed identity's tokens are issued by its own tenant (the subscription's).
 output FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
 output FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
-// Public cloud value; US Government and China use api://AzureADTokenExchangeUSGov / ...China.
-output FEDERATED_CREDENTIAL_AUDIENCE string = 'api://AzureADTokenExchange'
+// Per cloud (Microsoft Learn, "Configure an application to trust a managed identity"); the app
+// asks for the same one (derived from AZURE_AUTHORITY_HOST, or AZURE_TOKEN_EXCHANGE_AUDIENCE).
+var tokenExchangeAudiences = {
+  AzureCloud: 'api://AzureADTokenExchange'
+  AzureUSGovernment: 'api://AzureADTokenExchangeUSGov'
+  AzureChinaCloud: 'api://AzureADTokenExchangeChina'
+}
+output FEDERATED_CREDENTIAL_AUDIENCE string = !empty(tokenExchangeAudience)
+  ? tokenExchangeAudience
+  : (contains(tokenExchangeAudiences, environment().name) ? tokenExchangeAudiences[environment().name] : tokenExchangeAudiences.AzureCloud)
 
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri

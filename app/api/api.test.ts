@@ -121,6 +121,19 @@ describe("happy paths", () => {
     expect(((await res.json()) as { manager: unknown }).manager).toBeNull();
   });
 
+  it("GET /api/me: a 403 on the manager alone still gives the profile, with the manager marked unavailable and why", async () => {
+    const user = await freshUser();
+    // The API keeps User.Read but loses User.ReadBasic.All for this user: Graph refuses /me/manager.
+    await h.control.revokeConsent({ clientId: h.emulator.tenant.apps.api.clientId, username: user, scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] });
+    const res = await call("/api/me", bearer(await tokenFor(user)));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { profile: Record<string, unknown>; manager: unknown; managerUnavailable?: { status: number; reason: string } };
+    expect(body.profile).toMatchObject({ userPrincipalName: user });
+    expect(body.manager).toBeNull();
+    expect(body.managerUnavailable).toMatchObject({ status: 403, reason: expect.stringContaining("User.ReadBasic.All") });
+    expect(timing(res)).toMatch(/graph;desc="manager 403"/);
+  });
+
   it("GET /api/me/photo returns the Graph photo bytes, or 404 problem+json for a user without one", async () => {
     const res = await call("/api/me/photo", bearer(await tokenFor("megan.bowen@contoso.test")));
     expect(res.status).toBe(200);
@@ -187,7 +200,6 @@ describe("the 401/403 matrix (through proxy.ts)", () => {
     ["not yet valid (nbf in the future)", 401, "invalid_token", async () => bearer(await tokenFor("alex.wilber@contoso.test", { claims: { nbf: now() + 900, exp: now() + 3600 } })), "invalid_token"],
     ["wrong audience", 401, "invalid_token", async () => bearer(await tokenFor("alex.wilber@contoso.test", { claims: { aud: "https://graph.microsoft.com" } })), "invalid_token"],
     ["wrong issuer", 401, "invalid_token", async () => bearer(await tokenFor("alex.wilber@contoso.test", { claims: { iss: "https://login.evil.example/566bf9d7-c55a-45f8-91a6-e55e9b9b1325/v2.0" } })), "invalid_token"],
-    ["tenant not allowed", 401, "invalid_token", async () => bearer(await tokenFor("ben.walters@fabrikam.test")), "invalid_token"],
     [
       "alg none",
       401,
@@ -332,6 +344,41 @@ describe("errors that round-trip to the browser", () => {
     const res = await call("/api/me", bearer(await tokenFor("diego.siciliani@contoso.test")));
     expect(res.status).toBe(401);
     expect(challenge(res).error).toBe("insufficient_claims");
+  });
+
+  it("a user of a tenant not on the allow-list → 403 tenant_not_allowed naming the tenant, only for a genuine token", async () => {
+    const fabrikam = h.emulator.tenant.secondTenantId;
+    const res = await call("/api/me", bearer(await tokenFor("ben.walters@fabrikam.test")));
+    expect(res.status).toBe(403);
+    const body = await problem(res);
+    expect(body.code).toBe("tenant_not_allowed");
+    expect(body.tenantId).toBe(fabrikam);
+    expect(body.detail).toContain(fabrikam);
+    // A forged token from that tenant learns nothing about the allow-list: 401 invalid_token.
+    const [header, payload] = (await tokenFor("ben.walters@fabrikam.test")).split(".");
+    const forged = await call("/api/me", bearer(`${header}.${payload}.${Buffer.from("forged").toString("base64url")}`));
+    expect(forged.status).toBe(401);
+    expect((await problem(forged)).code).toBe("invalid_token");
+  });
+
+  it("a user of another allowed tenant: On-Behalf-Of goes to their own tenant and ARM lists their subscriptions", async () => {
+    const fabrikam = h.emulator.tenant.secondTenantId;
+    h.configure({ overrides: { AZURE_ALLOWED_TENANTS: fabrikam, DOWNSTREAM_MAX_RETRIES: "2", DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: "2" } });
+    try {
+      const before = (await h.control.counters()).tokenRequestsByTenant?.on_behalf_of?.[fabrikam] ?? 0;
+      const res = await call("/api/subscriptions", bearer(await tokenFor("christie.cline@fabrikam.test")));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { value: { tenantId: string; displayName: string }[] };
+      expect(body.value.length).toBeGreaterThan(0);
+      expect(body.value.every((s) => s.tenantId === fabrikam)).toBe(true);
+      expect((await h.control.counters()).tokenRequestsByTenant?.on_behalf_of?.[fabrikam]).toBe(before + 1);
+      // a third tenant is still refused
+      const third = h.emulator.tenant.tenants.find((t) => t.id !== fabrikam && t.id !== h.emulator.tenant.tenantId)!;
+      const nancy = h.emulator.tenant.users.find((u) => u.tenantId === third.id)!;
+      expect((await call("/api/me", bearer(await tokenFor(nancy.username)))).status).toBe(403);
+    } finally {
+      h.configure({ overrides: { DOWNSTREAM_MAX_RETRIES: "2", DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: "2" } });
+    }
   });
 
   it("consent revoked → 403 consent_required with the downstream scopes", async () => {

@@ -412,6 +412,55 @@ describe("callbacks that end on an explained page", () => {
   });
 });
 
+describe("users of other tenants", () => {
+  const fabrikam = () => emu.tenant.secondTenantId;
+  beforeAll(() => {
+    restoreEnv();
+    restoreEnv = installEnv(emulatorEnv(emu.tenant, { overrides: { AZURE_ALLOWED_TENANTS: fabrikam() } }));
+    resetConfigForTests();
+  });
+  afterAll(() => {
+    restoreEnv();
+    restoreEnv = installEnv(emulatorEnv(emu.tenant));
+    resetConfigForTests();
+  });
+
+  it("signs in at organizations when other tenants are allowed, and a Fabrikam user gets their own Graph profile", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    expect(authorize.pathname).toBe("/organizations/oauth2/v2.0/authorize");
+    const back = await signInAtEmulator(new Browser(emu), authorize, "christie.cline@fabrikam.test");
+    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    expect(res.status).toBe(303);
+    const user = (await sessionOf(jar)).user;
+    expect(user).toMatchObject({ username: "christie.cline@fabrikam.test", tenantId: fabrikam() });
+    const config = requireWebConfig(getConfig());
+    const token = await acquireWebToken(config, user!, "0f8fad5b-d9cb-469f-a165-70867728950e");
+    const me = await fetchGraphMe(config, token.accessToken, "0f8fad5b-d9cb-469f-a165-70867728950e");
+    expect(me.ok && me.profile.userPrincipalName).toBe("christie.cline@fabrikam.test");
+  });
+
+  it("a user of a tenant that is not allowed is not signed in: an explained page names the tenant, no tokens are kept", async () => {
+    const third = emu.tenant.tenants.find((t) => t.id !== emu.tenant.tenantId && t.id !== fabrikam())!;
+    const nancy = emu.tenant.users.find((u) => u.tenantId === third.id)!;
+    const jar = new AppJar();
+    // Northwind has no grant for the web app: Nancy consents for herself first (users may consent there).
+    const browser = new Browser(emu);
+    const consent = await browser.submit(await browser.go((await startLogin(jar)).toString()), { username: nancy.username, password: nancy.password });
+    expect(consent.html).toContain("Permissions requested");
+    const back = (await browser.submit(consent, {}, { name: "action", value: "accept" })).leftTo ?? "";
+    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain("tenant_not_allowed");
+    expect(html).toContain(third.id);
+    expect(html).toContain("prompt=select_account"); // "Sign in with another account", not the same one again
+    expect((await sessionOf(jar)).user).toBeUndefined();
+    const store = getWebTokenStore(requireWebConfig(getConfig()));
+    expect(await store.get(partitionKey(emu.tenant.apps.web.clientId, `${nancy.oid}.${third.id}`))).toBeUndefined();
+  });
+});
+
 describe("configuration", () => {
   it("explains which variables to set when the web app is not configured", async () => {
     restoreEnv();

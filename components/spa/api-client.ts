@@ -1,12 +1,12 @@
-import {
-  InteractionRequiredAuthError,
-  type AccountInfo,
-  type IPublicClientApplication,
-} from "@azure/msal-browser";
+import { type AccountInfo, type IPublicClientApplication } from "@azure/msal-browser";
 import { isProblemDetails, type ProblemCode, type ProblemDetails } from "@/lib/errors/problem";
 import { findChallenge } from "@/lib/errors/www-authenticate";
+import { clearConsentRepair } from "./consent-repair";
 import type { RequestTrace } from "./request-trace";
 import { parseServerTiming } from "./server-timing";
+import { redirectToSignIn, tokenFor } from "./token-renewal";
+
+export { InteractionStartedError, SignInRequiredError } from "./token-renewal";
 
 /** A failed API call, with the API's machine-readable reason and what the UI can offer. */
 export class ApiCallError extends Error {
@@ -20,14 +20,6 @@ export class ApiCallError extends Error {
   ) {
     super(message);
     this.name = "ApiCallError";
-  }
-}
-
-/** Thrown when the call handed control to a sign-in redirect; the page is about to unload. */
-export class InteractionStartedError extends Error {
-  constructor() {
-    super("Redirecting to the identity provider");
-    this.name = "InteractionStartedError";
   }
 }
 
@@ -48,7 +40,10 @@ const CLAIMS_ATTEMPT_KEY = "api.claims-challenge:";
 
 /**
  * Calls this app's API with an access token for it:
- * - token silently from MSAL's cache; interactive (redirect) only when MSAL says it must;
+ * - token silently (cache, refresh token, hidden iframe); one sign-in redirect when only the user
+ *   can fix renewal (./token-renewal);
+ * - 401 invalid_token (the API no longer accepts the token, e.g. its session was revoked): one
+ *   retry with a freshly acquired token;
  * - 401 `insufficient_claims` (Conditional Access / MFA, raised by the API's On-Behalf-Of call):
  *   re-acquire with the challenge's `claims` (interactive step-up) and let the retry happen
  *   when the page comes back, once;
@@ -59,14 +54,17 @@ export async function callApi<T>(
   path: string,
   read: (response: Response) => Promise<T> = async (response) => (await response.json()) as T,
 ): Promise<ApiResult<T>> {
-  const accessToken = await tokenFor(msal, account, scope);
+  const send = async (forceRefresh: boolean): Promise<Response> => {
+    const accessToken = await tokenFor({ msal, account, scope, forceRefresh });
+    try {
+      return await fetch(path, { headers: { Authorization: `Bearer ${accessToken}` } });
+    } catch {
+      throw new ApiCallError(0, "network_error", "The app's API could not be reached. Check your connection and try again.");
+    }
+  };
   const started = performance.now();
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: { Authorization: `Bearer ${accessToken}` } });
-  } catch {
-    throw new ApiCallError(0, "network_error", "The app's API could not be reached. Check your connection and try again.");
-  }
+  let response = await send(false);
+  if (response.status === 401 && (await peekProblem(response))?.code === "invalid_token") response = await send(true);
   const trace: RequestTrace = {
     path,
     status: response.status,
@@ -76,6 +74,7 @@ export async function callApi<T>(
   };
   if (response.ok) {
     sessionStorage.removeItem(CLAIMS_ATTEMPT_KEY + path);
+    clearConsentRepair();
     return { data: await read(response), trace };
   }
 
@@ -88,13 +87,7 @@ export async function callApi<T>(
       throw new ApiCallError(401, "claims_challenge_failed", "Your sign-in did not meet your organization's access policy, even after verifying again. Contact your administrator.", problem ?? undefined, undefined, trace);
     }
     sessionStorage.setItem(attemptKey, "1");
-    await msal.acquireTokenRedirect({
-      scopes: [scope],
-      account,
-      claims: decodeClaims(challenge.params.claims),
-      redirectStartPage: window.location.href,
-    });
-    throw new InteractionStartedError();
+    return redirectToSignIn(msal, { scopes: [scope], account, claims: decodeClaims(challenge.params.claims) });
   }
 
   const retryAfter = Number(response.headers.get("retry-after"));
@@ -108,16 +101,9 @@ export async function callApi<T>(
   );
 }
 
-async function tokenFor(msal: IPublicClientApplication, account: AccountInfo, scope: string): Promise<string> {
-  try {
-    return (await msal.acquireTokenSilent({ scopes: [scope], account })).accessToken;
-  } catch (error) {
-    if (error instanceof InteractionRequiredAuthError) {
-      await msal.acquireTokenRedirect({ scopes: [scope], account, redirectStartPage: window.location.href });
-      throw new InteractionStartedError();
-    }
-    throw error;
-  }
+/** The problem body of a response without consuming it (the caller may read it again). */
+async function peekProblem(response: Response): Promise<ProblemDetails | null> {
+  return readProblem(response.clone());
 }
 
 async function readProblem(response: Response): Promise<ProblemDetails | null> {

@@ -13,7 +13,9 @@ export interface GraphUser {
 
 export interface MeResponse {
   profile: GraphUser;
+  /** null: no manager, or Graph would not say (then managerUnavailable says why). */
   manager: GraphUser | null;
+  managerUnavailable?: { status: number; reason: string };
 }
 
 export interface Subscription {

@@ -1,17 +1,13 @@
 "use client";
 
-import { useMsal } from "@azure/msal-react";
 import { ApiCallError, InteractionStartedError } from "./api-client";
-import { useSpaConfig } from "./msal-shell";
+import { ConsentPanel, TenantNotAllowedPanel } from "./consent-panel";
 
 /**
  * What went wrong and what to do next, for every failure an API call can end in. Never a
  * blank page, never a stack trace.
  */
 export function ErrorPanel({ error, onRetry }: { error: Error; onRetry: () => void }) {
-  const { instance } = useMsal();
-  const { apiScope } = useSpaConfig();
-
   if (error instanceof InteractionStartedError) {
     return (
       <p role="status" aria-live="polite">
@@ -20,38 +16,8 @@ export function ErrorPanel({ error, onRetry }: { error: Error; onRetry: () => vo
     );
   }
 
-  if (error instanceof ApiCallError && error.code === "consent_required") {
-    const scopes = error.problem?.scopes ?? [];
-    return (
-      <section className="panel error" role="alert" aria-labelledby="consent-heading">
-        <h2 id="consent-heading">Permission needed</h2>
-        <p>
-          This app&apos;s API needs your consent before it can call the next service on your behalf
-          {scopes.length ? ":" : "."}
-        </p>
-        {scopes.length ? (
-          <ul>
-            {scopes.map((s) => (
-              <li key={s}>
-                <code>{s}</code>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        <button
-          type="button"
-          className="button"
-          // Consent to our API is also consent for the API's own downstream permissions
-          // (Entra's "combined consent": the SPA is a known client of the API).
-          onClick={() =>
-            void instance.acquireTokenRedirect({ scopes: [apiScope], prompt: "consent", redirectStartPage: window.location.href })
-          }
-        >
-          Review and consent
-        </button>
-      </section>
-    );
-  }
+  if (error instanceof ApiCallError && error.code === "consent_required") return <ConsentPanel error={error} onRetry={onRetry} />;
+  if (error instanceof ApiCallError && error.code === "tenant_not_allowed") return <TenantNotAllowedPanel error={error} />;
 
   const { title, advice } = describe(error);
   return (

@@ -2,7 +2,9 @@
 
 import {
   BrowserCacheLocation,
+  EventType,
   InteractionStatus,
+  InteractionType,
   LogLevel,
   Logger,
   PublicClientApplication,
@@ -12,6 +14,7 @@ import {
 import { MsalContext, MsalProvider, type IMsalContext } from "@azure/msal-react";
 import { createContext, useContext, useState } from "react";
 import type { PublicConfig } from "@/lib/config/types";
+import { recordConsentFailure } from "./consent-repair";
 
 const SpaConfigContext = createContext<PublicConfig | null>(null);
 
@@ -35,6 +38,8 @@ function msalConfiguration(config: PublicConfig): Configuration {
       // the user to the page where sign-in started.
       redirectUri: origin + config.redirectPath,
       postLogoutRedirectUri: origin + "/",
+      // "CP1" when the API can pass on continuous access evaluation challenges (PublicConfig).
+      clientCapabilities: config.clientCapabilities,
     },
     // sessionStorage: tokens do not outlive the tab and are not shared across tabs.
     cache: { cacheLocation: BrowserCacheLocation.SessionStorage },
@@ -49,6 +54,15 @@ function msalConfiguration(config: PublicConfig): Configuration {
       },
     },
   };
+}
+
+function createInstance(config: PublicConfig): PublicClientApplication {
+  const instance = new PublicClientApplication(msalConfiguration(config));
+  // Before MsalProvider handles the redirect response: a failed consent repair says why here.
+  instance.addEventCallback((event) => {
+    if (event.eventType === EventType.ACQUIRE_TOKEN_FAILURE && event.interactionType === InteractionType.Redirect) recordConsentFailure(event.error);
+  });
+  return instance;
 }
 
 // What the server renders with: MSAL is browser-only, and "startup" makes auth-dependent
@@ -66,7 +80,7 @@ const SERVER_CONTEXT: IMsalContext = {
  * MsalProvider initializes it and handles the redirect response.
  */
 export function MsalShell({ config, children }: { config: PublicConfig; children: React.ReactNode }) {
-  const [instance] = useState(() => (typeof window === "undefined" ? null : new PublicClientApplication(msalConfiguration(config))));
+  const [instance] = useState(() => (typeof window === "undefined" ? null : createInstance(config)));
   return (
     <SpaConfigContext.Provider value={config}>
       {instance ? (

@@ -24,7 +24,7 @@ export function ProfileView() {
   if (error) return <ErrorPanel error={error} onRetry={() => void mutate()} />;
   if (isLoading || !data) return <ProfileSkeleton />;
 
-  const { profile, manager } = data.data;
+  const { profile, manager, managerUnavailable } = data.data;
   const rows: [string, React.ReactNode][] = [
     ["Name", profile.displayName],
     ["Email", profile.mail ?? profile.userPrincipalName],
@@ -32,7 +32,7 @@ export function ProfileView() {
     ["Job title", profile.jobTitle],
     ["Office", profile.officeLocation],
     ["Phone", profile.businessPhones?.[0] ?? profile.mobilePhone],
-    ["Manager", manager ? `${manager.displayName ?? manager.userPrincipalName}${manager.jobTitle ? `, ${manager.jobTitle}` : ""}` : "No manager"],
+    ["Manager", manager ? `${manager.displayName ?? manager.userPrincipalName}${manager.jobTitle ? `, ${manager.jobTitle}` : ""}` : managerUnavailable ? `Manager unavailable: ${managerUnavailable.reason}` : "No manager"],
   ];
   return (
     <>

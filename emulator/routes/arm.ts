@@ -3,6 +3,7 @@
 // the caller's tenant. Errors are ARM-shaped.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { revocationClaims, revokedTokenChallenge } from "../cae";
 import type { EmulatorContext } from "../context";
 import { ArmError, armErrorBody } from "../errors";
 import { delay, header, sendJson } from "../http";
@@ -10,13 +11,6 @@ import type { SeedSubscription } from "../types";
 import { checkBearer, hasAny, type Caller } from "./bearer";
 
 export const ARM_PAGE_SIZE = 10;
-const ARM_AUDIENCES = [
-  "https://management.azure.com",
-  "https://management.azure.com/",
-  "https://management.core.windows.net",
-  "https://management.core.windows.net/",
-  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
-];
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 
 function subscriptionJson(s: SeedSubscription) {
@@ -90,7 +84,7 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
   } catch (e) {
     if (e instanceof ArmError) {
       const extra: Record<string, string> = {};
-      if (e.status === 401) {
+      if (e.status === 401 && !e.headers["www-authenticate"]) {
         extra["www-authenticate"] = `Bearer authorization_uri="${ctx.baseUrl}/", error="invalid_token", error_description="${e.message.replace(/"/g, "'")}"`;
       }
       return sendJson(res, e.status, armErrorBody(e), { ...baseHeaders, ...e.headers, ...extra });
@@ -100,7 +94,8 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
 }
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
-  const result = checkBearer(ctx, req, ARM_AUDIENCES);
+  const audiences = ctx.store.audiencesOf(ctx.store.arm);
+  const result = checkBearer(ctx, req, audiences);
   if (!result.ok) {
     switch (result.reason) {
       case "missing":
@@ -115,13 +110,22 @@ function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
         throw new ArmError(
           401,
           "InvalidAuthenticationToken",
-          `The access token has been obtained for wrong audience or resource '${result.audience ?? ""}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.slice(0, 4).join("','")}'.`,
+          `The access token has been obtained for wrong audience or resource '${result.audience ?? ""}'. It should exactly match with one of the allowed audiences '${audiences.filter((a) => a.includes("://")).join("','")}'.`,
         );
       default:
         throw new ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.");
     }
   }
   const caller = result.caller;
+  const revoked = revokedTokenChallenge(ctx, "arm", caller.payload, caller.oid);
+  if (revoked) {
+    // ARM's CAE answer: invalid_token with the claims the new token must carry (the Azure SDKs'
+    // ARMChallengeAuthenticationPolicy documents this header).
+    const claims = Buffer.from(revocationClaims(revoked.revokedAt)).toString("base64");
+    throw new ArmError(401, "InvalidAuthenticationToken", "User session has been revoked", {
+      "www-authenticate": `Bearer authorization_uri="${ctx.baseUrl}/", error="invalid_token", error_description="User session has been revoked", claims="${claims}"`,
+    });
+  }
   if (!caller.appOnly && !hasAny(caller.scopes, ["user_impersonation"])) {
     throw new ArmError(
       403,

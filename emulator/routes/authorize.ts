@@ -3,6 +3,7 @@
 // over to the shared sign-in steps.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
+import { audienceError } from "../audience";
 import { EntraError } from "../errors";
 import { nowSeconds, type PendingSignIn } from "../grants";
 import { parseForm, queryParams, readBody } from "../http";
@@ -74,6 +75,9 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
   const redirectUri = q.get("redirect_uri") ?? "";
   const registration = matchRedirect(client, redirectUri);
   if (!registration) return sendErrorPage(res, redirectMismatch(client, redirectUri), correlationId);
+  // A single-tenant app: unknown in other tenants (a page), refused at organizations/common (to the client).
+  const wrongAudience = audienceError(ctx, client, tenantId);
+  if (wrongAudience?.code === 700016) return sendErrorPage(res, wrongAudience, correlationId);
 
   const rawMode = q.get("response_mode");
   const responseMode: ResponseMode = rawMode === "fragment" || rawMode === "form_post" ? rawMode : "query";
@@ -86,6 +90,7 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
     if (rawMode && !["query", "fragment", "form_post"].includes(rawMode)) {
       throw new EntraError(400, "invalid_request", 900148, `The response_mode '${rawMode}' is not supported.`);
     }
+    if (wrongAudience) throw wrongAudience;
     const responseType = q.get("response_type");
     if (responseType !== "code") {
       throw new EntraError(
@@ -144,8 +149,12 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
 
   // 3. prompt=none: never show UI.
   if (pending.prompt === "none") {
+    ctx.counters.count("authorizePromptNone");
     ctx.grants.pending.delete(pending.id);
-    if (!session || !sessionUser || !hintMatches) {
+    // msal-browser names the session it wants with `sid` (from the ID token): another one will not do.
+    const sid = q.get("sid");
+    const sidMatches = !sid || sid === session?.sid;
+    if (!session || !sessionUser || !hintMatches || !sidMatches) {
       return fail(
         new EntraError(
           400,

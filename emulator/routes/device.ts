@@ -2,6 +2,7 @@
 // codes, /devicelogin is where the user types the code and signs in.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
+import { audienceError } from "../audience";
 import { EntraError } from "../errors";
 import { nowSeconds } from "../grants";
 import { parseForm, readBody, sendHtml, sendJson } from "../http";
@@ -19,6 +20,8 @@ export async function deviceCode(ctx: EmulatorContext, req: IncomingMessage, res
   if (!clientId) throw new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
   const client = ctx.store.appByClientId(clientId);
   if (!client) throw unknownClient(ctx, clientId, tenantId);
+  const wrongAudience = audienceError(ctx, client, tenantId);
+  if (wrongAudience) throw wrongAudience;
   if (!client.publicClient || client.redirects.some((r) => r.platform === "spa")) {
     throw new EntraError(
       400,

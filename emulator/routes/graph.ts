@@ -3,6 +3,7 @@
 // /users/{id|upn}. Errors are Graph-shaped; every response carries request-id.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { revocationClaims, revokedTokenChallenge } from "../cae";
 import type { EmulatorContext } from "../context";
 import { GraphError, graphErrorBody } from "../errors";
 import { delay, header, sendBytes, sendJson } from "../http";
@@ -19,6 +20,12 @@ const DEFAULT_PROPS = [
   "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
 ] as const;
 const EXTRA_PROPS = ["department", "accountEnabled", "userType", "companyName"] as const;
+// GET /me/manager (Graph "List manager"): User.Read.All or higher reads the manager's full profile;
+// User.Read + User.ReadBasic.All reads only the basic profile; User.Read alone is refused.
+const MANAGER_FULL_SCOPES = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const MANAGER_BASIC_SCOPES = ["User.Read", "User.ReadBasic.All"];
+/** What User.ReadBasic.All may read of another user; everything else comes back null. */
+const BASIC_PROPS: readonly string[] = ["id", "displayName", "givenName", "surname", "mail", "userPrincipalName"];
 const ALL_PROPS: readonly string[] = [...DEFAULT_PROPS, ...EXTRA_PROPS];
 
 function userProperties(ctx: EmulatorContext, u: User): Record<string, unknown> {
@@ -102,15 +109,21 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
         return sendJson(res, 200, { "@odata.context": contextUrl(base, select, true), ...shape(ctx, me, select) }, baseHeaders);
       }
       if (second === "manager" && segments.length === 2) {
+        const full = hasAny(caller.scopes, MANAGER_FULL_SCOPES);
+        if (!full && !MANAGER_BASIC_SCOPES.every((s) => hasAny(caller.scopes, [s]))) {
+          throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+        }
         const manager = me.managerId ? ctx.store.userById(me.managerId, me.tenantId) : undefined;
         if (!manager) {
           throw new GraphError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         }
         const select = parseSelect(url);
+        const shaped = shape(ctx, manager, select);
+        if (!full) for (const k of Object.keys(shaped)) if (!BASIC_PROPS.includes(k)) shaped[k] = null;
         return sendJson(
           res,
           200,
-          { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...shape(ctx, manager, select) },
+          { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...shaped },
           baseHeaders,
         );
       }
@@ -156,7 +169,7 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
   } catch (e) {
     if (e instanceof GraphError) {
       const extra: Record<string, string> = {};
-      if (e.status === 401) {
+      if (e.status === 401 && !e.headers["www-authenticate"]) {
         extra["www-authenticate"] = `Bearer realm="", authorization_uri="${ctx.baseUrl}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`;
       }
       return sendJson(res, e.status, graphErrorBody(e, requestId, clientRequestId), { ...baseHeaders, ...e.headers, ...extra });
@@ -170,8 +183,18 @@ function notFoundSegment(segment: string): GraphError {
 }
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
-  const result = checkBearer(ctx, req, ["https://graph.microsoft.com", "https://graph.microsoft.com/", GRAPH_APP_ID]);
-  if (result.ok) return result.caller;
+  const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph));
+  if (result.ok) {
+    const revoked = revokedTokenChallenge(ctx, "graph", result.caller.payload, result.caller.oid);
+    if (revoked) {
+      // Graph's CAE answer: the documented insufficient_claims challenge.
+      const claims = Buffer.from(revocationClaims(revoked.revokedAt)).toString("base64");
+      throw new GraphError(401, "InvalidAuthenticationToken", "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp", {
+        "www-authenticate": `Bearer realm="", authorization_uri="${ctx.baseUrl}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}", error="insufficient_claims", claims="${claims}"`,
+      });
+    }
+    return result.caller;
+  }
   const messages: Record<typeof result.reason, string> = {
     missing: "Access token is empty.",
     malformed: "IDX14100: JWT is not well formed, there are no dots (.).",

@@ -1,13 +1,15 @@
 // App Service managed identity endpoint (api-version 2019-08-01), as msal-node's
 // ManagedIdentityApplication calls it through IDENTITY_ENDPOINT/IDENTITY_HEADER.
-// The token for api://AzureADTokenExchange is what the API presents as a
-// federated client assertion instead of a secret.
+// The token for the cloud's token-exchange audience (api://AzureADTokenExchange,
+// …USGov, …China) is what the API presents as a federated client assertion
+// instead of a secret.
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { issuerFor, type EmulatorContext } from "../context";
 import { nowSeconds, randomToken } from "../grants";
 import { header, sendJson } from "../http";
 
+/** The public cloud's audience; the running emulator's is ctx.cloud.tokenExchangeAudience. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 const MSI_LIFETIME_S = 24 * 3600;
 
@@ -28,7 +30,7 @@ export function managedIdentityToken(ctx: EmulatorContext, req: IncomingMessage,
   const mi = ctx.store.seed.managedIdentity;
   const tenantId = ctx.store.primaryTenant.id;
   let audience: string;
-  if (resourceParam === TOKEN_EXCHANGE_AUDIENCE) audience = TOKEN_EXCHANGE_AUDIENCE;
+  if (resourceParam === ctx.cloud.tokenExchangeAudience) audience = ctx.cloud.tokenExchangeAudience;
   else {
     const resource = ctx.store.resourceByIdentifier(resourceParam);
     if (!resource) {

@@ -6,11 +6,12 @@ import type { EmulatorContext } from "../context";
 import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext, type PendingSignIn, type Session } from "../grants";
 import { appendSetCookie, parseCookies, parseForm, readBody, sendHtml, serializeCookie } from "../http";
+import { adminApprovalRequired, combinedConsent, mayConsent } from "../consent";
 import { mfaRequiredFor } from "../mfa";
-import { accountPickerPage, consentPage, messagePage, mfaPage, signInPage, type Page } from "../pages";
+import { accountPickerPage, adminApprovalPage, consentPage, messagePage, mfaPage, signInPage, type Page } from "../pages";
 import { errorRedirectParams, respondToClient, sendErrorPage } from "../respond";
 import { fullScopeName } from "../scopes";
-import { clientInfo, combinedConsentMissing, grantedScopes } from "../tokens";
+import { clientInfo, grantedScopes } from "../tokens";
 import type { User } from "../types";
 
 export const SESSION_COOKIE = "emu_session";
@@ -28,7 +29,7 @@ function show(res: ServerResponse, page: Page, status = 200): void {
 }
 
 export function currentSession(ctx: EmulatorContext, req: IncomingMessage): Session | undefined {
-  return ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE));
+  return ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE), ctx.settings.sessionLifetimeSeconds);
 }
 
 export function rememberedAccounts(ctx: EmulatorContext, req: IncomingMessage): User[] {
@@ -120,16 +121,18 @@ export function advance(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     show(res, mfaPage({ pendingId: pending.id, username: user.userPrincipalName }));
     return;
   }
-  const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
-  const combined = combinedConsentMissing(ctx, pending.client, user, pending.scopes);
-  if (granted.missing.length > 0 || (combined && !pending.consentShown) || (pending.prompt === "consent" && !pending.consentShown)) {
+  if (pending.kind === "adminConsent") {
+    adminConsentStep(ctx, res, pending, user);
+    return;
+  }
+  const names = scopesToConsent(ctx, pending, user);
+  if (names) {
     pending.consentShown = true;
-    const names = [
-      ...(granted.missing.length
-        ? granted.missing
-        : [...pending.scopes.names.map((n) => fullScopeName(resource, n)), ...pending.scopes.oidc]),
-      ...(combined?.scopes ?? []),
-    ];
+    if (!mayConsent(ctx, user, names)) {
+      showAdminApproval(ctx, res, pending);
+      return;
+    }
+    ctx.counters.count("consentPrompt");
     show(
       res,
       consentPage({
@@ -142,6 +145,65 @@ export function advance(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     return;
   }
   complete(ctx, res, pending, user, session);
+}
+
+/**
+ * The permissions a consent prompt must show for this sign-in, or undefined when none is due:
+ * what the client lacks, plus (combined consent) the resource app's own permissions; with
+ * prompt=consent, everything requested once.
+ */
+function scopesToConsent(ctx: EmulatorContext, pending: PendingSignIn, user: User): string[] | undefined {
+  const resource = pending.scopes.resource ?? ctx.store.graph;
+  const forced = pending.prompt === "consent" && !pending.consentShown;
+  const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
+  const combined = pending.consentShown ? undefined : combinedConsent(ctx, pending.client, user, pending.scopes, forced);
+  if (granted.missing.length === 0 && !combined && !forced) return undefined;
+  const requested = granted.missing.length
+    ? granted.missing
+    : [
+        ...pending.scopes.names.map((n) => fullScopeName(resource, n)),
+        ...(pending.scopes.isDefault ? ctx.store.configuredPermissions(pending.client.clientId, resource.appId) : []),
+        ...pending.scopes.oidc,
+      ];
+  return [...new Set([...requested, ...(combined?.scopes ?? [])])];
+}
+
+/** "Need admin approval": the user may not consent (tenant setting, admin-only permission). */
+function showAdminApproval(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn): void {
+  ctx.counters.count("adminApproval");
+  const err = adminApprovalRequired(pending.client);
+  show(res, adminApprovalPage({ pendingId: pending.id, appName: pending.client.displayName, code: err.code, message: err.description }));
+}
+
+/** /adminconsent after sign-in: only an administrator of the tenant may see and accept the prompt. */
+function adminConsentStep(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn, user: User): void {
+  if (!ctx.store.isAdmin(user)) {
+    showAdminApproval(ctx, res, pending);
+    return;
+  }
+  const names = ctx.store.configuredPermissions(pending.client.clientId);
+  ctx.counters.count("consentPrompt");
+  show(
+    res,
+    consentPage({
+      pendingId: pending.id,
+      appName: pending.client.displayName,
+      username: user.userPrincipalName,
+      scopes: names.map((n) => ({ name: n, description: describeScope(ctx, n) })),
+      forOrganization: ctx.store.tenantById(user.tenantId)?.displayName ?? user.tenantId,
+    }),
+  );
+}
+
+/** An administrator accepted /adminconsent: grant for every user of the tenant, report back like Entra's v1 endpoint. */
+function completeAdminConsent(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn, user: User): void {
+  ctx.grants.pending.delete(pending.id);
+  ctx.store.grantConsent(pending.client.clientId, ctx.store.configuredPermissions(pending.client.clientId), undefined, user.tenantId);
+  if (!pending.redirectUri) {
+    show(res, messagePage("Permissions granted", `${pending.client.displayName} can now be used by everyone in your organization.`));
+    return;
+  }
+  respondToClient(res, pending.redirectUri, "query", { admin_consent: "True", tenant: user.tenantId, state: pending.state });
 }
 
 function describeScope(ctx: EmulatorContext, scope: string): string {
@@ -309,13 +371,24 @@ export async function postConsent(ctx: EmulatorContext, req: IncomingMessage, re
   const step = await readSignedInStep(ctx, req, res);
   if (!step) return;
   const { form, pending, session, user } = step;
-  if (form.get("action") !== "accept") {
+  const action = form.get("action");
+  if (action === "return") {
+    failSignIn(ctx, res, pending, adminApprovalRequired(pending.client));
+    return;
+  }
+  if (action !== "accept") {
     failSignIn(ctx, res, pending, new EntraError(400, "access_denied", 65004, "User declined to consent to access the app."));
     return;
   }
+  if (pending.kind === "adminConsent") {
+    // The form is not the authority: only an administrator's accept counts.
+    if (!ctx.store.isAdmin(user) || user.tenantId !== (pending.tenantId ?? user.tenantId)) return showAdminApproval(ctx, res, pending);
+    return completeAdminConsent(ctx, res, pending, user);
+  }
   const granted = grantedScopes(ctx, pending.client, user, pending.scopes);
+  const combined = combinedConsent(ctx, pending.client, user, pending.scopes);
+  if (!mayConsent(ctx, user, [...granted.missing, ...(combined?.scopes ?? [])])) return showAdminApproval(ctx, res, pending);
   ctx.store.grantConsent(pending.client.clientId, granted.missing, user.id);
-  const combined = combinedConsentMissing(ctx, pending.client, user, pending.scopes);
   if (combined) ctx.store.grantConsent(combined.resourceApp.clientId, combined.scopes, user.id);
   pending.consentShown = true;
   advance(ctx, req, res, pending, session);

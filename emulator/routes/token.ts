@@ -3,8 +3,10 @@
 // tokens.ts so all grants issue identical token shapes.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { accessTokenClaimsRequest, revokedGrantError } from "../cae";
 import { knownIssuers, type EmulatorContext } from "../context";
 import type { GrantName } from "../counters";
+import { audienceError } from "../audience";
 import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext } from "../grants";
 import { BodyTooLargeError, header, parseForm, readBody, sendJson } from "../http";
@@ -76,7 +78,10 @@ export async function token(ctx: EmulatorContext, req: IncomingMessage, res: Ser
     const grantType = form.get("grant_type");
     if (!grantType) throw new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
     const grant = GRANTS[grantType] ?? "unsupported";
-    ctx.counters.countToken(grant, (presentedClientId(req, form) ?? "unknown").toLowerCase());
+    ctx.counters.countToken(grant, (presentedClientId(req, form) ?? "unknown").toLowerCase(), tenantId ?? segment.toLowerCase());
+    const presented = ctx.store.appByClientId(presentedClientId(req, form) ?? "");
+    const wrongAudience = presented && audienceError(ctx, presented, tenantId);
+    if (wrongAudience) throw wrongAudience;
     const tr: TokenRequest = { ctx, req, form, tenantId, origin };
     let result: TokenResponseBody | Record<string, unknown>;
     switch (grant) {
@@ -168,6 +173,7 @@ function authorizationCode({ ctx, req, form, origin }: TokenRequest): TokenRespo
     azpacr,
     nonce: grant.nonce,
     spa: grant.platform === "spa",
+    claimsRequest: accessTokenClaimsRequest(form.get("claims")),
   });
 }
 
@@ -180,17 +186,22 @@ function refreshToken({ ctx, req, form, origin }: TokenRequest): TokenResponseBo
   if (!grant || grant.clientId !== client.clientId) {
     throw new EntraError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid. The refresh token is not valid for this client.");
   }
-  if (grant.expiresAt < nowSeconds()) {
-    if (grant.spa) {
-      throw new EntraError(
-        400,
-        "invalid_grant",
-        700084,
-        "The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page.",
-      );
-    }
+  const now = nowSeconds();
+  const spaLifetime = ctx.settings.spaRefreshTokenLifetimeSeconds;
+  if (grant.spa && grant.spaChainStartedAt !== undefined && now >= grant.spaChainStartedAt + spaLifetime) {
+    // Entra's wording (AADSTS700084), with the lifetime as a .NET TimeSpan (1.00:00:00 = 24 h).
+    throw new EntraError(
+      400,
+      "invalid_grant",
+      700084,
+      `The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of ${timeSpan(spaLifetime)}, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on ${new Date(grant.spaChainStartedAt * 1000).toISOString()}.`,
+    );
+  }
+  if (grant.expiresAt < now) {
     throw new EntraError(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity. The token was issued and was inactive for too long.");
   }
+  const revoked = revokedGrantError(ctx, grant.userOid, grant.issuedAt);
+  if (revoked) throw revoked;
   if (grant.spa && !origin) {
     throw new EntraError(400, "invalid_request", 9002327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.");
   }
@@ -206,7 +217,8 @@ function refreshToken({ ctx, req, form, origin }: TokenRequest): TokenResponseBo
     auth: grant,
     azpacr,
     spa: grant.spa,
-    refreshExpiresAt: grant.spa ? grant.expiresAt : undefined,
+    spaChainStartedAt: grant.spaChainStartedAt,
+    claimsRequest: accessTokenClaimsRequest(form.get("claims")),
   });
 }
 
@@ -337,10 +349,17 @@ function onBehalfOf({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBo
     throw new EntraError(400, "invalid_grant", 50013, "Assertion is not a delegated user token; the on-behalf-of flow needs an access token issued to a user.");
   }
   const user = userOrFail(ctx, oid);
+  // An assertion from before the user's sessions were revoked cannot be exchanged (TokensValidFrom).
+  const revoked = revokedGrantError(ctx, user.id, numberClaim(p, "iat") ?? 0);
+  if (revoked) throw revoked;
   if (tenantId && user.tenantId !== tenantId) {
     throw new EntraError(400, "invalid_grant", 50020, `User account '${user.userPrincipalName}' from identity provider does not exist in tenant and cannot access the application '${client.clientId}' in that tenant.`);
   }
-  const resolved = resolveScopes(ctx.store, required(form, "scope"));
+  // The user signed in already (the assertion): an OBO needs consent for the resource's scopes only,
+  // not for the OIDC scopes MSAL adds; those the API was not granted are simply not issued.
+  const requested = resolveScopes(ctx.store, required(form, "scope"));
+  const consented = ctx.store.consentedKeys(client.clientId, user.id);
+  const resolved = { ...requested, oidc: requested.oidc.filter((o) => consented.has(o)) };
   const granted = grantedScopes(ctx, client, user, resolved);
   if (granted.missing.length) throw consentRequiredError(client);
   const amr = Array.isArray(p["amr"]) ? p["amr"].filter((v): v is string => typeof v === "string") : ["pwd"];
@@ -356,5 +375,12 @@ function onBehalfOf({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBo
     authTime: numberClaim(p, "iat") ?? now,
     sid: stringClaim(p, "sid") ?? newSid(),
   };
-  return userTokenResponse(ctx, { user, client, resolved, auth, azpacr, spa: false });
+  return userTokenResponse(ctx, { user, client, resolved, auth, azpacr, spa: false, claimsRequest: accessTokenClaimsRequest(form.get("claims")) });
+}
+
+/** Seconds as a .NET TimeSpan string, the way Entra words lifetimes: 86400 → "1.00:00:00". */
+function timeSpan(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${Math.floor(s / 86400)}.${pad(Math.floor((s % 86400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }

@@ -8,6 +8,7 @@ import { TokenVerifier, type Caller, type VerifyResult } from "./verifier";
 
 export { DiscoveryError, OpenIdMetadataCache, type OpenIdMetadata, type OpenIdMetadataCacheOptions } from "./discovery";
 export { TokenVerifier, type Caller, type VerifierOptions, type VerifyResult } from "./verifier";
+export { hasClientCapability } from "./capabilities";
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;

@@ -76,6 +76,7 @@ function config(): AppConfig {
     tenantId: HOME,
     authorityHost: host,
     authority: `${host}/${HOME}`,
+    signInAuthority: `${host}/organizations`,
     knownAuthorities: [],
     allowedTenants: [HOME, PARTNER],
     allowedClientIds: ["spa", CLI],
@@ -144,8 +145,10 @@ describe("TokenVerifier", () => {
   it("multi-tenant: {tid}-templated issuer for allowed tenants only", async () => {
     const v = verifier();
     expect(await failure(v.verify(await token({}, "k1", PARTNER)))).toBe("ok");
-    expect(await failure(v.verify(await token({}, "k1", STRANGER)))).toMatch(/^401 invalid_token: The token's tenant is not allowed/);
+    expect(await failure(v.verify(await token({}, "k1", STRANGER)))).toMatch(new RegExp(`^403 tenant_not_allowed: Your organization \\(tenant ${STRANGER}\\)`));
     expect(await failure(v.verify(await token({ iss: `${host}/${HOME}/v2.0` }, "k1", PARTNER)))).toMatch(/^401 invalid_token: .*unexpected issuer/);
+    // a stranger's token with a mismatched issuer is an invalid token, not a tenant question
+    expect(await failure(v.verify(await token({ iss: `${host}/${HOME}/v2.0` }, "k1", STRANGER)))).toMatch(/^401 invalid_token: .*unexpected issuer/);
   });
 
   it("rejects what it must", async () => {

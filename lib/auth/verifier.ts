@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AppConfig } from "@/lib/config";
 import { LruCache } from "@/lib/cache/lru";
-import { appOnlyToken, clientNotAllowed, insufficientScope, invalidToken, keySetUnavailable, type ApiError } from "@/lib/errors";
+import { appOnlyToken, clientNotAllowed, insufficientScope, invalidToken, keySetUnavailable, tenantNotAllowed, type ApiError } from "@/lib/errors";
 import { describeError, log } from "@/lib/http/log";
 import { BackingOff, FailureBackoff } from "./backoff";
 import { DiscoveryError, type OpenIdMetadataCache } from "./discovery";
@@ -74,8 +74,9 @@ interface KeySetState {
 
 /**
  * Verifies access tokens for this API (jose): RS256 signatures against the tenant's JWKS, exact
- * issuer per allowed tenant, audience = API client id or App ID URI, v2.0 tokens, exp/nbf with a
- * small skew, the delegated scope, no app-only tokens, and an allowed client application (`azp`). Results are memoized per token until
+ * issuer per tenant, the tenant allow-list (403 tenant_not_allowed), audience = API client id or
+ * App ID URI, v2.0 tokens, exp/nbf with a small skew, the delegated scope, no app-only tokens, and
+ * an allowed client application (`azp`, 403 client_not_allowed). Results are memoized per token until
  * it expires, so proxy.ts and the route handler together pay for one signature check.
  */
 export class TokenVerifier {
@@ -245,8 +246,10 @@ export class TokenVerifier {
     }
 
     const tid = typeof claims.tid === "string" ? claims.tid.toLowerCase() : "";
-    if (!GUID.test(tid) || !this.allowedTenants(state).has(tid)) throw invalidToken("The token's tenant is not allowed to call this API.");
+    if (!GUID.test(tid)) throw invalidToken("The token has no valid tenant id (tid).");
     if (claims.iss !== state.issuerTemplate.replace("{tid}", String(claims.tid))) throw invalidToken("The token was issued by an unexpected issuer.");
+    // Only a genuine token (signature, audience, issuer of its own tenant) learns that its tenant is not served.
+    if (!this.allowedTenants(state).has(tid)) throw tenantNotAllowed(tid);
 
     const scp = typeof claims.scp === "string" ? claims.scp.split(" ").filter(Boolean) : [];
     // App-only tokens (client credentials) carry `roles` and no `scp`; Entra also marks them idtyp=app.

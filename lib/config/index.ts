@@ -18,10 +18,13 @@ export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
   return {
     mode: config.mode,
     spaClientId: config.spa.clientId,
-    authority: config.authority,
+    authority: config.signInAuthority,
     knownAuthorities: config.knownAuthorities,
     apiScope: config.api.scope,
     redirectPath: config.spa.redirectPath,
+    clientCapabilities: config.api.clientCapabilities.some((c) => c.toLowerCase() === "cp1") ? ["CP1"] : [],
+    authorityHost: config.authorityHost,
+    apiClientId: config.api.clientId,
   };
 }
 

@@ -41,6 +41,18 @@ describe("parseConfig", () => {
     expect(config.redis).toBeNull();
   });
 
+  it("signs users in at the home tenant, or at organizations when other tenants are allowed", () => {
+    const single = parseConfig(valid);
+    expect(single.signInAuthority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+    const other = "22222222-2222-4333-8444-555555555555";
+    const multi = parseConfig({ ...valid, AZURE_ALLOWED_TENANTS: `${TENANT},${other}` });
+    expect(multi.signInAuthority).toBe("https://login.microsoftonline.com/organizations");
+    // the home tenant stays the API's own: verification, discovery and logs use it
+    expect(multi.authority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+    // listing only the home tenant is still single-tenant
+    expect(parseConfig({ ...valid, AZURE_ALLOWED_TENANTS: TENANT }).signInAuthority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+  });
+
   it("names every missing variable at once when nothing is configured", () => {
     expect(problemsOf({})).toEqual(
       expect.arrayContaining(["AZURE_TENANT_ID", "AZURE_SPA_CLIENT_ID", "AZURE_API_CLIENT_ID", "AZURE_API_CLIENT_SECRET", "SESSION_PASSWORD"]),
@@ -208,6 +220,7 @@ describe("parseConfig", () => {
       managedIdentityClientId: API,
       endpoint: "http://localhost:4141/msi/token",
       header: "h",
+      tokenExchangeAudience: "api://AzureADTokenExchange",
     });
   });
 });

@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { cloudOfAuthorityHost, cloudSettings, PUBLIC_CLOUD } from "./clouds";
 import { ConfigError, type ConfigProblem } from "./errors";
 import type { ApiCredential, AppConfig, IdentityMode } from "./types";
 
@@ -109,8 +110,6 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   const appIdUri = apiScope.slice(0, Math.max(scopeSplit, 0));
   const scopeName = apiScope.slice(scopeSplit + 1);
 
-  const credential = apiCredential(env, text, fail, readFile);
-
   const allowedTenants = [...new Set(list("AZURE_ALLOWED_TENANTS").map(normaliseGuid))];
   for (const t of allowedTenants) {
     if (!GUID.test(t)) fail("AZURE_ALLOWED_TENANTS", "must be a comma-separated list of tenant GUIDs (tokens carry the GUID in `tid`)");
@@ -132,10 +131,22 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   }
   const allowedClientIds = [...new Set([spaClientId, ...(text("AZURE_ALLOWED_CLIENT_IDS") === undefined ? [cliClientId ?? ""] : listedClients)])].filter(Boolean);
 
-  const graphBase = httpsUrl("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0");
-  const armBase = httpsUrl("ARM_BASE_URL", "https://management.azure.com");
-  const graphScopes = list("GRAPH_SCOPES");
-  const armScopes = list("ARM_SCOPES");
+  // Unset endpoints follow the sign-in host's cloud (US Government, China), like the scopes.
+  const homeCloud = cloudOfAuthorityHost(authorityHostName) ?? PUBLIC_CLOUD;
+  const graphBase = httpsUrl("GRAPH_BASE_URL", `https://${homeCloud.graphHosts[0] ?? ""}/v1.0`);
+  const armBase = httpsUrl("ARM_BASE_URL", `https://${homeCloud.armHosts[0] ?? ""}`);
+  const cloud = cloudSettings(
+    {
+      authorityHost: authorityHostName,
+      graphBaseUrl: graphBase,
+      armBaseUrl: armBase,
+      graphScopes: list("GRAPH_SCOPES"),
+      armScopes: list("ARM_SCOPES"),
+      tokenExchangeAudience: text("AZURE_TOKEN_EXCHANGE_AUDIENCE"),
+    },
+    fail,
+  );
+  const credential = apiCredential(env, text, fail, readFile, cloud.tokenExchangeAudience);
 
   const sessionPassword = text("SESSION_PASSWORD") ?? "";
   if (sessionPassword.length < MIN_SESSION_PASSWORD) {
@@ -192,6 +203,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,
+    signInAuthority: `${authorityHost}/${signInTenant(tenantId, allowedTenants)}`,
     knownAuthorities,
     allowedTenants,
     allowedClientIds,
@@ -205,12 +217,12 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
       clientCapabilities: list("AZURE_API_CLIENT_CAPABILITIES"),
     },
     web: webClientId && webClientSecret
-      ? { clientId: webClientId, clientSecret: webClientSecret, scopes: graphScopes.length ? graphScopes : ["https://graph.microsoft.com/User.Read"] }
+      ? { clientId: webClientId, clientSecret: webClientSecret, scopes: cloud.graphScopes }
       : null,
     cli: cliClientId ? { clientId: cliClientId } : null,
     downstream: {
-      graph: { name: "graph", baseUrl: graphBase, scopes: graphScopes.length ? graphScopes : ["https://graph.microsoft.com/User.Read"] },
-      arm: { name: "arm", baseUrl: armBase, scopes: armScopes.length ? armScopes : ["https://management.azure.com/user_impersonation"] },
+      graph: { name: "graph", baseUrl: graphBase, scopes: cloud.graphScopes },
+      arm: { name: "arm", baseUrl: armBase, scopes: cloud.armScopes },
     },
     session: { password: sessionPassword, maxAgeSeconds: int("SESSION_MAX_AGE_SECONDS", 8 * 3600, 300, 30 * 24 * 3600) },
     redis: redisUrl ? { url: redisUrl, encryptionKey: cacheKey ?? "" } : null,
@@ -252,6 +264,14 @@ function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityM
   return "tenant";
 }
 
+/**
+ * The authority segment users sign in at: the home tenant, or `organizations` when other tenants
+ * are allowed (a tenant-specific authority refuses their users with AADSTS50020).
+ */
+function signInTenant(tenantId: string, allowedTenants: readonly string[]): string {
+  return allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase()) ? "organizations" : tenantId;
+}
+
 function safeHost(url: string): string {
   try {
     return new URL(url).host;
@@ -266,6 +286,7 @@ function apiCredential(
   text: (name: string) => string | undefined,
   fail: (v: string, m: string) => void,
   readFile: FileReader,
+  tokenExchangeAudience: string,
 ): ApiCredential {
   const secret = text("AZURE_API_CLIENT_SECRET");
   const certPath = text("AZURE_API_CERTIFICATE_PATH");
@@ -316,5 +337,6 @@ function apiCredential(
     managedIdentityClientId: managedIdentity === "system" ? undefined : managedIdentity,
     endpoint: endpoint ?? "",
     header: header ?? "",
+    tokenExchangeAudience,
   };
 }

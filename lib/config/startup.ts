@@ -6,7 +6,8 @@ export function exitOnInvalidConfig(): void {
   try {
     const config = getConfig();
     console.info(
-      `[config] identity: ${config.mode === "emulator" ? "local identity emulator" : "Microsoft Entra ID"} at ${config.authority}`,
+      `[config] identity: ${config.mode === "emulator" ? "local identity emulator" : "Microsoft Entra ID"} at ${config.authority}` +
+        (config.signInAuthority !== config.authority ? `; users sign in at ${config.signInAuthority} (tenants allowed: ${config.allowedTenants.length})` : ""),
     );
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -12,6 +12,11 @@ export type ApiCredential =
       /** App Service's local token endpoint (IDENTITY_ENDPOINT) and its header secret. */
       endpoint: string;
       header: string;
+      /**
+       * Audience of the managed identity token used as the client assertion: the federated
+       * credential's audience (api://AzureADTokenExchange, …USGov, …China), per cloud.
+       */
+      tokenExchangeAudience: string;
     };
 
 /** A downstream API called On-Behalf-Of the user. Adding one is a config entry, not a code path. */
@@ -39,6 +44,12 @@ export interface AppConfig {
   authorityHost: string;
   /** `${authorityHost}/${tenantId}` */
   authority: string;
+  /**
+   * Where users sign in (SPA, web app): the home tenant's authority, or
+   * `${authorityHost}/organizations` when AZURE_ALLOWED_TENANTS admits other tenants, so MSAL
+   * resolves each user's home tenant. Tokens are still checked per tenant against the allow-list.
+   */
+  signInAuthority: string;
   /** Hosts MSAL must trust without instance discovery (emulator, CIAM); empty for Microsoft clouds. */
   knownAuthorities: string[];
   /** Tenants whose users may call the API. Always contains tenantId. */
@@ -76,8 +87,19 @@ export interface AppConfig {
 export interface PublicConfig {
   mode: IdentityMode;
   spaClientId: string;
+  /** The sign-in authority (AppConfig.signInAuthority): the home tenant, or organizations. */
   authority: string;
   knownAuthorities: string[];
   apiScope: string;
   redirectPath: string;
+  /**
+   * Client capabilities the SPA declares to Entra: ["CP1"] when the API handles claims
+   * challenges (AZURE_API_CLIENT_CAPABILITIES has cp1), so the SPA's tokens carry xms_cc and the
+   * API may send it continuous-access-evaluation challenges.
+   */
+  clientCapabilities: string[];
+  /** e.g. https://login.microsoftonline.com: the admin-consent URL is built on it. */
+  authorityHost: string;
+  /** The API's client id, for the admin-consent URL (`/{tenant}/adminconsent?client_id=`). */
+  apiClientId: string;
 }

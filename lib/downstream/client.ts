@@ -1,10 +1,10 @@
 import "server-only";
 import type { AppConfig, DownstreamApi } from "@/lib/config";
-import { isApiError, downstreamError, downstreamThrottled, downstreamTimeout, downstreamUnavailable, insufficientClaims } from "@/lib/errors";
+import { isApiError, downstreamError, downstreamThrottled, downstreamTimeout, downstreamUnavailable } from "@/lib/errors";
 import { describeError, log } from "@/lib/http/log";
 import type { ServerTiming } from "@/lib/http/server-timing";
 import { isTimeout, readBytes, readJson } from "./body";
-import { claimsChallengeFrom } from "./challenge";
+import { claimsChallengeFrom, forwardedChallenge } from "./challenge";
 import { RETRYABLE_UNAVAILABLE, backoffMs, defaultSleep, parseRetryAfter } from "./retry";
 import { resolveUrl } from "./url";
 
@@ -59,7 +59,9 @@ export interface DownstreamResponse<T> {
  *    sent (a wait beyond DOWNSTREAM_MAX_RETRY_AFTER_SECONDS is not attempted) or an exponential
  *    backoff; then 503 downstream_throttled/_unavailable with Retry-After;
  *  - network failures retried the same way, then 503;
- *  - 401 with a CAE claims challenge: one retry with a token carrying the claims;
+ *  - 401 with a claims challenge (CAE: Graph's insufficient_claims, ARM's invalid_token with
+ *    claims): one retry with a token carrying the claims; when that token needs the user (the
+ *    session behind the caller's token was revoked), a cp1 caller gets the challenge to step up;
  *  - any other non-2xx → 502 downstream_error, unless listed in allowStatuses.
  * Every call sends the correlation id as client-request-id and records a Server-Timing entry.
  */
@@ -131,12 +133,22 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
         await res.body?.cancel().catch(() => undefined);
         if (challenge && !claimsRetried) {
           claimsRetried = true;
-          token = await ctx.token(challenge.claims);
+          try {
+            token = await ctx.token(challenge.claims);
+          } catch (e) {
+            // The identity provider would not issue a token for the caller's assertion (its
+            // session was revoked): only the user can fix that, by signing in again.
+            if (isApiError(e) && e.code === "invalid_token" && ctx.forwardClaimsChallenges) {
+              outcome = "claims_challenge";
+              throw forwardedChallenge(challenge, ctx.authorizationUri, e);
+            }
+            throw e;
+          }
           continue;
         }
         if (challenge && ctx.forwardClaimsChallenges) {
           outcome = "claims_challenge";
-          throw insufficientClaims(challenge.claims, challenge.encoded, challenge.authorizationUri ?? ctx.authorizationUri ?? "");
+          throw forwardedChallenge(challenge, ctx.authorizationUri);
         }
         outcome = "401";
         throw downstreamError(api.name, 401);

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Caller } from "@/lib/auth";
+import { hasClientCapability, type Caller } from "@/lib/auth";
 import type { AppConfig, DownstreamApi } from "@/lib/config";
 import type { ServerTiming } from "@/lib/http/server-timing";
 import type { OboTokenService } from "@/lib/tokens";
@@ -43,7 +43,7 @@ export function onBehalfOf(caller: Caller, api: DownstreamApi, options: CallerCo
     timing,
     http: config.http,
     fetch: options.fetch,
-    forwardClaimsChallenges: caller.clientCapabilities.includes("cp1"),
+    forwardClaimsChallenges: hasClientCapability(caller, "cp1"),
     authorizationUri: `${config.authorityHost}/${caller.tid}/oauth2/v2.0/authorize`,
     token: (claims?: string) => {
       if (claims) {

@@ -19,6 +19,8 @@ export interface ApiErrorInit {
   retryAfterSeconds?: number;
   scopes?: string[];
   claims?: string;
+  /** tenant_not_allowed: the caller's tenant id. */
+  tenantId?: string;
   /** Internal cause for logs (its message is logged, never sent). */
   cause?: unknown;
 }
@@ -40,6 +42,7 @@ export class ApiError extends Error {
   readonly retryAfterSeconds?: number;
   readonly scopes?: string[];
   readonly claims?: string;
+  readonly tenantId?: string;
 
   constructor(init: ApiErrorInit) {
     super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
@@ -52,6 +55,7 @@ export class ApiError extends Error {
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.scopes = init.scopes;
     this.claims = init.claims;
+    this.tenantId = init.tenantId;
   }
 }
 
@@ -100,6 +104,21 @@ export function insufficientScope(description: string, requiredScope: string): A
     detail: `${description} Request a token with the scope ${requiredScope}.`,
     challenge: { error: "insufficient_scope", description, params: [["scope", requiredScope]] },
     scopes: [requiredScope],
+  });
+}
+
+/**
+ * A genuine token (signature, issuer, audience checked) from a tenant the API does not serve.
+ * 403, not 401: a new token will not help; the app's operator must allow the tenant. No
+ * WWW-Authenticate challenge, since there is nothing the client can fix by authenticating again.
+ */
+export function tenantNotAllowed(tenantId: string): ApiError {
+  return new ApiError({
+    status: 403,
+    code: "tenant_not_allowed",
+    title: "Organization not allowed",
+    detail: `Your organization (tenant ${tenantId}) is not allowed to use this app. Ask the people who run the app to add tenant ${tenantId} to its list of allowed tenants (AZURE_ALLOWED_TENANTS).`,
+    tenantId,
   });
 }
 

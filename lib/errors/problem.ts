@@ -10,6 +10,7 @@ export const PROBLEM_CODES = [
   "invalid_request",
   "invalid_token",
   "insufficient_scope",
+  "tenant_not_allowed",
   "client_not_allowed",
   // On-Behalf-Of (the identity provider said no, or could not be reached)
   "insufficient_claims",
@@ -43,6 +44,8 @@ export interface ProblemDetails {
   correlationId: string;
   /** consent_required: the downstream scopes the user (or an admin) must consent to. */
   scopes?: string[];
+  /** tenant_not_allowed: the caller's tenant (`tid`), which the app's operator would have to allow. */
+  tenantId?: string;
   /** insufficient_claims: the claims challenge JSON to pass to msal-browser as `claims`. */
   claims?: string;
   /** 503s: seconds to wait before retrying (also in the Retry-After header). */

@@ -38,6 +38,7 @@ export function toProblemDetails(err: ApiError, correlationId: string): ProblemD
   };
   if (err.scopes) body.scopes = err.scopes;
   if (err.claims) body.claims = err.claims;
+  if (err.tenantId) body.tenantId = err.tenantId;
   if (err.retryAfterSeconds !== undefined) body.retryAfter = err.retryAfterSeconds;
   return body;
 }

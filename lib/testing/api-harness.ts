@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, type RunningEmulator } from "@/emulator";
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from "@/emulator";
 import { resetConfigForTests } from "@/lib/config";
 import { EmulatorControl } from "./emulator-control";
 import { emulatorEnv, installEnv, type EmulatorCredential } from "./emulator-config";
@@ -20,9 +20,9 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
+export async function startApiHarness(options: Pick<StartEmulatorOptions, "cloud"> = {}): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), "api-emulator-"));
-  const emulator = await startEmulator({ port: 0, tenantFile: join(dir, "tenant.json") });
+  const emulator = await startEmulator({ port: 0, tenantFile: join(dir, "tenant.json"), cloud: options.cloud });
   const control = new EmulatorControl(emulator.tenant);
   let restore: (() => void) | undefined;
   const harness: ApiHarness = {

@@ -9,7 +9,10 @@ export interface EmulatorTenantLike {
   authorityHost: string;
   graphBaseUrl: string;
   armBaseUrl: string;
-  managedIdentity: { endpoint: string; header: string };
+  cloud?: string;
+  graphResource?: string;
+  armResource?: string;
+  managedIdentity: { endpoint: string; header: string; resource?: string };
   apps: {
     spa: { clientId: string };
     api: {
@@ -51,6 +54,13 @@ export function emulatorEnv(
     ARM_BASE_URL: tenant.armBaseUrl,
     SESSION_PASSWORD: TEST_SECRET,
   };
+  // A national-cloud emulator (EMULATOR_CLOUD=usgov) serves from localhost, so the app cannot derive
+  // that cloud's audiences from hosts: name them, as a deployment behind a proxy would.
+  if (tenant.cloud && tenant.cloud !== "public" && tenant.graphResource && tenant.armResource && tenant.managedIdentity.resource) {
+    env.GRAPH_SCOPES = `${tenant.graphResource}/User.Read`;
+    env.ARM_SCOPES = `${tenant.armResource}/user_impersonation`;
+    env.AZURE_TOKEN_EXCHANGE_AUDIENCE = tenant.managedIdentity.resource;
+  }
   switch (options.credential ?? "secret") {
     case "secret":
       env.AZURE_API_CLIENT_SECRET = tenant.apps.api.clientSecret;

@@ -5,20 +5,25 @@ export interface ControlTarget {
 
 export interface Counters {
   tokenRequests: Record<string, Record<string, number>>;
+  /** Token requests per grant and tenant of the authority used (a tenant id, or "organizations"/"common"). */
+  tokenRequestsByTenant?: Record<string, Record<string, number>>;
   total: number;
   graph: number;
   arm: number;
   [key: string]: unknown;
 }
 
-export interface Fault {
-  target: "graph" | "arm" | "token" | "jwks" | "discovery";
-  mode: "throttle" | "slow" | "down" | "error";
-  status?: number;
-  retryAfter?: number;
-  delayMs?: number;
-  count?: number;
-}
+export type Fault =
+  | {
+      target: "graph" | "arm" | "token" | "jwks" | "discovery";
+      mode: "throttle" | "slow" | "down" | "error";
+      status?: number;
+      retryAfter?: number;
+      delayMs?: number;
+      count?: number;
+    }
+  /** Continuous access evaluation: the user's session is revoked now, enforced by Graph or ARM. */
+  | { target: "graph" | "arm"; mode: "session_revoked"; username: string; signOut?: boolean };
 
 export interface MintRequest {
   username?: string;
@@ -49,7 +54,8 @@ export class EmulatorControl {
   requireMfa = (username: string) => this.call<void>("POST", "/_control/mfa", { username });
   revokeConsent = (body: { clientId: string; scopes?: string[]; username?: string }) => this.call<void>("POST", "/_control/consent/revoke", body);
   rotateKeys = (dropPrevious = false) => this.call<void>("POST", "/_control/keys/rotate", { dropPrevious });
-  fault = (fault: Fault) => this.call<void>("POST", "/_control/faults", fault);
+  /** The fault as the emulator recorded it (a session revocation includes its `revokedAt`). */
+  fault = (fault: Fault) => this.call<{ fault: Record<string, unknown> & { revokedAt?: number } }>("POST", "/_control/faults", fault);
   clearFaults = () => this.call<void>("DELETE", "/_control/faults");
   mint = (req: MintRequest) => this.call<{ access_token: string; expires_on: number }>("POST", "/_control/tokens", req);
   counters = () => this.call<Counters>("GET", "/_control/counters");
@@ -57,6 +63,7 @@ export class EmulatorControl {
   plantNextLink = (target: "graph" | "arm", nextLink: string, count?: number) => this.call<void>("POST", "/_control/next-link", { target, nextLink, count });
   clearNextLinks = () => this.call<void>("DELETE", "/_control/next-link");
   tokenLifetime = (seconds: number) => this.call<void>("POST", "/_control/token-lifetime", { seconds });
+  settings = (body: Record<string, number>) => this.call<Record<string, number>>("POST", "/_control/settings", body);
 
   /** On-Behalf-Of token requests made by `clientId` so far. */
   async oboCount(clientId: string): Promise<number> {

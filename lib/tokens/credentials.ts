@@ -1,10 +1,11 @@
 import "server-only";
 import type { ClientAssertionCallback, NodeAuthOptions } from "@azure/msal-node";
 import type { ApiCredential } from "@/lib/config";
+import { idpUnavailable, serverMisconfigured } from "@/lib/errors";
 
 type CredentialOptions = Pick<NodeAuthOptions, "clientSecret" | "clientCertificate" | "clientAssertion">;
 
-/** The federated-credential audience Entra expects for managed identity → app token exchange. */
+/** The public cloud's federated-credential audience; the configured one is `credential.tokenExchangeAudience`. */
 export const TOKEN_EXCHANGE_RESOURCE = "api://AzureADTokenExchange";
 
 /** msal-node credential options for the API's configured credential. */
@@ -28,7 +29,8 @@ export function msalCredential(credential: ApiCredential, fetchImpl: typeof fetc
 
 /**
  * A client-assertion callback backed by App Service's managed identity endpoint: the managed
- * identity's token for api://AzureADTokenExchange is the assertion for the app registration's
+ * identity's token for the token-exchange audience (api://AzureADTokenExchange in the public
+ * cloud, …USGov / …China in national clouds) is the assertion for the app registration's
  * federated identity credential (no secret or certificate to rotate). Cached until 5 minutes
  * before it expires; concurrent callers share one fetch.
  */
@@ -42,11 +44,16 @@ export function managedIdentityAssertion(
 
   const fetchToken = async (): Promise<string> => {
     const url = new URL(credential.endpoint);
-    url.searchParams.set("resource", TOKEN_EXCHANGE_RESOURCE);
+    url.searchParams.set("resource", credential.tokenExchangeAudience);
     url.searchParams.set("api-version", "2019-08-01");
     if (credential.managedIdentityClientId) url.searchParams.set("client_id", credential.managedIdentityClientId);
     const res = await fetchImpl(url, { headers: { "X-IDENTITY-HEADER": credential.header, accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`managed identity endpoint answered HTTP ${res.status}`);
+    if (!res.ok) {
+      // 4xx: the identity, its header or the audience is wrong (e.g. another cloud's exchange
+      // audience) — a configuration problem; 5xx/429: the endpoint is having trouble.
+      const cause = new Error(`managed identity endpoint answered HTTP ${res.status} for ${credential.tokenExchangeAudience}`);
+      throw res.status >= 500 || res.status === 429 ? idpUnavailable(5, cause) : serverMisconfigured(cause);
+    }
     const body = (await res.json()) as { access_token?: unknown; expires_on?: unknown; expires_in?: unknown };
     if (typeof body.access_token !== "string") throw new Error("managed identity endpoint returned no access_token");
     const nowSec = Date.now() / 1000;

@@ -125,7 +125,9 @@ export class OboTokenService {
     if (existing) return existing;
     const p = this.acquireUncoalesced(caller, api, request, partitionKey)
       .then((t) => {
-        if (!request.claims) this.hot.set(partitionKey, { assertionHash, accessToken: t.accessToken, expiresOn: t.expiresOn }, t.expiresOn.getTime() - Date.now() - HOT_RENEWAL_OFFSET_MS);
+        // A token answering a claims challenge replaces the hot one: that one was just refused
+        // (CAE), and serving it again would cost every later request a challenge round trip.
+        this.hot.set(partitionKey, { assertionHash, accessToken: t.accessToken, expiresOn: t.expiresOn }, t.expiresOn.getTime() - Date.now() - HOT_RENEWAL_OFFSET_MS);
         return t;
       })
       .finally(() => this.inflight.delete(flightKey));

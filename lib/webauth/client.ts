@@ -30,6 +30,22 @@ export async function tenantMetadata(config: AppConfig): Promise<OpenIdMetadata>
   }
 }
 
+/** Metadata of the sign-in authority: the home tenant's, or organizations' (issuer `{tenantid}`). */
+async function signInMetadata(config: AppConfig): Promise<OpenIdMetadata> {
+  const tenant = new URL(config.signInAuthority).pathname.replace(/^\/+|\/+$/g, "");
+  try {
+    return await getOpenIdMetadataCache(config).get(tenant);
+  } catch (e) {
+    throw idpUnavailable(e);
+  }
+}
+
+/** Whether users of `tenantId` may sign in here (AZURE_ALLOWED_TENANTS; the home tenant always). */
+export function isAllowedTenant(config: AppConfig, tenantId: string): boolean {
+  const tid = tenantId.toLowerCase();
+  return tid === config.tenantId.toLowerCase() || config.allowedTenants.some((t) => t.toLowerCase() === tid);
+}
+
 function network(config: AppConfig): FetchNetworkClient {
   return processSingleton("webauth-network", config, () => new FetchNetworkClient(Math.min(config.http.timeoutMs, 15_000)));
 }
@@ -43,12 +59,12 @@ function network(config: AppConfig): FetchNetworkClient {
  * from asking login.microsoftonline.com about a non-Microsoft host (the emulator, CIAM).
  */
 export async function createWebClient(config: WebAppConfig, homeAccountId: string | undefined): Promise<ConfidentialClientApplication> {
-  const metadata = await tenantMetadata(config);
+  const metadata = await signInMetadata(config);
   return new ConfidentialClientApplication({
     auth: {
       clientId: config.web.clientId,
       clientSecret: config.web.clientSecret,
-      authority: config.authority,
+      authority: config.signInAuthority,
       knownAuthorities: config.knownAuthorities,
       authorityMetadata: metadata.raw,
     },

@@ -15,6 +15,7 @@ export type WebAuthErrorCode =
   | "redeem_failed"
   | "idp_unavailable"
   | "cross_site_request"
+  | "tenant_not_allowed"
   | "internal_error";
 
 export interface WebAuthErrorInit {
@@ -154,6 +155,16 @@ export function crossSiteRequest(): WebAuthError {
     status: 403,
     title: "Sign-out request rejected",
     detail: "Sign-out only accepts requests sent by this app's own pages (the Sign out button), so another site cannot sign you out. Use the Sign out button on the page.",
+  });
+}
+
+/** Signed in at organizations, but the user's tenant is not on AZURE_ALLOWED_TENANTS. */
+export function tenantNotAllowed(tenantId: string): WebAuthError {
+  return new WebAuthError({
+    code: "tenant_not_allowed",
+    status: 403,
+    title: "Your organization can't use this app yet",
+    detail: `You signed in with an account of tenant ${tenantId}, which this app does not serve, so you are not signed in here. Ask the people who run the app to add tenant ${tenantId} to its allowed tenants (AZURE_ALLOWED_TENANTS), or sign in with an account of an allowed organization.`,
   });
 }
 

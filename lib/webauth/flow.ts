@@ -3,9 +3,10 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AuthError, CryptoProvider, InteractionRequiredAuthError, ServerError } from "@azure/msal-node";
 import { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, type LoginTransaction, type SessionUser } from "@/lib/session";
 import { describeError, log } from "@/lib/http/log";
-import { createWebClient, redirectUri, tenantMetadata, type WebAppConfig } from "./client";
-import { WebAuthError, idpUnavailable, internalError, redeemFailed } from "./errors";
+import { createWebClient, isAllowedTenant, redirectUri, tenantMetadata, type WebAppConfig } from "./client";
+import { WebAuthError, idpUnavailable, internalError, redeemFailed, tenantNotAllowed } from "./errors";
 import { DEFAULT_RETURN_TO } from "./return-to";
+import { deletePartition } from "./token-cache";
 
 /** `prompt` values a caller may pass through to the identity provider. */
 export const ALLOWED_PROMPTS = ["login", "select_account", "consent"] as const;
@@ -140,11 +141,17 @@ export async function completeLogin(
     });
     const account = result.account;
     if (!account?.homeAccountId) throw new Error("the token response carried no account");
+    const tenantId = account.tenantId || result.tenantId;
+    if (!isAllowedTenant(config, tenantId)) {
+      // Signed in at organizations from a tenant this app does not serve: keep nothing of it.
+      await deletePartition(config, config.web.clientId, account.homeAccountId);
+      throw tenantNotAllowed(tenantId);
+    }
     return {
       homeAccountId: account.homeAccountId,
       name: account.name ?? account.username,
       username: account.username,
-      tenantId: account.tenantId || result.tenantId,
+      tenantId,
       signedInAt: Date.now(),
     };
   } catch (e) {

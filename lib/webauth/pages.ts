@@ -31,8 +31,12 @@ export function explainedPage(error: WebAuthError, options: ExplainedPageOptions
         error.idp.description ? `<p class="muted">${escapeHtml(error.idp.description)}</p>` : ""
       }`
     : "";
+  // A tenant the app does not serve: signing in again must offer another account, not the same one.
+  const otherAccount = error.code === "tenant_not_allowed";
   const retry =
-    options.retryReturnTo !== undefined ? `<a href="/auth/login?returnTo=${encodeURIComponent(options.retryReturnTo)}">Sign in again</a>` : "";
+    options.retryReturnTo !== undefined
+      ? `<a href="/auth/login?returnTo=${encodeURIComponent(options.retryReturnTo)}${otherAccount ? "&amp;prompt=select_account" : ""}">${otherAccount ? "Sign in with another account" : "Sign in again"}</a>`
+      : "";
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(error.title)} · Identity on Next.js</title><style>${STYLE}</style></head>

@@ -10,6 +10,11 @@ export interface EmulatorTenant {
   caCertPath: string;
   graphBaseUrl: string;
   armBaseUrl: string;
+  /** The emulated cloud and its Graph/ARM audiences (older tenant files lack them: public cloud). */
+  cloud?: string;
+  graphResource?: string;
+  armResource?: string;
+  managedIdentity?: { resource: string };
   apps: {
     spa: { clientId: string };
     api: { clientId: string; clientSecret: string; scope: string };
@@ -42,10 +47,27 @@ export function emulatorAppEnv(tenant: EmulatorTenant, sessionPassword: string):
     AZURE_CLI_CLIENT_ID: tenant.apps.cli.clientId,
     GRAPH_BASE_URL: tenant.graphBaseUrl,
     ARM_BASE_URL: tenant.armBaseUrl,
-    GRAPH_SCOPES: "",
-    ARM_SCOPES: "",
+    ...emulatorCloudEnv(tenant),
+    // The emulator answers revoked sessions with CAE claims challenges; the app handles them.
+    AZURE_API_CLIENT_CAPABILITIES: "cp1",
     SESSION_PASSWORD: sessionPassword,
     REDIS_URL: "",
+  };
+}
+
+/**
+ * Scopes and the token-exchange audience for the emulated cloud. The app derives them from the
+ * Graph/ARM/sign-in hosts, but the emulator serves every cloud from localhost: a national-cloud
+ * emulator (EMULATOR_CLOUD=usgov) names them, as a deployment behind a proxy would.
+ */
+export function emulatorCloudEnv(tenant: Pick<EmulatorTenant, "cloud" | "graphResource" | "armResource" | "managedIdentity">): Record<string, string> {
+  if (!tenant.cloud || tenant.cloud === "public" || !tenant.graphResource || !tenant.armResource || !tenant.managedIdentity) {
+    return { GRAPH_SCOPES: "", ARM_SCOPES: "", AZURE_TOKEN_EXCHANGE_AUDIENCE: "" };
+  }
+  return {
+    GRAPH_SCOPES: `${tenant.graphResource}/User.Read`,
+    ARM_SCOPES: `${tenant.armResource}/user_impersonation`,
+    AZURE_TOKEN_EXCHANGE_AUDIENCE: tenant.managedIdentity.resource,
   };
 }
 

@@ -1,0 +1,22 @@
+import { expect, test } from "@playwright/test";
+import { control, signInAtEmulator, tenant } from "./emulator";
+
+/** Graph's documented permissions for /me/manager: without them, the profile still shows, the manager says why not. */
+const MEGAN = "megan.bowen@contoso.test";
+
+test.beforeEach(async () => {
+  await control("/reset", {});
+});
+
+test("the API may read the profile but not the manager: the profile shows 'Manager unavailable' and why; the trace shows Graph's 403", async ({ page }) => {
+  // The API keeps User.Read but loses User.ReadBasic.All for Megan: Graph answers 403 to /me/manager.
+  await control("/consent/revoke", { clientId: tenant().apps.api.clientId, username: MEGAN, scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] });
+  await page.goto("/profile");
+  await signInAtEmulator(page, MEGAN);
+  const profile = page.getByLabel("Profile", { exact: true });
+  await expect(profile).toContainText("Megan Bowen");
+  await expect(profile.locator("dd").last()).toContainText("Manager unavailable");
+  await expect(profile.locator("dd").last()).toContainText("User.ReadBasic.All");
+  await expect(page.getByRole("region", { name: "Request trace" })).toContainText("manager 403");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
+});

@@ -1,0 +1,68 @@
+// Who may use which scope without asking, and who may say yes when asking is needed: Entra's
+// pre-authorized applications, combined consent for known clients, the tenant's user-consent
+// setting and permissions that only an administrator can grant.
+import type { EmulatorContext } from "./context";
+import { EntraError } from "./errors";
+import type { ResolvedScopes } from "./scopes";
+import type { AppRegistration, ResourceDefinition, User } from "./types";
+
+/**
+ * `preAuthorizedApplications`: the resource app lets `client` use these of its scopes with no
+ * consent at all. Only the listed scopes, never the resource app's own downstream permissions.
+ */
+export function isPreAuthorized(ctx: EmulatorContext, client: AppRegistration, resource: ResourceDefinition, scope: string): boolean {
+  const resourceApp = ctx.store.appByClientId(resource.appId);
+  const entry = resourceApp?.preAuthorizedApplications.find((p) => p.appId === client.clientId);
+  return Boolean(entry?.scopes.some((s) => s.toLowerCase() === scope.toLowerCase()));
+}
+
+/**
+ * Combined consent: a known client (the API's `knownClientApplications`) asking for the API's
+ * `.default` consents in the same prompt to the API's configured permissions (what it calls
+ * On-Behalf-Of). A named scope (`access_as_user`) never does. `all` lists every such permission
+ * (prompt=consent) instead of only those not yet granted.
+ */
+export function combinedConsent(
+  ctx: EmulatorContext,
+  client: AppRegistration,
+  user: User,
+  resolved: ResolvedScopes,
+  all = false,
+): { resourceApp: AppRegistration; scopes: string[] } | undefined {
+  if (!resolved.isDefault || !resolved.resource) return undefined;
+  const resourceApp = ctx.store.appByClientId(resolved.resource.appId);
+  if (!resourceApp?.knownClientApplications.includes(client.clientId)) return undefined;
+  const consented = ctx.store.consentedKeys(resourceApp.clientId, user.id);
+  const scopes = ctx.store.configuredPermissions(resourceApp.clientId).filter((s) => all || !consented.has(ctx.store.canonicalConsentKey(s)));
+  return scopes.length ? { resourceApp, scopes } : undefined;
+}
+
+/** Scopes (full names) that only an administrator may consent to, e.g. Graph User.Read.All. */
+export function adminOnlyScopes(ctx: EmulatorContext, scopes: string[]): string[] {
+  return scopes.filter((name) => {
+    const slash = name.lastIndexOf("/");
+    if (slash < 0) return false;
+    const resource = ctx.store.resourceByIdentifier(name.slice(0, slash));
+    const value = name.slice(slash + 1).toLowerCase();
+    return Boolean(resource?.scopes.find((s) => s.value.toLowerCase() === value)?.adminConsentRequired);
+  });
+}
+
+/**
+ * Whether `user` may accept a consent prompt for `scopes` themselves: administrators always;
+ * others only when their tenant allows user consent and nothing needs an administrator.
+ */
+export function mayConsent(ctx: EmulatorContext, user: User, scopes: string[]): boolean {
+  if (ctx.store.isAdmin(user)) return true;
+  return ctx.store.usersMayConsent(user.tenantId) && adminOnlyScopes(ctx, scopes).length === 0;
+}
+
+/** What Entra answers when a user reaches consent they are not allowed to give. */
+export function adminApprovalRequired(client: AppRegistration): EntraError {
+  return new EntraError(
+    400,
+    "access_denied",
+    90094,
+    `The grant requires admin permission. ${client.displayName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`,
+  );
+}
