@@ -316,7 +316,7 @@ describe("callbacks that end on an explained page", () => {
     const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
     const res = jar.take(
       await callback(
-        new Request(`${APP}/auth/callback?error=${encodeURIComponent('server_error"><b>')}&error_description=${encodeURIComponent(evil)}&state=${state}`, {
+        new Request(`${APP}/auth/callback?error=consent_required&error_description=${encodeURIComponent(evil)}&state=${state}`, {
           headers: jar.headers(),
         }),
       ),
@@ -326,9 +326,20 @@ describe("callbacks that end on an explained page", () => {
     const html = await res.text();
     expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<img");
-    expect(html).not.toContain("<b>");
     expect(html).toContain("&lt;script&gt;");
-    expect(html).toContain("unknown_error");
+    expect(html).toContain("consent_required");
+    expect((await sessionOf(jar)).logins).toBeUndefined();
+  });
+
+  it("an error code that is not a plain token is neither echoed nor explained", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const state = authorize.searchParams.get("state") ?? "";
+    const res = jar.take(await callback(new Request(`${APP}/auth/callback?error=${encodeURIComponent('server_error"><b>')}&error_description=x&state=${state}`, { headers: jar.headers() })));
+    expect(res.status).toBe(502);
+    const html = await res.text();
+    expect(html).not.toContain("<b>");
+    expect(html).not.toContain("server_error");
     expect((await sessionOf(jar)).logins).toBeUndefined();
   });
 
@@ -363,9 +374,11 @@ describe("callbacks that end on an explained page", () => {
   });
 
   it.each([
-    ["nonce", "nonce_mismatch"],
-    ["codeVerifier", "invalid_grant"],
-  ] as const)("a transaction whose %s does not match the code is refused (%s)", async (field, expected) => {
+    // MSAL's own check of the response: refused, its code logged only
+    ["nonce", "nonce_mismatch", false],
+    // the identity provider's invalid_grant: the user can act on it (start again), so it is shown
+    ["codeVerifier", "invalid_grant", true],
+  ] as const)("a transaction whose %s does not match the code is refused (%s)", async (field, expected, shown) => {
     const jar = new AppJar();
     const authorize = await startLogin(jar);
     const back = await signInAtEmulator(new Browser(emu), authorize);
@@ -381,7 +394,8 @@ describe("callbacks that end on an explained page", () => {
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain("redeem_failed");
-    expect(html).toContain(expected);
+    if (shown) expect(html).toContain(expected);
+    else expect(html).not.toContain(expected);
     expect((await sessionOf(jar)).user).toBeUndefined();
   });
 
@@ -409,6 +423,75 @@ describe("callbacks that end on an explained page", () => {
     expect(html).toContain("redeem_failed");
     expect(html).toContain("invalid_grant");
     expect((await sessionOf(jar)).user).toBeUndefined();
+  });
+});
+
+describe("the identity provider's text on the error page (only for a sign-in this browser started, only when the user can act on it)", () => {
+  const planted = "Your account is locked: call +1 555 0100 now";
+
+  it.each([
+    ["no sign-in in progress", false, "forged-state"],
+    ["a state that matches no pending sign-in", true, "forged-state"],
+    ["no state at all", true, undefined],
+  ])("an error response with %s shows a generic message, never the planted description", async (_label, pending, state) => {
+    const jar = new AppJar();
+    if (pending) await startLogin(jar);
+    const query = new URLSearchParams({ error: "access_denied", error_description: planted, ...(state ? { state } : {}) });
+    const res = jar.take(await callback(new Request(`${APP}/auth/callback?${query}`, { headers: jar.headers() })));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).not.toContain("Your account is locked");
+    expect(html).not.toContain("access_denied");
+    expect(html).toContain(pending ? "state_mismatch" : "no_login_in_progress");
+    // a pending sign-in is not used up by someone else's planted response
+    if (pending) expect((await sessionOf(jar)).logins).toHaveLength(1);
+  });
+
+  it("the same error for the sign-in this browser started shows the provider's text (the user declined: they can act on it)", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const query = new URLSearchParams({ error: "access_denied", error_description: "AADSTS65004: User declined to consent to access the app.", state: authorize.searchParams.get("state") ?? "" });
+    const html = await jar.take(await callback(new Request(`${APP}/auth/callback?${query}`, { headers: jar.headers() }))).text();
+    expect(html).toContain("Sign-in was cancelled");
+    expect(html).toContain("AADSTS65004: User declined to consent");
+  });
+
+  it("a configuration error returned for a matching state (unauthorized_client) shows only the correlation id, and is logged with it", async () => {
+    const jar = new AppJar();
+    const authorize = await startLogin(jar);
+    const description = "AADSTS700016: Application with identifier 'x' was not found in the directory 'Contoso'.";
+    const query = new URLSearchParams({ error: "unauthorized_client", error_description: description, state: authorize.searchParams.get("state") ?? "" });
+    const res = await callback(new Request(`${APP}/auth/callback?${query}`, { headers: jar.headers({ "x-correlation-id": "11111111-2222-4333-8444-555555555555" }) }));
+    const html = await res.text();
+    expect(html).not.toContain("AADSTS700016");
+    expect(html).not.toContain("unauthorized_client");
+    expect(html).toContain("11111111-2222-4333-8444-555555555555");
+    const logged = logs.find((l) => l.correlationId === "11111111-2222-4333-8444-555555555555" && JSON.stringify(l).includes("AADSTS700016"));
+    expect(logged).toBeDefined();
+  });
+
+  it("a server-side failure the user cannot fix (AADSTS7000215, invalid client secret) shows only the correlation id; the log has the details", async () => {
+    restoreEnv();
+    restoreEnv = installEnv(emulatorEnv(emu.tenant, { overrides: { AZURE_WEB_CLIENT_SECRET: "not-the-registered-secret" } }));
+    resetConfigForTests();
+    try {
+      const jar = new AppJar();
+      const authorize = await startLogin(jar);
+      const back = await signInAtEmulator(new Browser(emu), authorize);
+      const res = jar.take(await callback(new Request(back, { headers: jar.headers({ "x-correlation-id": "22222222-2222-4333-8444-555555555555" }) })));
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      const html = await res.text();
+      expect(html).not.toMatch(/AADSTS|invalid_client|secret|Trace ID/i);
+      expect(html).not.toContain(emu.tenant.apps.web.clientId);
+      expect(html).toContain("22222222-2222-4333-8444-555555555555");
+      const logged = logs.filter((l) => l.correlationId === "22222222-2222-4333-8444-555555555555");
+      expect(JSON.stringify(logged)).toContain("AADSTS7000215");
+      expect((await sessionOf(jar)).user).toBeUndefined();
+    } finally {
+      restoreEnv();
+      restoreEnv = installEnv(emulatorEnv(emu.tenant));
+      resetConfigForTests();
+    }
   });
 });
 

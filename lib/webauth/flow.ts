@@ -247,8 +247,8 @@ function mapMsalError(e: unknown, step: "login" | "redeem" | "silent"): WebAuthE
       return idpUnavailable(e);
     }
     if (step === "redeem") {
-      const description = e instanceof ServerError || e instanceof InteractionRequiredAuthError ? firstLine(e.errorMessage) : undefined;
-      return redeemFailed(e, { error: code, description });
+      const fromIdp = e instanceof ServerError || e instanceof InteractionRequiredAuthError;
+      return redeemFailed(e, { error: code, description: fromIdp ? firstLine(e.errorMessage) : undefined }, fromIdp ? "idp" : "client");
     }
   }
   if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError" || e.message.startsWith("fetch failed"))) return idpUnavailable(e);

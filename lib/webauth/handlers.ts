@@ -48,7 +48,9 @@ function failure(e: unknown, correlationId: string, retryReturnTo?: string): Res
   log(error.status >= 500 ? "error" : "info", "webauth.failed", {
     correlationId,
     code: error.code,
-    idpError: error.idp?.error,
+    idpError: (error.idp ?? error.loggedIdp)?.error,
+    // Shown to nobody: the details an administrator needs, found by the correlation id on the page.
+    idpDescription: error.loggedIdp?.description,
     error: error.status >= 500 ? describeError(e) : undefined,
   });
   return explainedPage(error, { correlationId, retryReturnTo });
@@ -131,9 +133,12 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
       return rs.applyTo(failure(e, correlationId, transaction?.returnTo ?? DEFAULT_RETURN_TO));
     };
 
-    if (error) return fail(idpError(error, params.get("error_description")));
+    const unmatched = () => (pending.length > 0 ? stateMismatch() : noLoginInProgress(rs.session.user !== undefined));
+    // Anyone can craft /auth/callback?error=…&error_description=… and send the link around: the
+    // provider's text is shown only for a sign-in this browser started (state matched).
+    if (error) return fail(transaction ? idpError(error, params.get("error_description")) : unmatched());
     if (!code || !state) return fail(invalidCallback());
-    if (!transaction) return fail(pending.length > 0 ? stateMismatch() : noLoginInProgress(rs.session.user !== undefined));
+    if (!transaction) return fail(unmatched());
     if (isExpired(transaction)) return fail(loginExpired());
 
     let user;
