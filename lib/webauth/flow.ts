@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AuthError, CryptoProvider, InteractionRequiredAuthError, ServerError } from "@azure/msal-node";
-import { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, type LoginTransaction, type SessionUser } from "@/lib/session";
+import { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, newSessionId, type LoginTransaction, type SessionUser } from "@/lib/session";
 import { describeError, log } from "@/lib/http/log";
 import { createWebClient, redirectUri, tenantMetadata, type WebAppConfig } from "./client";
 import { WebAuthError, idpUnavailable, internalError, redeemFailed } from "./errors";
@@ -121,13 +121,15 @@ export function isExpired(transaction: LoginTransaction, now = Date.now()): bool
 /**
  * Redeems the authorization code (PKCE verifier, same redirect URI and scopes; msal-node checks
  * the ID token's signature-independent claims and that its nonce is ours) and writes the tokens to
- * the new user's cache partition. Returns who signed in; the tokens stay on the server.
+ * a new session's cache partition. Returns who signed in, under a new session id (never the
+ * previous one: a session id is not reused across sign-ins); the tokens stay on the server.
  */
 export async function completeLogin(
   config: WebAppConfig,
   input: { origin: string; code: string; transaction: LoginTransaction; correlationId: string },
 ): Promise<SessionUser> {
-  const client = await createWebClient(config, undefined);
+  const sessionId = newSessionId();
+  const client = await createWebClient(config, { sessionId });
   try {
     const result = await client.acquireTokenByCode({
       code: input.code,
@@ -140,12 +142,15 @@ export async function completeLogin(
     });
     const account = result.account;
     if (!account?.homeAccountId) throw new Error("the token response carried no account");
+    const sid = result.idTokenClaims && (result.idTokenClaims as { sid?: unknown }).sid;
     return {
       homeAccountId: account.homeAccountId,
       name: account.name ?? account.username,
       username: account.username,
       tenantId: account.tenantId || result.tenantId,
       signedInAt: Date.now(),
+      sessionId,
+      ...(typeof sid === "string" && sid.length > 0 && sid.length <= 256 ? { idpSessionId: sid } : {}),
     };
   } catch (e) {
     throw mapMsalError(e, "redeem");
@@ -185,18 +190,23 @@ const inflight = new Map<string, Promise<WebAccessToken>>();
  * (evicted, expired, another instance without Redis) or the identity provider wants interaction
  * (consent, MFA, revoked session): the caller redirects to /auth/login.
  */
-export async function acquireWebToken(config: WebAppConfig, user: Pick<SessionUser, "homeAccountId">, correlationId: string): Promise<WebAccessToken> {
+export async function acquireWebToken(config: WebAppConfig, user: Pick<SessionUser, "homeAccountId" | "sessionId">, correlationId: string): Promise<WebAccessToken> {
   const scopes = webScopes(config);
-  const key = `${user.homeAccountId}|${scopes.join(" ")}`;
+  const key = `${user.sessionId}|${user.homeAccountId}|${scopes.join(" ")}`;
   const existing = inflight.get(key);
   if (existing) return existing;
-  const p = acquireUncoalesced(config, user.homeAccountId, scopes, correlationId).finally(() => inflight.delete(key));
+  const p = acquireUncoalesced(config, user, scopes, correlationId).finally(() => inflight.delete(key));
   inflight.set(key, p);
   return p;
 }
 
-async function acquireUncoalesced(config: WebAppConfig, homeAccountId: string, scopes: string[], correlationId: string): Promise<WebAccessToken> {
-  const client = await createWebClient(config, homeAccountId);
+async function acquireUncoalesced(
+  config: WebAppConfig,
+  { homeAccountId, sessionId }: Pick<SessionUser, "homeAccountId" | "sessionId">,
+  scopes: string[],
+  correlationId: string,
+): Promise<WebAccessToken> {
+  const client = await createWebClient(config, { homeAccountId, sessionId });
   const account = await client.getTokenCache().getAccountByHomeId(homeAccountId);
   if (!account) throw new SignInRequiredError("no_account", scopes);
   try {

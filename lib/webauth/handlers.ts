@@ -2,14 +2,13 @@ import "server-only";
 import { getConfig, type AppConfig } from "@/lib/config";
 import { correlationIdFrom } from "@/lib/http/correlation";
 import { describeError, log } from "@/lib/http/log";
-import { openRouteSession, type RouteSession } from "@/lib/session";
 import { requireWebConfig, type WebAppConfig } from "./client";
 import { WebAuthError, badHost, crossSiteRequest, idpError, internalError, invalidCallback, loginExpired, noLoginInProgress, stateMismatch } from "./errors";
 import { allowedClaims, allowedPrompt, allowedScopes, beginLogin, completeLogin, findLogin, isExpired, prunePendingLogins, signOutUrl } from "./flow";
 import { OriginError, isSecureOrigin, publicOrigin } from "./origin";
 import { explainedPage } from "./pages";
 import { DEFAULT_RETURN_TO, sanitizeReturnTo } from "./return-to";
-import { deletePartition } from "./token-cache";
+import { endWebSession, openWebSession, openWebSessionForSignOut } from "./web-session";
 
 /**
  * The web app's sign-in route handlers (app/auth/*), kept here so tests can call them with plain
@@ -81,7 +80,7 @@ export function handleLogin(request: Request, options: HandlerOptions = {}): Pro
     const config = requireWebConfig(appConfig);
     const params = new URL(request.url).searchParams;
     const returnTo = sanitizeReturnTo(params.get("returnTo"));
-    const rs = await openRouteSession(request, config, { secure });
+    const rs = await openWebSession(request, config, secure);
     const user = rs.session.user;
     const extraScopes = allowedScopes(params.get("scopes"), config);
     const claims = allowedClaims(params.get("claims"));
@@ -116,7 +115,7 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     const code = params.get("code");
     const state = params.get("state");
     const error = params.get("error");
-    const rs = await openRouteSession(request, config, { secure });
+    const rs = await openWebSession(request, config, secure);
     const pending = rs.session.logins ?? [];
     const transaction = state ? findLogin(pending, state) : undefined;
 
@@ -147,8 +146,9 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     } catch (e) {
       return fail(e instanceof WebAuthError ? e : internalError(e));
     }
+    // The session id rotates at every sign-in: the previous session (same user or not) is over.
     const previous = rs.session.user;
-    if (previous && previous.homeAccountId !== user.homeAccountId) await deletePartition(config, config.web.clientId, previous.homeAccountId);
+    if (previous) await endWebSession(config, previous);
     rs.session.user = user;
     await consume();
     log("info", "webauth.signed_in", { correlationId, tenantId: user.tenantId });
@@ -158,18 +158,19 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
 
 /**
  * POST /auth/logout (the Sign out button's form). Same-origin only: a cross-site page must not be
- * able to sign the user out. Deletes the user's token cache partition and the session cookie, then
- * signs out at the identity provider, which comes back to /web.
+ * able to sign the user out. Records the session as revoked on every instance (a copy of the
+ * cookie stops working), deletes its token cache partition and the cookie, then signs out at the
+ * identity provider, which comes back to /web.
  */
 export function handleLogout(request: Request, options: HandlerOptions = {}): Promise<Response> {
   return guarded(request, options, async ({ config, origin, secure, correlationId }) => {
     if (!isSameOriginRequest(request, origin)) throw crossSiteRequest();
-    const rs: RouteSession = await openRouteSession(request, config, { secure });
+    const rs = await openWebSessionForSignOut(request, config, secure);
     const user = rs.session.user;
     rs.destroy();
+    if (user) await endWebSession(config, user);
     if (!config.web) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));
     const web: WebAppConfig = requireWebConfig(config);
-    if (user) await deletePartition(web, web.web.clientId, user.homeAccountId);
     log("info", "webauth.signed_out", { correlationId, hadSession: user !== undefined });
     // Nobody was signed in here: no need to visit the identity provider.
     if (!user) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));
