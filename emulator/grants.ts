@@ -28,6 +28,12 @@ export interface AuthContext {
 export interface Session extends AuthContext {
   id: string;
   expiresAt: number;
+  /**
+   * Apps this browser session signed in to (client id -> the app origin of the redirect URI it
+   * used): sign-out loads their front-channel logout URLs, and accepts a post-logout redirect URI
+   * of theirs when the request names no client.
+   */
+  signedInApps: Map<string, string>;
 }
 
 export interface AuthCode extends AuthContext {
@@ -123,7 +129,7 @@ export class GrantStore {
   }
 
   createSession(auth: Omit<AuthContext, "sid"> & { sid?: string }): Session {
-    const session: Session = { ...auth, sid: auth.sid ?? randomUUID(), id: randomToken(), expiresAt: nowSeconds() + SESSION_LIFETIME_S };
+    const session: Session = { ...auth, sid: auth.sid ?? randomUUID(), id: randomToken(), expiresAt: nowSeconds() + SESSION_LIFETIME_S, signedInApps: new Map() };
     this.sessions.set(session.id, session);
     return session;
   }
