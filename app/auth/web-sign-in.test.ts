@@ -574,6 +574,12 @@ describe("ending sessions", () => {
     expect((await sessionOf(jar)).user).toBeDefined();
   });
 
+  it("answers 200 for an identity-provider session it never saw, and records nothing", async () => {
+    const res = await frontChannelLogout(new Request(`${APP}/auth/frontchannel-logout?sid=${encodeURIComponent("00000000-0000-4000-8000-00000000dead")}`, { headers: { "x-correlation-id": "33333333-2222-4333-8444-555555555555" } }));
+    expect(res.status).toBe(200);
+    expect(logs.find((l) => l.correlationId === "33333333-2222-4333-8444-555555555555")).toMatchObject({ event: "webauth.front_channel_logout", outcome: "unknown" });
+  });
+
   it("accepts an issuer on the identity provider's host", async () => {
     const jar = new AppJar();
     await signIn(jar);

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import type { SharedRecords } from "@/lib/cache";
+import { StoreUnavailableError, type SharedRecords } from "@/lib/cache";
 import { describeError, log } from "@/lib/http/log";
 import type { SessionUser } from "./types";
 
@@ -30,8 +30,25 @@ export class SessionRevocations {
     return this.record(sessionKey(sessionId), "session");
   }
 
-  /** Every session established under this identity-provider session (`sid`) is over. */
-  async revokeIdpSession(idpSessionId: string): Promise<"stored" | "deferred"> {
+  /** At sign-in: sessions were established under this identity-provider session, so its sign-out counts. */
+  async rememberIdpSession(idpSessionId: string): Promise<"stored" | "deferred"> {
+    return this.record(knownIdpSessionKey(idpSessionId), "known_idp_session");
+  }
+
+  /**
+   * Every session established under this identity-provider session (`sid`) is over. "unknown": no
+   * session of this app was established under it, so nothing is written; the front-channel logout
+   * URL is unauthenticated, and guessed ids must not fill the store (or evict real records).
+   * While the store is down the check cannot be made, and the record is kept for later anyway.
+   */
+  async revokeIdpSession(idpSessionId: string): Promise<"stored" | "deferred" | "unknown"> {
+    let known = true;
+    try {
+      known = await this.records.hasAnyShared([knownIdpSessionKey(idpSessionId)]);
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+    }
+    if (!known) return "unknown";
     return this.record(idpSessionKey(idpSessionId), "idp_session");
   }
 
@@ -46,7 +63,7 @@ export class SessionRevocations {
     return this.records.hasAnyShared(keys);
   }
 
-  private async record(key: string, kind: "session" | "idp_session"): Promise<"stored" | "deferred"> {
+  private async record(key: string, kind: "session" | "idp_session" | "known_idp_session"): Promise<"stored" | "deferred"> {
     try {
       const outcome = await this.records.markShared(key, this.ttlSeconds);
       if (outcome === "deferred") log("warn", "session.revocation_deferred", { kind, message: "The shared store is unreachable; the revocation is written when it returns." });
@@ -66,4 +83,8 @@ function sessionKey(sessionId: string): string {
 
 function idpSessionKey(idpSessionId: string): string {
   return `session:v1:idp-signed-out:${hash(idpSessionId)}`;
+}
+
+function knownIdpSessionKey(idpSessionId: string): string {
+  return `session:v1:idp-session:${hash(idpSessionId)}`;
 }

@@ -165,13 +165,22 @@ describe("session revocation", () => {
   it("refuses every session established under an identity-provider session that signed out (front-channel logout)", async () => {
     const other = { ...user, sessionId: newSessionId() };
     const unrelated = { ...user, sessionId: newSessionId(), idpSessionId: "another-idp-session" };
-    await revocations.revokeIdpSession("8e0e0e2e-idp-session");
+    await revocations.rememberIdpSession("8e0e0e2e-idp-session");
+    expect(await revocations.revokeIdpSession("8e0e0e2e-idp-session")).toBe("stored");
     for (const u of [user, other]) expect((await pageRead(await seal({ user: u }))).user).toBeUndefined();
     expect((await pageRead(await seal({ user: unrelated }))).user).toEqual(unrelated);
     // a session whose identity provider sent no sid is checked by its own id only
     const withoutSid: SessionUser = { ...user, sessionId: newSessionId() };
     delete withoutSid.idpSessionId;
     expect((await pageRead(await seal({ user: withoutSid }))).user).toBeDefined();
+  });
+
+  it("writes nothing for an identity-provider session no sign-in here was established under (guessed ids fill no store)", async () => {
+    const store = new MemoryStore({ maxEntries: 10 });
+    const marked = jest.spyOn(store, "markShared");
+    revocations = new SessionRevocations(store, 60);
+    expect(await revocations.revokeIdpSession("guessed")).toBe("unknown");
+    expect(marked).not.toHaveBeenCalled();
   });
 
   it("drops a revoked session's cookie entirely when nothing else is in it", async () => {

@@ -223,8 +223,10 @@ async function acquireUncoalesced(
 }
 
 /**
- * The identity provider's sign-out URL: ends the user's session there too, then comes back to
- * `<origin>/web` (a registered post-logout redirect URI).
+ * The identity provider's sign-out URL: ends the user's session there too (and, through the
+ * front-channel logout URLs, in the other apps of that session), then comes back to `<origin>/web`,
+ * which must be registered as one of the web app's redirect URIs: Entra accepts no other
+ * post_logout_redirect_uri.
  */
 export async function signOutUrl(config: WebAppConfig, origin: string): Promise<string> {
   let endpoint = `${config.authority}/oauth2/v2.0/logout`;

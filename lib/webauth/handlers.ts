@@ -8,7 +8,7 @@ import { allowedClaims, allowedPrompt, allowedScopes, beginLogin, completeLogin,
 import { OriginError, isSecureOrigin, publicOrigin } from "./origin";
 import { explainedPage } from "./pages";
 import { DEFAULT_RETURN_TO, sanitizeReturnTo } from "./return-to";
-import { endWebSession, openWebSession, openWebSessionForSignOut } from "./web-session";
+import { endWebSession, openWebSession, openWebSessionForSignOut, rememberIdpSession } from "./web-session";
 
 /**
  * The web app's sign-in route handlers (app/auth/*), kept here so tests can call them with plain
@@ -149,6 +149,7 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     // The session id rotates at every sign-in: the previous session (same user or not) is over.
     const previous = rs.session.user;
     if (previous) await endWebSession(config, previous);
+    if (user.idpSessionId) await rememberIdpSession(config, user.idpSessionId);
     rs.session.user = user;
     await consume();
     log("info", "webauth.signed_in", { correlationId, tenantId: user.tenantId });

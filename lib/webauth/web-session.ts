@@ -57,3 +57,15 @@ export async function endWebSession(config: AppConfig, user: SessionUser): Promi
   }
   if (config.web) await deletePartition(config, config.web.clientId, user);
 }
+
+/**
+ * At sign-in: remember the identity-provider session the new session was established under, so its
+ * front-channel logout is honoured. Never throws: sign-in completes (that sign-out then goes unheard).
+ */
+export async function rememberIdpSession(config: AppConfig, idpSessionId: string): Promise<void> {
+  try {
+    await webSessionRevocations(config).rememberIdpSession(idpSessionId);
+  } catch (e) {
+    log("error", "webauth.idp_session_not_remembered", { error: describeError(e) });
+  }
+}
