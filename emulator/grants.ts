@@ -30,6 +30,12 @@ export interface Session extends AuthContext {
   /** When the user signed in (seconds): the session lifetime counts from here. */
   createdAt: number;
   expiresAt: number;
+  /**
+   * Apps this browser session signed in to (client id -> the app origin of the redirect URI it
+   * used): sign-out loads their front-channel logout URLs, and accepts a post-logout redirect URI
+   * of theirs when the request names no client.
+   */
+  signedInApps: Map<string, string>;
 }
 
 export interface AuthCode extends AuthContext {
@@ -134,7 +140,7 @@ export class GrantStore {
 
   createSession(auth: Omit<AuthContext, "sid"> & { sid?: string }): Session {
     const now = nowSeconds();
-    const session: Session = { ...auth, sid: auth.sid ?? randomUUID(), id: randomToken(), createdAt: now, expiresAt: now + SESSION_LIFETIME_S };
+    const session: Session = { ...auth, sid: auth.sid ?? randomUUID(), id: randomToken(), createdAt: now, expiresAt: now + SESSION_LIFETIME_S, signedInApps: new Map() };
     this.sessions.set(session.id, session);
     return session;
   }

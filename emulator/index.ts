@@ -12,7 +12,7 @@ import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIF
 import { KeyManager } from "./keys";
 import { NextLinkOverrides } from "./next-links";
 import { createEmulatorServer } from "./server";
-import { TenantStore } from "./tenant-store";
+import { TenantStore, registeredOrigins } from "./tenant-store";
 import type { TenantDescription } from "./types";
 
 export { ensureCertificates };
@@ -175,7 +175,8 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       spa: {
         clientId: spa.clientId,
         redirectUris: spa.redirects.filter((r) => r.platform === "spa").map((r) => r.uri),
-        postLogoutRedirectUris: spa.postLogoutRedirectUris,
+        // Entra's rule: a post-logout redirect URI is any registered redirect URI.
+        postLogoutRedirectUris: spa.redirects.map((r) => r.uri),
         signInAudience: spa.signInAudience,
       },
       api: {
@@ -196,8 +197,9 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
         clientId: web.clientId,
         clientSecret: web.clientSecret,
         redirectUris: web.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
-        postLogoutRedirectUris: web.postLogoutRedirectUris,
+        postLogoutRedirectUris: web.redirects.map((r) => r.uri),
         signInAudience: web.signInAudience,
+        frontChannelLogoutUrls: web.frontChannelLogoutPath ? registeredOrigins(web).map((o) => o + web.frontChannelLogoutPath) : [],
       },
       cli: { clientId: cli.clientId, signInAudience: cli.signInAudience },
     },

@@ -38,7 +38,7 @@ export interface Page {
   headers: Record<string, string>;
 }
 
-function layout(title: string, body: string, opts: { scriptNonce?: string } = {}): Page {
+function layout(title: string, body: string, opts: { scriptNonce?: string; frameOrigins?: string[] } = {}): Page {
   const csp = [
     "default-src 'none'",
     "style-src 'unsafe-inline'",
@@ -48,6 +48,7 @@ function layout(title: string, body: string, opts: { scriptNonce?: string } = {}
     // hidden iframe gets a redirect, never a page; anything needing UI must go top-level.
     "frame-ancestors 'none'",
     opts.scriptNonce ? `script-src 'nonce-${opts.scriptNonce}'` : "script-src 'none'",
+    ...(opts.frameOrigins?.length ? [`frame-src ${opts.frameOrigins.join(" ")}`] : []),
   ].join("; ");
   const html = `<!doctype html>
 <html lang="en">
@@ -200,6 +201,32 @@ export function errorPage(p: { title: string; code: number; message: string; cor
     `<h1>${esc(p.title)}</h1>
 <p role="alert">AADSTS${esc(p.code)}: ${esc(p.message)}</p>
 <p class="note">Correlation ID: ${esc(p.correlationId)}<br>Timestamp: ${esc(new Date().toISOString())}</p>`,
+  );
+}
+
+/**
+ * The end of a sign-out, like Entra's: hidden iframes load the front-channel logout URL of every
+ * app the session signed in to; once they have all loaded (or after 5 s, so one broken app cannot
+ * hold the user), a script follows the "Continue" link to the validated post-logout redirect URI.
+ */
+export function signOutPage(p: { frames: { url: string; appName: string }[]; returnTo?: string }): Page {
+  const nonce = randomBytes(16).toString("base64");
+  const iframes = p.frames
+    .map((f) => `<iframe src="${esc(f.url)}" title="Signing you out of ${esc(f.appName)}" hidden></iframe>`)
+    .join("\n");
+  const back = p.returnTo
+    ? `<p><a id="continue" href="${esc(p.returnTo)}">Continue</a></p>
+<script nonce="${nonce}">(function(){var f=document.querySelectorAll("iframe"),left=f.length,done=false;function go(){if(!done){done=true;location.replace(document.getElementById("continue").href);}}
+f.forEach(function(el){el.addEventListener("load",function(){if(--left<=0)go();});});if(left===0)go();setTimeout(go,5000);})();</script>`
+    : "";
+  const origins = [...new Set(p.frames.map((f) => new URL(f.url).origin))];
+  return layout(
+    "You signed out of your account",
+    `<h1>You signed out of your account</h1>
+<p>${p.returnTo ? "Signing you out of the apps you used, then taking you back." : "It's a good idea to close all browser windows."}</p>
+${iframes}
+${back}`,
+    { scriptNonce: p.returnTo ? nonce : undefined, frameOrigins: origins },
   );
 }
 

@@ -344,7 +344,6 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
       for (const p of s.webRedirectPaths ?? []) redirects.push({ uri: origin + p, platform: "web" });
     }
     for (const uri of s.nativeRedirects ?? []) redirects.push({ uri, platform: "native" });
-    const postLogout = origins.flatMap((o) => (s.postLogoutPaths ?? []).map((p) => o + p));
     let certificate: AppRegistration["certificate"];
     if (s.certificateCredential) {
       const cert = new X509Certificate(apiClientCertPem);
@@ -363,7 +362,7 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
       clientSecret: s.clientSecret,
       certificate,
       redirects,
-      postLogoutRedirectUris: postLogout,
+      frontChannelLogoutPath: s.frontChannelLogoutPath,
       federatedCredentials: s.federatedCredentials ?? [],
       servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
       ...registrationFromSeed(seed, key),
@@ -380,6 +379,11 @@ function registrationFromSeed(seed: SeedData, key: AppKey): Pick<AppRegistration
     requiredResourceAccess: [...(s.requiredResourceAccess ?? [])],
     preAuthorizedApplications: (s.preAuthorizedApplications ?? []).map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] })),
   };
+}
+
+/** The app origins an app has redirect URIs on (its front-channel logout URL lives on each). */
+export function registeredOrigins(app: AppRegistration): string[] {
+  return [...new Set(app.redirects.filter((r) => r.platform !== "native").map((r) => new URL(r.uri).origin))];
 }
 
 /** A stable GUID derived from a name (the emulator's stand-in for directory object ids). */

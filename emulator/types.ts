@@ -60,7 +60,12 @@ export interface SeedApp {
   certificateCredential?: boolean;
   spaRedirectPaths?: string[];
   webRedirectPaths?: string[];
-  postLogoutPaths?: string[];
+  /**
+   * Path of the app's front-channel logout URL (Entra: one "Front-channel logout URL" per app;
+   * here one per app origin). Post-logout redirect URIs have no list of their own: like Entra,
+   * `post_logout_redirect_uri` must be one of the redirect URIs above.
+   */
+  frontChannelLogoutPath?: string;
   nativeRedirects?: string[];
   exposes?: { scopes: SeedScope[]; appRoles: string[] };
   federatedCredentials?: SeedFederatedCredential[];
@@ -143,7 +148,8 @@ export interface AppRegistration {
   /** SHA-1 and SHA-256 thumbprints (hex, upper case) of the registered certificate. */
   certificate?: { sha1: string; sha256: string; publicKeyPem: string };
   redirects: RedirectRegistration[];
-  postLogoutRedirectUris: string[];
+  /** Path of the front-channel logout URL, loaded on the app origin the app signed in from. */
+  frontChannelLogoutPath?: string;
   federatedCredentials: SeedFederatedCredential[];
   knownClientApplications: string[];
   servicePrincipalId: string;
@@ -218,6 +224,8 @@ export interface TenantDescription {
       redirectUris: string[];
       postLogoutRedirectUris: string[];
       signInAudience?: SignInAudience;
+      /** One per app origin (Entra registers one). */
+      frontChannelLogoutUrls: string[];
     };
     cli: { clientId: string; signInAudience?: SignInAudience };
   };

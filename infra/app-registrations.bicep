@@ -86,7 +86,9 @@ resource spaApp 'Microsoft.Graph/applications@v1.0' = {
   displayName: '${displayNamePrefix} SPA'
   signInAudience: signInAudience
   spa: {
-    redirectUris: [for origin in origins: '${origin}/redirect']
+    // '/' is where sign-out returns: Entra accepts a post_logout_redirect_uri only when it is a
+    // registered redirect URI.
+    redirectUris: flatten([for origin in origins: ['${origin}/redirect', '${origin}/']])
   }
 }
 
@@ -188,8 +190,10 @@ resource webApp 'Microsoft.Graph/applications@v1.0' = if (createWebApp) {
   displayName: '${displayNamePrefix} Web'
   signInAudience: signInAudience
   web: {
-    redirectUris: [for origin in origins: '${origin}/auth/callback']
-    logoutUrl: '${webOrigin}/web'
+    // '/web' is where sign-out returns (a post-logout redirect URI must be a redirect URI).
+    redirectUris: flatten([for origin in origins: ['${origin}/auth/callback', '${origin}/web']])
+    // Front-channel logout: Entra loads it (with ?sid=) when the user signs out of any app of the session.
+    logoutUrl: '${webOrigin}/auth/frontchannel-logout'
   }
   requiredResourceAccess: [
     {

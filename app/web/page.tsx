@@ -80,8 +80,9 @@ function NotConfigured({ emulator }: { emulator: boolean }) {
         </li>
       </ul>
       <p>
-        In the registration, add the <strong>Web</strong> platform redirect URI <code>&lt;your origin&gt;/auth/callback</code> and
-        the front-channel logout / post-logout URI <code>&lt;your origin&gt;/web</code>. Then restart the app.
+        In the registration, add the <strong>Web</strong> platform redirect URIs <code>&lt;your origin&gt;/auth/callback</code> and{" "}
+        <code>&lt;your origin&gt;/web</code> (where sign-out returns), and the front-channel logout URL{" "}
+        <code>&lt;your origin&gt;/auth/frontchannel-logout</code>. Then restart the app.
         {emulator ? " (The identity emulator normally sets both variables: restart with `npm run dev`.)" : " Or remove the tenant variables and run `npm run dev` to use the bundled identity emulator."}
       </p>
     </section>

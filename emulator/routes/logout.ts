@@ -1,39 +1,80 @@
-// GET|POST /{tenant}/oauth2/v2.0/logout: ends the emulator's session and
-// returns to post_logout_redirect_uri only when it is registered.
+// GET|POST /{tenant}/oauth2/v2.0/logout: ends the emulator's session, loads the front-channel
+// logout URL of every app the session signed in to (Entra's single sign-out), and returns to
+// post_logout_redirect_uri only when it is one of the app's registered redirect URIs.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
+import type { Session } from "../grants";
 import { appendSetCookie, parseCookies, parseForm, queryParams, readBody, redirect, sendHtml, serializeCookie } from "../http";
 import { decodeJwt, stringClaim } from "../jwt";
-import { messagePage } from "../pages";
+import { messagePage, signOutPage } from "../pages";
+import type { AppRegistration } from "../types";
 import { SESSION_COOKIE } from "./signin";
 
 export async function logout(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   ctx.counters.count("logout");
   const q = queryParams(url);
   if (req.method === "POST") for (const [k, v] of parseForm(await readBody(req, 64 * 1024))) if (!q.has(k)) q.set(k, v);
-  const sessionId = parseCookies(req).get(SESSION_COOKIE);
-  if (sessionId) ctx.grants.sessions.delete(sessionId);
+  const session = ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE));
+  if (session) ctx.grants.sessions.delete(session.id);
   appendSetCookie(res, serializeCookie(SESSION_COOKIE, "", { maxAge: 0 }));
 
   const target = q.get("post_logout_redirect_uri");
-  // The client comes from client_id or the id_token_hint's audience; without either,
-  // any app's registration is accepted (msal-browser may send neither).
-  const hint = q.get("id_token_hint");
-  const hintAud = hint ? stringClaim(decodeJwt(hint)?.payload ?? {}, "aud") : undefined;
-  const clientId = q.get("client_id") ?? hintAud;
-  const apps = clientId ? ctx.store.apps.filter((a) => a.clientId === clientId.toLowerCase()) : ctx.store.apps;
-  if (target && apps.some((a) => a.postLogoutRedirectUris.includes(target))) {
-    const u = new URL(target);
-    const state = q.get("state");
-    if (state) u.searchParams.set("state", state);
-    redirect(res, u.toString());
+  const returnTo = target && isRegisteredRedirect(target, clientsOf(ctx, q, session)) ? withState(target, q.get("state")) : undefined;
+  const frames = session ? frontChannelLogoutUrls(ctx, session) : [];
+
+  if (frames.length > 0) {
+    const page = signOutPage({ frames, returnTo });
+    sendHtml(res, 200, page.html, page.headers);
+    return;
+  }
+  if (returnTo) {
+    redirect(res, returnTo);
     return;
   }
   const page = messagePage(
     "You signed out of your account",
     target
-      ? "It's a good idea to close all browser windows. (The app's sign-out address is not registered, so you were not sent back to it.)"
+      ? "It's a good idea to close all browser windows. (The app's sign-out address is not one of its registered redirect URIs, so you were not sent back to it.)"
       : "It's a good idea to close all browser windows.",
   );
   sendHtml(res, 200, page.html, page.headers);
+}
+
+/**
+ * The apps whose redirect URIs may be the post-logout target: the one named by client_id or by the
+ * id_token_hint's audience; otherwise (msal-browser sends neither) the apps this browser session
+ * signed in to. No client and no session: none.
+ */
+function clientsOf(ctx: EmulatorContext, q: Map<string, string>, session: Session | undefined): AppRegistration[] {
+  const hint = q.get("id_token_hint");
+  const hintAud = hint ? stringClaim(decodeJwt(hint)?.payload ?? {}, "aud") : undefined;
+  const clientId = (q.get("client_id") ?? hintAud)?.toLowerCase();
+  if (clientId) return ctx.store.apps.filter((a) => a.clientId === clientId);
+  const signedIn = session ? [...session.signedInApps.keys()] : [];
+  return ctx.store.apps.filter((a) => signedIn.includes(a.clientId));
+}
+
+/** Entra: "This URL must match one of the redirect URIs registered for your application." Exactly. */
+function isRegisteredRedirect(target: string, apps: AppRegistration[]): boolean {
+  return apps.some((a) => a.redirects.some((r) => r.platform !== "native" && r.uri === target));
+}
+
+function withState(target: string, state: string | undefined): string {
+  if (!state) return target;
+  const u = new URL(target);
+  u.searchParams.set("state", state);
+  return u.toString();
+}
+
+/** `<origin the app signed in from><its front-channel logout path>?sid=<session sid>`: Entra sends `sid` only. */
+function frontChannelLogoutUrls(ctx: EmulatorContext, session: Session): { url: string; appName: string }[] {
+  const out: { url: string; appName: string }[] = [];
+  for (const [clientId, origin] of session.signedInApps) {
+    const app = ctx.store.apps.find((a) => a.clientId === clientId);
+    if (!app?.frontChannelLogoutPath) continue;
+    const u = new URL(origin + app.frontChannelLogoutPath);
+    u.searchParams.set("sid", session.sid);
+    out.push({ url: u.toString(), appName: app.displayName });
+  }
+  return out;
 }

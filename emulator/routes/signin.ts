@@ -246,6 +246,7 @@ function complete(ctx: EmulatorContext, res: ServerResponse, pending: PendingSig
     sendErrorPage(res, new EntraError(400, "invalid_request", 50011, "No redirect URI for this request."));
     return;
   }
+  if (pending.platform !== "native") session.signedInApps.set(pending.client.clientId, new URL(pending.redirectUri).origin);
   const code = ctx.grants.issueCode({
     ...auth,
     clientId: pending.client.clientId,

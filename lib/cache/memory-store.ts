@@ -1,5 +1,5 @@
 import { LruCache } from "./lru";
-import type { CacheStore } from "./store";
+import type { CacheStore, SharedRecords } from "./store";
 
 export interface MemoryStoreOptions {
   /** Size cap: the least recently used entry is evicted beyond it. */
@@ -7,13 +7,22 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-/** In-process LRU store with TTL: the default, and the fallback when Redis is down. */
-export class MemoryStore implements CacheStore {
+/** Revocation records kept by one process: far more than sessions it will see in a session lifetime. */
+const MAX_RECORDS = 100_000;
+
+/**
+ * In-process LRU store with TTL: the default, and the fallback when Redis is down. Without Redis
+ * there is one instance, so its shared records are simply its own, in their own LRU so that token
+ * partitions churning through the cache never evict a revocation.
+ */
+export class MemoryStore implements CacheStore, SharedRecords {
   readonly kind = "memory";
   private readonly lru: LruCache<string, string>;
+  private readonly records: LruCache<string, true>;
 
   constructor(options: MemoryStoreOptions) {
     this.lru = new LruCache({ maxEntries: options.maxEntries, now: options.now });
+    this.records = new LruCache({ maxEntries: MAX_RECORDS, now: options.now });
   }
 
   get size(): number {
@@ -32,7 +41,22 @@ export class MemoryStore implements CacheStore {
     this.lru.delete(key);
   }
 
+  /** Drops every cached value (not the shared records). */
+  clear(): void {
+    this.lru.clear();
+  }
+
+  async hasAnyShared(keys: readonly string[]): Promise<boolean> {
+    return keys.some((k) => this.records.has(k));
+  }
+
+  async markShared(key: string, ttlSeconds: number): Promise<"stored"> {
+    this.records.set(key, true, ttlSeconds * 1000);
+    return "stored";
+  }
+
   async close(): Promise<void> {
     this.lru.clear();
+    this.records.clear();
   }
 }

@@ -4,6 +4,7 @@ import { startRedisServer, type RedisServer } from "@/lib/testing/redis-server";
 import { createValueCipher } from "./crypto";
 import { MemoryStore } from "./memory-store";
 import { RedisStore } from "./redis-store";
+import { StoreUnavailableError } from "./store";
 
 const KEY = "k".repeat(40);
 let redis: RedisServer;
@@ -100,8 +101,10 @@ describe("RedisStore", () => {
       redis = await redis.restart();
       await until(() => store.available, 10_000);
       expect(logs.some((l) => l.event === "token_cache.redis_restored")).toBe(true);
-      // entries written during the outage are still served (from memory) after recovery
-      expect(await store.get("during-3")).toBe("3");
+      // Redis is the truth again: a copy written to memory during the outage is not served (another
+      // instance may have deleted the entry since), and the memory copies are dropped.
+      expect(await store.get("during-3")).toBeUndefined();
+      expect(fallback.size).toBe(0);
       await store.set("after", "2", 60);
       const raw = new Redis(redis.url);
       expect(await raw.exists("ms-identity-nextjs:after")).toBe(1);
@@ -111,4 +114,84 @@ describe("RedisStore", () => {
       await store.close();
     }
   });
+
+  it("while Redis is reachable, never serves a memory copy another instance may have deleted", async () => {
+    const a = new RedisStore({ url: redis.url, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    const b = new RedisStore({ url: redis.url, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    try {
+      await until(() => a.available && b.available);
+      // Instance B signs a user in during an outage: the partition lives only in B's memory.
+      await redis.kill();
+      await until(() => !a.available && !b.available);
+      await b.set("partition-x", "tokens", 60);
+      expect(await b.get("partition-x")).toBe("tokens");
+      redis = await redis.restart();
+      await until(() => a.available && b.available, 10_000);
+      // The user signs out on instance A, which deletes the shared entry...
+      await a.delete("partition-x");
+      // ...and instance B must not hand out its stale copy.
+      expect(await b.get("partition-x")).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
+
+describe("shared records (session revocations)", () => {
+  it("are seen by every instance, by key, at once", async () => {
+    const a = new RedisStore({ url: redis.url, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    const b = new RedisStore({ url: redis.url, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    const raw = new Redis(redis.url);
+    try {
+      expect(await a.markShared("revoked:1", 120)).toBe("stored");
+      expect(await b.hasAnyShared(["revoked:0", "revoked:1"])).toBe(true);
+      expect(await b.hasAnyShared(["revoked:0"])).toBe(false);
+      const ttl = await raw.ttl("ms-identity-nextjs:revoked:1");
+      expect(ttl).toBeGreaterThan(100);
+      expect(ttl).toBeLessThanOrEqual(120);
+    } finally {
+      raw.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("fail closed while Redis is down, and a record written meanwhile reaches Redis when it returns", async () => {
+    const a = new RedisStore({ url: redis.url, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    const b = new RedisStore({ url: redis.url, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    try {
+      await until(() => a.available && b.available);
+      await redis.kill();
+      await until(() => !a.available && !b.available);
+      await expect(b.hasAnyShared(["revoked:2"])).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await a.markShared("revoked:2", 120)).toBe("deferred");
+      redis = await redis.restart();
+      await until(() => a.available && b.available, 10_000);
+      let seen = false;
+      const end = Date.now() + 5_000;
+      while (!seen && Date.now() < end) {
+        seen = await b.hasAnyShared(["revoked:2"]);
+        if (!seen) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(seen).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe("MemoryStore shared records", () => {
+  it("are the process's own (one instance): stored, found, expired", async () => {
+    let now = 1_000_000;
+    const store = new MemoryStore({ maxEntries: 2, now: () => now });
+    expect(await store.markShared("r", 60)).toBe("stored");
+    // token partitions churning through the small LRU do not evict revocation records
+    for (let i = 0; i < 10; i++) await store.set(`p${i}`, "x", 60);
+    expect(await store.hasAnyShared(["q", "r"])).toBe(true);
+    now += 61_000;
+    expect(await store.hasAnyShared(["r"])).toBe(false);
+  });
+});
+

@@ -3,19 +3,22 @@ import Redis from "ioredis";
 import { describeError, log } from "@/lib/http/log";
 import { createValueCipher, type ValueCipher } from "./crypto";
 import { MemoryStore } from "./memory-store";
-import type { CacheStore } from "./store";
+import { StoreUnavailableError, type CacheStore, type SharedRecords } from "./store";
 
 export interface RedisStoreOptions {
   url: string;
   /** TOKEN_CACHE_ENCRYPTION_KEY: values are AES-256-GCM encrypted before they leave the process. */
   encryptionKey: string;
-  /** Used while Redis is unreachable; also consulted on a Redis miss (entries written during an outage). */
+  /** Used only while Redis is unreachable; dropped when it is back. */
   fallback: MemoryStore;
   /** Prefix for every key, so one Redis can serve several apps. */
   keyPrefix?: string;
   /** Per-command timeout; a slow Redis must not hold requests hostage. */
   commandTimeoutMs?: number;
 }
+
+/** Revocations written while Redis is down, replayed when it returns; beyond this the oldest are dropped. */
+const MAX_DEFERRED_RECORDS = 10_000;
 
 /**
  * Redis-backed store shared by every instance of the app, with an in-memory fallback.
@@ -24,8 +27,15 @@ export interface RedisStoreOptions {
  * Redis outage costs a request nothing but a cache miss; the store logs ONE warning when Redis
  * becomes unreachable and one info line when it is back, and ioredis keeps reconnecting in the
  * background (capped backoff). While down, reads and writes go to the memory fallback.
+ *
+ * While Redis is reachable it is the only truth: a Redis miss is a miss, never an answer from the
+ * memory fallback, because another instance may have deleted the entry (a user signing out) while
+ * this one held a copy. The fallback is emptied when Redis comes back.
+ *
+ * Shared records (session revocations) never use the fallback: reads fail with
+ * StoreUnavailableError while Redis is down, writes are kept and replayed when it returns.
  */
-export class RedisStore implements CacheStore {
+export class RedisStore implements CacheStore, SharedRecords {
   readonly kind = "redis+memory";
   private readonly client: Redis;
   private readonly cipher: ValueCipher;
@@ -33,6 +43,8 @@ export class RedisStore implements CacheStore {
   private readonly prefix: string;
   private degraded = false;
   private closed = false;
+  /** Shared records written while Redis was down: key -> expiry (ms since epoch). */
+  private readonly deferred = new Map<string, number>();
   /** Settles at the first connection outcome, so requests at boot don't miss a reachable Redis. */
   private readonly firstConnection: Promise<void>;
 
@@ -75,9 +87,27 @@ export class RedisStore implements CacheStore {
   }
 
   private markUp(): void {
+    void this.flushDeferred();
     if (!this.degraded) return;
     this.degraded = false;
+    // Copies written during the outage may have been deleted elsewhere since: Redis is the truth now.
+    this.fallback.clear();
     log("info", "token_cache.redis_restored", { message: "Redis is reachable again; the token cache uses it." });
+  }
+
+  /** Writes the shared records kept during an outage (with what is left of their TTL). */
+  private async flushDeferred(): Promise<void> {
+    for (const [key, expiresAt] of [...this.deferred]) {
+      if (!this.available) return;
+      const ttl = Math.ceil((expiresAt - Date.now()) / 1000);
+      try {
+        if (ttl > 0) await this.client.set(this.k(key), "1", "EX", ttl);
+        this.deferred.delete(key);
+      } catch (e) {
+        this.markDown(e);
+        return;
+      }
+    }
   }
 
   private k(key: string): string {
@@ -89,15 +119,14 @@ export class RedisStore implements CacheStore {
     if (this.available) {
       try {
         const sealed = await this.client.get(this.k(key));
-        if (sealed !== null) {
-          try {
-            return this.cipher.decrypt(sealed, key);
-          } catch (e) {
-            // Wrong key (rotated secret) or tampering: treat as a miss, and drop the entry.
-            log("warn", "token_cache.undecryptable_entry", { error: describeError(e) });
-            void this.client.del(this.k(key)).catch(() => undefined);
-            return undefined;
-          }
+        if (sealed === null) return undefined;
+        try {
+          return this.cipher.decrypt(sealed, key);
+        } catch (e) {
+          // Wrong key (rotated secret) or tampering: treat as a miss, and drop the entry.
+          log("warn", "token_cache.undecryptable_entry", { error: describeError(e) });
+          void this.client.del(this.k(key)).catch(() => undefined);
+          return undefined;
         }
       } catch (e) {
         this.markDown(e);
@@ -131,6 +160,39 @@ export class RedisStore implements CacheStore {
         this.markDown(e);
       }
     }
+  }
+
+  async hasAnyShared(keys: readonly string[]): Promise<boolean> {
+    await this.firstConnection;
+    if (!this.available) throw new StoreUnavailableError();
+    if (this.deferred.size > 0) await this.flushDeferred();
+    try {
+      return keys.length > 0 && (await this.client.exists(...keys.map((key) => this.k(key)))) > 0;
+    } catch (e) {
+      this.markDown(e);
+      throw new StoreUnavailableError({ cause: e });
+    }
+  }
+
+  async markShared(key: string, ttlSeconds: number): Promise<"stored" | "deferred"> {
+    const ttl = Math.max(1, Math.ceil(ttlSeconds));
+    await this.firstConnection;
+    if (this.available) {
+      try {
+        // The key (a hash) is the record; the value says nothing, so it needs no encryption.
+        await this.client.set(this.k(key), "1", "EX", ttl);
+        return "stored";
+      } catch (e) {
+        this.markDown(e);
+      }
+    }
+    if (this.deferred.size >= MAX_DEFERRED_RECORDS) {
+      const oldest = this.deferred.keys().next();
+      if (!oldest.done) this.deferred.delete(oldest.value);
+      log("warn", "token_cache.deferred_records_dropped", { message: "Too many records written while Redis is down; the oldest was dropped." });
+    }
+    this.deferred.set(key, Date.now() + ttl * 1000);
+    return "deferred";
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
 import "server-only";
+import { randomBytes } from "node:crypto";
 import { getIronSession, type IronSession, type SessionOptions } from "iron-session";
 import type { AppConfig } from "@/lib/config";
 import { describeError, log } from "@/lib/http/log";
+import type { SessionRevocations } from "./revocation";
 import type { LoginTransaction, SessionUser, WebSessionData } from "./types";
 
 /**
@@ -41,10 +43,19 @@ export function sessionOptions(config: Pick<AppConfig, "session">, settings: Ses
 
 export type WebSession = IronSession<WebSessionData>;
 
+/**
+ * How a read treats revocation records: every read checks them (a copied cookie must stop working
+ * at sign-out), except sign-out's own read, which is about to revoke the session anyway and must
+ * work while the shared store is down.
+ */
+export type SessionCheck = { revocations: SessionRevocations } | { signingOut: true };
+
 export interface RouteSession {
   session: WebSession;
   /** True when the request carried a session cookie that could not be read (tampered, old key, garbage). */
   discarded: boolean;
+  /** The signed-in user the cookie named, when that session was revoked (it is no longer `session.user`). */
+  revokedUser?: SessionUser;
   /**
    * Saves the session: with a user it lives for the configured session lifetime; a cookie that
    * only holds a login in progress lives 15 minutes; an empty session deletes the cookie.
@@ -60,9 +71,11 @@ export interface RouteSession {
  * The session for a route handler, read from the Request (so handlers stay testable with plain
  * Request objects). A cookie iron-session cannot open is treated as no session and is deleted:
  * iron-session already answers {} for a bad HMAC or an expired seal, but throws for some malformed
- * seals, and a garbage cookie must never turn into a 500.
+ * seals, and a garbage cookie must never turn into a 500. A revoked session loses its user (logins
+ * in progress in this browser are kept) and the cookie is rewritten. Throws StoreUnavailableError
+ * when the revocation records cannot be read: an unknown answer is not trusted.
  */
-export async function openRouteSession(request: Request, config: Pick<AppConfig, "session">, settings: SessionCookieSettings): Promise<RouteSession> {
+export async function openRouteSession(request: Request, config: Pick<AppConfig, "session">, settings: SessionCookieSettings, check: SessionCheck): Promise<RouteSession> {
   const carrier = new Response(null);
   const options = sessionOptions(config, settings);
   const cookieName = options.cookieName;
@@ -84,9 +97,21 @@ export async function openRouteSession(request: Request, config: Pick<AppConfig,
     clearData(session);
     session.destroy();
   }
+  let revokedUser: SessionUser | undefined;
+  if (session.user && "revocations" in check && (await check.revocations.isRevoked(session.user))) {
+    revokedUser = session.user;
+    delete session.user;
+    log("info", "session.revoked_cookie_refused", {});
+    if (isEmpty(session)) session.destroy();
+    else {
+      session.updateConfig(sessionOptions(config, { ...settings, ttlSeconds: ANONYMOUS_TTL_SECONDS }));
+      await session.save();
+    }
+  }
   return {
     session,
     discarded,
+    revokedUser,
     async save() {
       if (isEmpty(session)) {
         // Nothing left to remember: delete the cookie rather than keep an empty one around.
@@ -114,23 +139,36 @@ export interface ReadonlyCookieStore {
 
 /**
  * The session for a Server Component (read-only: a page cannot set cookies while rendering).
- * Pass `await cookies()` from next/headers. An unreadable cookie reads as signed out.
+ * Pass `await cookies()` from next/headers. An unreadable cookie reads as signed out, a revoked
+ * session as signed out (the next route handler deletes the cookie). Throws StoreUnavailableError
+ * when the revocation records cannot be read.
  */
-export async function readSession(cookieStore: ReadonlyCookieStore, config: Pick<AppConfig, "session">, settings: SessionCookieSettings): Promise<WebSessionData> {
+export async function readSession(
+  cookieStore: ReadonlyCookieStore,
+  config: Pick<AppConfig, "session">,
+  settings: SessionCookieSettings,
+  revocations: SessionRevocations,
+): Promise<WebSessionData> {
   const store = {
     get: (name: string) => cookieStore.get(name),
     set: () => {
       throw new Error("the session is read-only while rendering a page");
     },
   };
+  let data: WebSessionData;
   try {
     const session = await getIronSession<WebSessionData>(store, sessionOptions(config, settings));
     if (!isWellFormed(session)) return {};
-    return { user: session.user, logins: session.logins };
+    data = { user: session.user, logins: session.logins };
   } catch (e) {
     log("warn", "session.unreadable", { error: describeError(e) });
     return {};
   }
+  if (data.user && (await revocations.isRevoked(data.user))) {
+    log("info", "session.revoked_cookie_refused", {});
+    return { logins: data.logins };
+  }
+  return data;
 }
 
 function hasCookie(request: Request, name: string): boolean {
@@ -149,10 +187,29 @@ function clearData(session: WebSessionData): void {
 
 const str = (v: unknown): v is string => typeof v === "string";
 
+/** 32 random bytes, base64url. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** A new session id: 256 random bits, so nobody can guess or enumerate one. */
+export function newSessionId(): string {
+  return randomBytes(32).toString("base64url");
+}
+
 export function isSessionUser(v: unknown): v is SessionUser {
   const u = v as Partial<SessionUser> | null;
   return (
-    typeof u === "object" && u !== null && str(u.homeAccountId) && u.homeAccountId.length > 0 && str(u.name) && str(u.username) && str(u.tenantId) && typeof u.signedInAt === "number"
+    typeof u === "object" &&
+    u !== null &&
+    str(u.homeAccountId) &&
+    u.homeAccountId.length > 0 &&
+    str(u.name) &&
+    str(u.username) &&
+    str(u.tenantId) &&
+    typeof u.signedInAt === "number" &&
+    // A seal from before session ids existed is not a session any more: its user signs in again.
+    str(u.sessionId) &&
+    SESSION_ID.test(u.sessionId) &&
+    (u.idpSessionId === undefined || (str(u.idpSessionId) && u.idpSessionId.length > 0 && u.idpSessionId.length <= 256))
   );
 }
 

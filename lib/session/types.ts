@@ -5,7 +5,7 @@
 
 /** The signed-in user, as far as the pages need to know. */
 export interface SessionUser {
-  /** MSAL's home account id (`<oid>.<tid>`): the key of the user's token cache partition. */
+  /** MSAL's home account id (`<oid>.<tid>`): with sessionId, the key of the user's token cache partition. */
   homeAccountId: string;
   /** Display name from the ID token (`name`). */
   name: string;
@@ -15,6 +15,16 @@ export interface SessionUser {
   tenantId: string;
   /** When the user signed in (ms since epoch); lets /web avoid a redirect loop right after sign-in. */
   signedInAt: number;
+  /**
+   * Random id of this sign-in (32 bytes, base64url), new at every sign-in: with homeAccountId the
+   * key of the token cache partition, and what sign-out records as revoked (./revocation).
+   */
+  sessionId: string;
+  /**
+   * The identity provider's session (the ID token's `sid`), when it sent one: its front-channel
+   * logout names it, and every app session established under it ends then.
+   */
+  idpSessionId?: string;
 }
 
 /**

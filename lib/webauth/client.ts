@@ -6,7 +6,7 @@ import { log } from "@/lib/http/log";
 import { processSingleton } from "@/lib/http/process-singleton";
 import { FetchNetworkClient } from "@/lib/tokens/network";
 import { idpUnavailable, notConfigured } from "./errors";
-import { webCachePlugin } from "./token-cache";
+import { webCachePlugin, type WebPartition } from "./token-cache";
 
 /** An AppConfig whose web app is configured. */
 export type WebAppConfig = AppConfig & { web: NonNullable<AppConfig["web"]> };
@@ -51,14 +51,14 @@ function network(config: AppConfig): FetchNetworkClient {
 }
 
 /**
- * A ConfidentialClientApplication for ONE request. Its only cache is the user's partition
- * (`homeAccountId`; undefined while redeeming a code, when the partition is known only from the
+ * A ConfidentialClientApplication for ONE request. Its only cache is the sign-in's partition
+ * (`homeAccountId` is undefined while redeeming a code, when the account is known only from the
  * result), loaded and saved by the DistributedCachePlugin, so nothing accumulates in process
  * memory across users. Construction is cheap: the authority's metadata comes from the process-wide
  * OpenID metadata cache (no discovery request per client), and `knownAuthorities` keeps msal-node
  * from asking login.microsoftonline.com about a non-Microsoft host (the emulator, CIAM).
  */
-export async function createWebClient(config: WebAppConfig, homeAccountId: string | undefined): Promise<ConfidentialClientApplication> {
+export async function createWebClient(config: WebAppConfig, partition: WebPartition | undefined): Promise<ConfidentialClientApplication> {
   const metadata = await signInMetadata(config);
   return new ConfidentialClientApplication({
     auth: {
@@ -68,7 +68,7 @@ export async function createWebClient(config: WebAppConfig, homeAccountId: strin
       knownAuthorities: config.knownAuthorities,
       authorityMetadata: metadata.raw,
     },
-    cache: { cachePlugin: webCachePlugin(config, config.web.clientId, homeAccountId) },
+    cache: { cachePlugin: webCachePlugin(config, config.web.clientId, partition) },
     system: {
       networkClient: network(config),
       loggerOptions: {

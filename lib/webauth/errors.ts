@@ -16,7 +16,8 @@ export type WebAuthErrorCode =
   | "idp_unavailable"
   | "cross_site_request"
   | "tenant_not_allowed"
-  | "internal_error";
+  | "internal_error"
+  | "session_store_unavailable";
 
 export interface WebAuthErrorInit {
   code: WebAuthErrorCode;
@@ -25,6 +26,11 @@ export interface WebAuthErrorInit {
   detail: string;
   /** The identity provider's error code and description, shown escaped and truncated. */
   idp?: { error: string; description?: string };
+  /**
+   * The identity provider's error when it is not for the user's eyes (the app's registration or
+   * credentials, trace ids): logged with the correlation id, never shown.
+   */
+  loggedIdp?: { error: string; description?: string };
   cause?: unknown;
 }
 
@@ -34,6 +40,7 @@ export class WebAuthError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly idp?: { error: string; description?: string };
+  readonly loggedIdp?: { error: string; description?: string };
 
   constructor(init: WebAuthErrorInit) {
     super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
@@ -43,6 +50,7 @@ export class WebAuthError extends Error {
     this.title = init.title;
     this.detail = init.detail;
     this.idp = init.idp;
+    this.loggedIdp = init.loggedIdp;
   }
 }
 
@@ -106,11 +114,56 @@ export function loginExpired(): WebAuthError {
 
 const IDP_CODE = /^[a-z0-9_.-]{1,64}$/i;
 
-/** The identity provider redirected back with `error` instead of a code. */
+/**
+ * Identity-provider errors the user can act on themselves (decline, consent, sign in again, pass
+ * MFA, restart an expired or used sign-in): their text helps and reveals nothing about the app.
+ * Anything else (unauthorized_client, invalid_client such as AADSTS7000215 "invalid client
+ * secret", invalid_request, invalid_scope, unknown codes) is about the app's registration or
+ * configuration: its text names the app, its tenant and trace ids, so it is logged with the
+ * correlation id and the page shows only that id.
+ */
+const USER_ACTIONABLE = new Set(["access_denied", "consent_required", "interaction_required", "login_required", "account_selection_required", "invalid_grant"]);
+/** Errors the identity provider documents as temporary: "try again", text logged. */
+const TRANSIENT = new Set(["server_error", "temporarily_unavailable"]);
+
+export function isUserActionableIdpError(code: string): boolean {
+  return USER_ACTIONABLE.has(code);
+}
+
+function idpDetails(error: string, description: string | null | undefined, max: number): { error: string; description?: string } {
+  return { error: IDP_CODE.test(error) ? error : "unknown_error", description: description ? description.slice(0, max) : undefined };
+}
+
+/** The identity provider's error is not shown: what the page says instead. */
+function hiddenIdpError(code: WebAuthErrorCode, idp: { error: string; description?: string }, cause?: unknown): WebAuthError {
+  if (TRANSIENT.has(idp.error)) {
+    return new WebAuthError({
+      code,
+      status: 503,
+      title: "Sign-in is temporarily unavailable",
+      detail: "The identity provider could not complete the sign-in right now. Wait a moment and try again; if it persists, give the correlation id below to your administrator.",
+      loggedIdp: idp,
+      cause,
+    });
+  }
+  return new WebAuthError({
+    code,
+    status: 502,
+    title: "Sign-in is not available",
+    detail:
+      "The identity provider refused this app's sign-in because of a problem with the app's registration or configuration, not with your account. Your administrator can find the details in the app's logs under the correlation id below.",
+    loggedIdp: idp,
+    cause,
+  });
+}
+
+/**
+ * The identity provider redirected back with `error` instead of a code, for a sign-in this
+ * browser started (the caller has matched `state`: text from an unmatched response is never shown).
+ */
 export function idpError(error: string, description: string | null): WebAuthError {
-  const code = IDP_CODE.test(error) ? error : "unknown_error";
-  const idp = { error: code, description: description ? description.slice(0, 400) : undefined };
-  if (code === "access_denied") {
+  const idp = idpDetails(error, description, 400);
+  if (idp.error === "access_denied") {
     return new WebAuthError({
       code: "access_denied",
       status: 400,
@@ -119,6 +172,7 @@ export function idpError(error: string, description: string | null): WebAuthErro
       idp,
     });
   }
+  if (!isUserActionableIdpError(idp.error)) return hiddenIdpError("idp_error", idp);
   return new WebAuthError({
     code: "idp_error",
     status: 400,
@@ -128,13 +182,20 @@ export function idpError(error: string, description: string | null): WebAuthErro
   });
 }
 
-export function redeemFailed(cause: unknown, idp?: { error: string; description?: string }): WebAuthError {
+/**
+ * The code could not be redeemed. `idp` is the identity provider's error (`source: "idp"`) or
+ * MSAL's own check of the response (`"client"`, e.g. nonce_mismatch): shown only when the user can
+ * act on it (invalid_grant: the code expired or was used; interaction or consent).
+ */
+export function redeemFailed(cause: unknown, idp?: { error: string; description?: string }, source: "idp" | "client" = "idp"): WebAuthError {
+  const visible = idp === undefined || isUserActionableIdpError(idp.error);
+  if (!visible && source === "idp") return hiddenIdpError("redeem_failed", idpDetails(idp.error, idp.description, 500), cause);
   return new WebAuthError({
     code: "redeem_failed",
     status: 400,
     title: "Sign-in could not be completed",
     detail: "The app could not exchange the sign-in response for tokens (it may have expired or been used already). Start the sign-in again.",
-    idp,
+    ...(visible ? { idp } : { loggedIdp: idp }),
     cause,
   });
 }
@@ -174,6 +235,17 @@ export function internalError(cause: unknown): WebAuthError {
     status: 500,
     title: "Something went wrong",
     detail: "The sign-in could not be completed because of an unexpected error. Try again; if it persists, report the correlation id below.",
+    cause,
+  });
+}
+
+export function sessionStoreUnavailable(cause: unknown): WebAuthError {
+  return new WebAuthError({
+    code: "session_store_unavailable",
+    status: 503,
+    title: "Sessions cannot be checked right now",
+    detail:
+      "The app could not reach the store that records signed-out sessions, so it cannot tell whether your session is still valid and will not trust it until it can. Wait a moment and try again.",
     cause,
   });
 }

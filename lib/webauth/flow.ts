@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AuthError, CryptoProvider, InteractionRequiredAuthError, ServerError } from "@azure/msal-node";
-import { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, type LoginTransaction, type SessionUser } from "@/lib/session";
+import { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, newSessionId, type LoginTransaction, type SessionUser } from "@/lib/session";
 import { describeError, log } from "@/lib/http/log";
 import { createWebClient, isAllowedTenant, redirectUri, tenantMetadata, type WebAppConfig } from "./client";
 import { WebAuthError, idpUnavailable, internalError, redeemFailed, tenantNotAllowed } from "./errors";
@@ -122,13 +122,15 @@ export function isExpired(transaction: LoginTransaction, now = Date.now()): bool
 /**
  * Redeems the authorization code (PKCE verifier, same redirect URI and scopes; msal-node checks
  * the ID token's signature-independent claims and that its nonce is ours) and writes the tokens to
- * the new user's cache partition. Returns who signed in; the tokens stay on the server.
+ * a new session's cache partition. Returns who signed in, under a new session id (never the
+ * previous one: a session id is not reused across sign-ins); the tokens stay on the server.
  */
 export async function completeLogin(
   config: WebAppConfig,
   input: { origin: string; code: string; transaction: LoginTransaction; correlationId: string },
 ): Promise<SessionUser> {
-  const client = await createWebClient(config, undefined);
+  const sessionId = newSessionId();
+  const client = await createWebClient(config, { sessionId });
   try {
     const result = await client.acquireTokenByCode({
       code: input.code,
@@ -144,15 +146,18 @@ export async function completeLogin(
     const tenantId = account.tenantId || result.tenantId;
     if (!isAllowedTenant(config, tenantId)) {
       // Signed in at organizations from a tenant this app does not serve: keep nothing of it.
-      await deletePartition(config, config.web.clientId, account.homeAccountId);
+      await deletePartition(config, config.web.clientId, { homeAccountId: account.homeAccountId, sessionId });
       throw tenantNotAllowed(tenantId);
     }
+    const sid = result.idTokenClaims && (result.idTokenClaims as { sid?: unknown }).sid;
     return {
       homeAccountId: account.homeAccountId,
       name: account.name ?? account.username,
       username: account.username,
       tenantId,
       signedInAt: Date.now(),
+      sessionId,
+      ...(typeof sid === "string" && sid.length > 0 && sid.length <= 256 ? { idpSessionId: sid } : {}),
     };
   } catch (e) {
     throw mapMsalError(e, "redeem");
@@ -192,18 +197,23 @@ const inflight = new Map<string, Promise<WebAccessToken>>();
  * (evicted, expired, another instance without Redis) or the identity provider wants interaction
  * (consent, MFA, revoked session): the caller redirects to /auth/login.
  */
-export async function acquireWebToken(config: WebAppConfig, user: Pick<SessionUser, "homeAccountId">, correlationId: string): Promise<WebAccessToken> {
+export async function acquireWebToken(config: WebAppConfig, user: Pick<SessionUser, "homeAccountId" | "sessionId">, correlationId: string): Promise<WebAccessToken> {
   const scopes = webScopes(config);
-  const key = `${user.homeAccountId}|${scopes.join(" ")}`;
+  const key = `${user.sessionId}|${user.homeAccountId}|${scopes.join(" ")}`;
   const existing = inflight.get(key);
   if (existing) return existing;
-  const p = acquireUncoalesced(config, user.homeAccountId, scopes, correlationId).finally(() => inflight.delete(key));
+  const p = acquireUncoalesced(config, user, scopes, correlationId).finally(() => inflight.delete(key));
   inflight.set(key, p);
   return p;
 }
 
-async function acquireUncoalesced(config: WebAppConfig, homeAccountId: string, scopes: string[], correlationId: string): Promise<WebAccessToken> {
-  const client = await createWebClient(config, homeAccountId);
+async function acquireUncoalesced(
+  config: WebAppConfig,
+  { homeAccountId, sessionId }: Pick<SessionUser, "homeAccountId" | "sessionId">,
+  scopes: string[],
+  correlationId: string,
+): Promise<WebAccessToken> {
+  const client = await createWebClient(config, { homeAccountId, sessionId });
   const account = await client.getTokenCache().getAccountByHomeId(homeAccountId);
   if (!account) throw new SignInRequiredError("no_account", scopes);
   try {
@@ -220,8 +230,10 @@ async function acquireUncoalesced(config: WebAppConfig, homeAccountId: string, s
 }
 
 /**
- * The identity provider's sign-out URL: ends the user's session there too, then comes back to
- * `<origin>/web` (a registered post-logout redirect URI).
+ * The identity provider's sign-out URL: ends the user's session there too (and, through the
+ * front-channel logout URLs, in the other apps of that session), then comes back to `<origin>/web`,
+ * which must be registered as one of the web app's redirect URIs: Entra accepts no other
+ * post_logout_redirect_uri.
  */
 export async function signOutUrl(config: WebAppConfig, origin: string): Promise<string> {
   let endpoint = `${config.authority}/oauth2/v2.0/logout`;
@@ -254,8 +266,8 @@ function mapMsalError(e: unknown, step: "login" | "redeem" | "silent"): WebAuthE
       return idpUnavailable(e);
     }
     if (step === "redeem") {
-      const description = e instanceof ServerError || e instanceof InteractionRequiredAuthError ? firstLine(e.errorMessage) : undefined;
-      return redeemFailed(e, { error: code, description });
+      const fromIdp = e instanceof ServerError || e instanceof InteractionRequiredAuthError;
+      return redeemFailed(e, { error: code, description: fromIdp ? firstLine(e.errorMessage) : undefined }, fromIdp ? "idp" : "client");
     }
   }
   if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError" || e.message.startsWith("fetch failed"))) return idpUnavailable(e);

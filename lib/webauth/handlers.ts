@@ -2,14 +2,13 @@ import "server-only";
 import { getConfig, type AppConfig } from "@/lib/config";
 import { correlationIdFrom } from "@/lib/http/correlation";
 import { describeError, log } from "@/lib/http/log";
-import { openRouteSession, type RouteSession } from "@/lib/session";
 import { requireWebConfig, type WebAppConfig } from "./client";
 import { WebAuthError, badHost, crossSiteRequest, idpError, internalError, invalidCallback, loginExpired, noLoginInProgress, stateMismatch } from "./errors";
 import { allowedClaims, allowedPrompt, allowedScopes, beginLogin, completeLogin, findLogin, isExpired, prunePendingLogins, signOutUrl } from "./flow";
 import { OriginError, isSecureOrigin, publicOrigin } from "./origin";
 import { explainedPage } from "./pages";
 import { DEFAULT_RETURN_TO, sanitizeReturnTo } from "./return-to";
-import { deletePartition } from "./token-cache";
+import { endWebSession, openWebSession, openWebSessionForSignOut, rememberIdpSession } from "./web-session";
 
 /**
  * The web app's sign-in route handlers (app/auth/*), kept here so tests can call them with plain
@@ -48,7 +47,9 @@ function failure(e: unknown, correlationId: string, retryReturnTo?: string): Res
   log(error.status >= 500 ? "error" : "info", "webauth.failed", {
     correlationId,
     code: error.code,
-    idpError: error.idp?.error,
+    idpError: (error.idp ?? error.loggedIdp)?.error,
+    // Shown to nobody: the details an administrator needs, found by the correlation id on the page.
+    idpDescription: error.loggedIdp?.description,
     error: error.status >= 500 ? describeError(e) : undefined,
   });
   return explainedPage(error, { correlationId, retryReturnTo });
@@ -79,7 +80,7 @@ export function handleLogin(request: Request, options: HandlerOptions = {}): Pro
     const config = requireWebConfig(appConfig);
     const params = new URL(request.url).searchParams;
     const returnTo = sanitizeReturnTo(params.get("returnTo"));
-    const rs = await openRouteSession(request, config, { secure });
+    const rs = await openWebSession(request, config, secure);
     const user = rs.session.user;
     const extraScopes = allowedScopes(params.get("scopes"), config);
     const claims = allowedClaims(params.get("claims"));
@@ -114,7 +115,7 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     const code = params.get("code");
     const state = params.get("state");
     const error = params.get("error");
-    const rs = await openRouteSession(request, config, { secure });
+    const rs = await openWebSession(request, config, secure);
     const pending = rs.session.logins ?? [];
     const transaction = state ? findLogin(pending, state) : undefined;
 
@@ -131,9 +132,12 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
       return rs.applyTo(failure(e, correlationId, transaction?.returnTo ?? DEFAULT_RETURN_TO));
     };
 
-    if (error) return fail(idpError(error, params.get("error_description")));
+    const unmatched = () => (pending.length > 0 ? stateMismatch() : noLoginInProgress(rs.session.user !== undefined));
+    // Anyone can craft /auth/callback?error=…&error_description=… and send the link around: the
+    // provider's text is shown only for a sign-in this browser started (state matched).
+    if (error) return fail(transaction ? idpError(error, params.get("error_description")) : unmatched());
     if (!code || !state) return fail(invalidCallback());
-    if (!transaction) return fail(pending.length > 0 ? stateMismatch() : noLoginInProgress(rs.session.user !== undefined));
+    if (!transaction) return fail(unmatched());
     if (isExpired(transaction)) return fail(loginExpired());
 
     let user;
@@ -142,8 +146,10 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     } catch (e) {
       return fail(e instanceof WebAuthError ? e : internalError(e));
     }
+    // The session id rotates at every sign-in: the previous session (same user or not) is over.
     const previous = rs.session.user;
-    if (previous && previous.homeAccountId !== user.homeAccountId) await deletePartition(config, config.web.clientId, previous.homeAccountId);
+    if (previous) await endWebSession(config, previous);
+    if (user.idpSessionId) await rememberIdpSession(config, user.idpSessionId);
     rs.session.user = user;
     await consume();
     log("info", "webauth.signed_in", { correlationId, tenantId: user.tenantId });
@@ -153,18 +159,19 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
 
 /**
  * POST /auth/logout (the Sign out button's form). Same-origin only: a cross-site page must not be
- * able to sign the user out. Deletes the user's token cache partition and the session cookie, then
- * signs out at the identity provider, which comes back to /web.
+ * able to sign the user out. Records the session as revoked on every instance (a copy of the
+ * cookie stops working), deletes its token cache partition and the cookie, then signs out at the
+ * identity provider, which comes back to /web.
  */
 export function handleLogout(request: Request, options: HandlerOptions = {}): Promise<Response> {
   return guarded(request, options, async ({ config, origin, secure, correlationId }) => {
     if (!isSameOriginRequest(request, origin)) throw crossSiteRequest();
-    const rs: RouteSession = await openRouteSession(request, config, { secure });
+    const rs = await openWebSessionForSignOut(request, config, secure);
     const user = rs.session.user;
     rs.destroy();
+    if (user) await endWebSession(config, user);
     if (!config.web) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));
     const web: WebAppConfig = requireWebConfig(config);
-    if (user) await deletePartition(web, web.web.clientId, user.homeAccountId);
     log("info", "webauth.signed_out", { correlationId, hadSession: user !== undefined });
     // Nobody was signed in here: no need to visit the identity provider.
     if (!user) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));

@@ -14,8 +14,10 @@ export {
   signOutUrl,
   type WebAccessToken,
 } from "./flow";
+export { handleFrontChannelLogout } from "./front-channel-logout";
 export { fetchGraphMe, type GraphMeResult, type GraphProfile } from "./graph";
 export { handleCallback, handleLogin, handleLogout, isSameOriginRequest, type HandlerOptions } from "./handlers";
 export { isSecureOrigin, isValidHost, publicOrigin, type OriginOptions } from "./origin";
 export { DEFAULT_RETURN_TO, sanitizeReturnTo } from "./return-to";
-export { deletePartition, partitionKey } from "./token-cache";
+export { deletePartition, partitionKey, type WebPartition } from "./token-cache";
+export { endWebSession, openWebSession, readWebSession, webSessionRevocations } from "./web-session";

@@ -1,15 +1,17 @@
 import "server-only";
 import { cookies, headers } from "next/headers";
+import { cache } from "react";
 import { getConfig, type AppConfig } from "@/lib/config";
 import { correlationIdFrom } from "@/lib/http/correlation";
 import { describeError, log } from "@/lib/http/log";
-import { readSession, type SessionUser } from "@/lib/session";
+import type { SessionUser, WebSessionData } from "@/lib/session";
 import { displayClaims, type DisplayClaims } from "./claims";
 import type { WebAppConfig } from "./client";
 import { WebAuthError, badHost, internalError } from "./errors";
 import { SignInRequiredError, acquireWebToken, signInPath } from "./flow";
 import { fetchGraphMe, type GraphMeResult } from "./graph";
 import { OriginError, isSecureOrigin, publicOrigin } from "./origin";
+import { readWebSession } from "./web-session";
 
 /** A failure shown in a panel on /web (stable code, what happened, what to do). */
 export interface PageError {
@@ -33,7 +35,10 @@ export type WebPageState =
   /** The page must send the browser here (Server Components call redirect() with it). */
   | { kind: "redirect"; location: string };
 
-/** Who is signed in, for the /web layout's header (no network, no token). */
+/** The request's session, revocation-checked once and shared by the /web layout and page. */
+const pageSession = cache(async (secure: boolean): Promise<WebSessionData> => readWebSession(await cookies(), getConfig(), secure));
+
+/** Who is signed in, for the /web layout's header (no token; the page explains a store outage). */
 export async function currentWebUser(): Promise<{ configured: boolean; emulator: boolean; user?: SessionUser }> {
   let config: AppConfig;
   try {
@@ -49,8 +54,13 @@ export async function currentWebUser(): Promise<{ configured: boolean; emulator:
   } catch {
     return { configured: true, emulator: config.mode === "emulator" };
   }
-  const session = await readSession(await cookies(), config, { secure });
-  return { configured: true, emulator: config.mode === "emulator", user: session.user };
+  let user: SessionUser | undefined;
+  try {
+    user = (await pageSession(secure)).user;
+  } catch {
+    user = undefined; // sessions cannot be checked: nobody is shown as signed in (the page says why)
+  }
+  return { configured: true, emulator: config.mode === "emulator", user };
 }
 
 /**
@@ -80,7 +90,15 @@ export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
     const { code, title, detail } = e instanceof OriginError ? badHost() : internalError(e);
     return { kind: "error", error: { code, title, detail }, correlationId };
   }
-  const session = await readSession(await cookies(), config, { secure });
+  let session: WebSessionData;
+  try {
+    session = await pageSession(secure);
+  } catch (e) {
+    if (!(e instanceof WebAuthError)) log("error", "webauth.page_failed", { correlationId, error: describeError(e) });
+    else log("warn", "webauth.session_unverifiable", { correlationId, code: e.code });
+    const { code, title, detail } = e instanceof WebAuthError ? e : internalError(e);
+    return { kind: "error", error: { code, title, detail }, correlationId };
+  }
   const user = session.user;
   if (!user) return { kind: "signed_out" };
 

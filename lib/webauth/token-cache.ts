@@ -1,20 +1,20 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { DistributedCachePlugin, type ICacheClient, type IPartitionManager } from "@azure/msal-node";
-import { createCacheStore, type CacheStore } from "@/lib/cache";
+import { createCacheStore, type CacheStore, type SharedRecords } from "@/lib/cache";
 import type { AppConfig } from "@/lib/config";
 import { describeError, log } from "@/lib/http/log";
 
 /**
- * The web app's token cache: one partition per signed-in user (keyed by MSAL's home account id),
- * loaded into and saved from a per-request ConfidentialClientApplication through msal-node's own
- * DistributedCachePlugin. The partitions live in lib/cache (an LRU capped at TOKEN_CACHE_MAX_USERS,
+ * The web app's token cache: one partition per sign-in (keyed by MSAL's home account id and the
+ * session id), loaded into and saved from a per-request ConfidentialClientApplication through
+ * msal-node's own DistributedCachePlugin. The partitions live in lib/cache (an LRU capped at TOKEN_CACHE_MAX_USERS,
  * or Redis with encryption at rest), never in a process-wide MSAL cache that would grow with
  * every user who ever signed in.
  */
 
 const STORES = Symbol.for("ms-identity-nextjs.webauth.token-stores");
-type StoreHolder = { [STORES]?: Map<string, CacheStore> };
+type StoreHolder = { [STORES]?: Map<string, CacheStore & SharedRecords> };
 
 /**
  * The store for web app partitions: ONE per process and store configuration. Keyed by what
@@ -22,7 +22,7 @@ type StoreHolder = { [STORES]?: Map<string, CacheStore> };
  * writes the partition) and Server Components (/web reads it) separately, each with its own
  * lib/config memo, so an object-keyed singleton would give them two different in-memory stores.
  */
-export function getWebTokenStore(config: AppConfig): CacheStore {
+export function getWebTokenStore(config: AppConfig): CacheStore & SharedRecords {
   const holder = globalThis as StoreHolder;
   holder[STORES] ??= new Map();
   const key = createHash("sha256")
@@ -36,13 +36,24 @@ export function getWebTokenStore(config: AppConfig): CacheStore {
   return store;
 }
 
-/** Storage key of a user's partition: hashed, so Redis keys do not reveal object ids. */
-export function partitionKey(clientId: string, homeAccountId: string): string {
-  return `web:v1:${createHash("sha256").update(`${clientId}|${homeAccountId}`).digest("hex").slice(0, 48)}`;
+/** Whose tokens a request reads and writes: one sign-in of one user. */
+export interface WebPartition {
+  /** Unknown while a code is being redeemed (the account is known only from the result). */
+  homeAccountId?: string;
+  sessionId: string;
+}
+
+/**
+ * Storage key of a partition: one per sign-in (session id), not per user, so a cookie copied
+ * before sign-out can never read the tokens of the user's next sign-in. Hashed, so Redis keys do
+ * not reveal object ids or session ids.
+ */
+export function partitionKey(clientId: string, homeAccountId: string, sessionId: string): string {
+  return `web:v2:${createHash("sha256").update(`${clientId}|${homeAccountId}|${sessionId}`).digest("hex").slice(0, 48)}`;
 }
 
 /** Used while no user is known yet (the authorization code redemption): reads as empty, never written. */
-const NO_PARTITION = "web:v1:none";
+const NO_PARTITION = "web:v2:none";
 
 /**
  * msal-node's ICacheClient over our CacheStore. Every write refreshes the partition's TTL to the
@@ -79,34 +90,37 @@ export class StoreCacheClient implements ICacheClient {
 type AccountEntityLike = Parameters<IPartitionManager["extractKey"]>[0];
 
 /**
- * Which partition a request reads (the session's user) and which one MSAL's result is written to
- * (the account in the cache after the call: after a code redemption, the user who just signed in).
+ * Which partition a request reads (the session's) and which one MSAL's result is written to (the
+ * account in the cache after the call, under this session: after a code redemption, the user who
+ * just signed in).
  */
 export class WebPartitionManager implements IPartitionManager {
   constructor(
     private readonly clientId: string,
-    private readonly homeAccountId: string | undefined,
+    /** undefined: no sign-in involved (building an /authorize URL): nothing is read or written. */
+    private readonly partition: WebPartition | undefined,
   ) {}
 
   async getKey(): Promise<string> {
-    return this.homeAccountId ? partitionKey(this.clientId, this.homeAccountId) : NO_PARTITION;
+    if (!this.partition?.homeAccountId) return NO_PARTITION;
+    return partitionKey(this.clientId, this.partition.homeAccountId, this.partition.sessionId);
   }
 
   async extractKey(accountEntity: AccountEntityLike): Promise<string> {
-    if (!accountEntity.homeAccountId) return this.getKey();
-    return partitionKey(this.clientId, accountEntity.homeAccountId);
+    if (!this.partition || !accountEntity.homeAccountId) return this.getKey();
+    return partitionKey(this.clientId, accountEntity.homeAccountId, this.partition.sessionId);
   }
 }
 
-/** The cache plugin for one request: `homeAccountId` undefined while signing in. */
-export function webCachePlugin(config: AppConfig, clientId: string, homeAccountId: string | undefined): DistributedCachePlugin {
-  return new DistributedCachePlugin(new StoreCacheClient(getWebTokenStore(config), config.session.maxAgeSeconds), new WebPartitionManager(clientId, homeAccountId));
+/** The cache plugin for one request's sign-in session (undefined: no cache at all). */
+export function webCachePlugin(config: AppConfig, clientId: string, partition: WebPartition | undefined): DistributedCachePlugin {
+  return new DistributedCachePlugin(new StoreCacheClient(getWebTokenStore(config), config.session.maxAgeSeconds), new WebPartitionManager(clientId, partition));
 }
 
-/** Forgets a user's tokens (sign-out, or another user signing in on this browser). */
-export async function deletePartition(config: AppConfig, clientId: string, homeAccountId: string): Promise<void> {
+/** Forgets a sign-in's tokens (sign-out, a revoked session, a new sign-in in this browser). */
+export async function deletePartition(config: AppConfig, clientId: string, partition: Required<WebPartition>): Promise<void> {
   try {
-    await getWebTokenStore(config).delete(partitionKey(clientId, homeAccountId));
+    await getWebTokenStore(config).delete(partitionKey(clientId, partition.homeAccountId, partition.sessionId));
   } catch (e) {
     log("warn", "web_token_cache.delete_failed", { error: describeError(e) });
   }
