@@ -34,7 +34,8 @@ export default defineConfig({
     // The production server (`next build` first): some MSAL bugs only appear after a build.
     command: "node scripts/start.mjs",
     url: `${baseURL}/api/health`,
-    env: { PORT: String(port) },
+    // Production requires the public origin (lib/config): here, the address the tests browse.
+    env: { PORT: String(port), APP_BASE_URL: baseURL },
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
     stdout: "pipe",

@@ -3,15 +3,29 @@ import { authenticate } from "@/lib/auth";
 import { getConfig } from "@/lib/config";
 import { toApiError, toProblemResponse } from "@/lib/errors";
 import { CORRELATION_RESPONSE_HEADER, correlationIdFrom } from "@/lib/http/correlation";
-import { contentSecurityPolicy, SELF_FRAMEABLE_PATHS } from "@/lib/http/csp";
+import { contentSecurityPolicy, newNonce, SELF_FRAMEABLE_PATHS } from "@/lib/http/csp";
 import { log } from "@/lib/http/log";
 
 /** Next 16's proxy (formerly middleware): guards the API and sets the pages' CSP. */
 export async function proxy(request: NextRequest): Promise<Response> {
   if (request.nextUrl.pathname.startsWith("/api/")) return guardApi(request);
-  const response = NextResponse.next();
+  return withPageCsp(request);
+}
+
+/**
+ * A per-request nonce for the page's scripts. Next reads it from the request's
+ * Content-Security-Policy header and puts it on the scripts it renders (x-nonce is for our own);
+ * both request headers are overwritten, so a client cannot choose them.
+ */
+function withPageCsp(request: NextRequest): Response {
+  const nonce = newNonce();
   const frameableBySelf = SELF_FRAMEABLE_PATHS.includes(request.nextUrl.pathname);
-  response.headers.set("Content-Security-Policy", contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development", { frameableBySelf }));
+  const csp = contentSecurityPolicy(getConfig(), process.env.NODE_ENV === "development", { frameableBySelf, nonce });
+  const headers = new Headers(request.headers);
+  headers.set("x-nonce", nonce);
+  headers.set("Content-Security-Policy", csp);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("Content-Security-Policy", csp);
   return response;
 }
 

@@ -42,6 +42,19 @@ test("a nextLink to another host is refused: the token never leaves Graph", asyn
   await expect(new GraphClient(t, BASE, () => "tok").users()).rejects.toThrow(/another host \(evil\.example\)/);
 });
 
+test.each([
+  ["https:\\\\evil.example/users"],
+  [" https://evil.example/users"],
+  ["ht\ttps://evil.example/users"],
+  ["http:evil.example/users"],
+  [`${BASE.replace("https:", "http:")}/users?$skiptoken=2`],
+  ["/v1.0/users?$skiptoken=2"],
+])("the hostile nextLink %j is refused with one request made (issue #14 item 1)", async (link) => {
+  const { t, calls } = transport([ok({ value: [], "@odata.nextLink": link })]);
+  await expect(new GraphClient(t, BASE, () => "tok").users()).rejects.toThrow(/not sending the token there/);
+  expect(calls).toHaveLength(1);
+});
+
 test("manager: 404 means none", async () => {
   const { t } = transport([{ status: 404, headers: {}, text: JSON.stringify({ error: { code: "Request_ResourceNotFound", message: "no manager" } }) }]);
   await expect(new GraphClient(t, BASE, () => "tok").manager()).resolves.toBeNull();

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { checkNextLink } from "../lib/downstream/next-link";
 import { CliError, explainNetwork, firstLine } from "./errors";
 import { NetworkFailure, type HttpClient } from "./http";
 
@@ -45,15 +46,11 @@ const MAX_RETRY_AFTER_SECONDS = 5;
  * @odata.nextLink paging that never leaves the Graph origin (the token must not go anywhere else).
  */
 export class GraphClient {
-  private readonly origin: string;
-
   constructor(
     private readonly http: GraphTransport,
     private readonly baseUrl: string,
     private readonly token: () => string,
-  ) {
-    this.origin = new URL(baseUrl).origin;
-  }
+  ) {}
 
   async me(): Promise<GraphUser> {
     return (await this.get(`${this.baseUrl}/me`)) as GraphUser;
@@ -86,22 +83,16 @@ export class GraphClient {
       all.push(...(body.value as GraphUser[]));
       options.onPage?.(page, all.length);
       const next = body["@odata.nextLink"];
-      url = typeof next === "string" && next ? this.checkedNextLink(next) : undefined;
+      url = next === undefined || next === null ? undefined : this.checkedNextLink(next);
     }
     return all;
   }
 
-  private checkedNextLink(next: string): string {
-    let url: URL;
-    try {
-      url = new URL(next, this.baseUrl);
-    } catch {
-      throw new CliError("graph_bad_response", "Graph returned an invalid @odata.nextLink.");
-    }
-    if (url.origin !== this.origin) {
-      throw new CliError("graph_bad_response", `Graph returned an @odata.nextLink to another host (${url.host}); not sending the token there.`);
-    }
-    return url.toString();
+  /** The same rule as the API's paging (lib/downstream/next-link): absolute https, Graph's own origin. */
+  private checkedNextLink(next: unknown): string {
+    const checked = checkNextLink(next, this.baseUrl);
+    if (!checked.ok) throw new CliError("graph_bad_response", `Graph returned an @odata.nextLink ${checked.reason}; not sending the token there.`);
+    return checked.url.toString();
   }
 
   private async get(url: string, opts: { allowNotFound?: boolean } = {}): Promise<unknown> {

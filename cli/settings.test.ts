@@ -67,6 +67,15 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings({}, { projectRoot: root, readFile: files({}) })).toThrow(/identity emulator is not running.*npm run emulator/);
   });
 
+  test("upper-case GUIDs name the same tenant, app and token cache as lower-case ones (issue #14 item 8)", () => {
+    const options = { projectRoot: root, platform: "linux" as const, readFile: files({}) };
+    const lower = resolveSettings({ AZURE_TENANT_ID: TENANT, AZURE_CLI_CLIENT_ID: CLIENT, HOME: "/home/u" }, options);
+    const upper = resolveSettings({ AZURE_TENANT_ID: TENANT.toUpperCase(), AZURE_CLI_CLIENT_ID: CLIENT.toUpperCase(), HOME: "/home/u" }, options);
+    expect(upper.authority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+    expect(upper.clientId).toBe(CLIENT);
+    expect(upper.cacheFile).toBe(lower.cacheFile);
+  });
+
   test("tenant mode when AZURE_TENANT_ID is set", () => {
     const s = resolveSettings({ AZURE_TENANT_ID: TENANT, AZURE_CLI_CLIENT_ID: CLIENT, HOME: "/home/u" }, { projectRoot: root, platform: "linux", readFile: files({}) });
     expect(s).toMatchObject({

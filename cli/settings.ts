@@ -88,13 +88,14 @@ function tenantSettings(env: Env): BaseSettings {
     return raw.replace(/\/+$/, "");
   };
 
-  const tenantId = text("AZURE_TENANT_ID");
+  // GUIDs and domains are case-insensitive: one spelling keeps the authority and the cache file name stable.
+  const tenantId = text("AZURE_TENANT_ID")?.toLowerCase();
   if (!tenantId) {
     fail("AZURE_TENANT_ID", "is not set: the Directory (tenant) ID from Entra ID > Overview (or unset IDENTITY_MODE to use the emulator)");
   } else if (!GUID.test(tenantId) && !DOMAIN.test(tenantId) && tenantId !== "organizations") {
     fail("AZURE_TENANT_ID", "must be a tenant GUID, a verified domain such as contoso.onmicrosoft.com, or organizations");
   }
-  const clientId = text("AZURE_CLI_CLIENT_ID");
+  const clientId = text("AZURE_CLI_CLIENT_ID")?.toLowerCase();
   if (!clientId) {
     fail("AZURE_CLI_CLIENT_ID", "is not set: the Application (client) ID of the CLI app registration (a public client with 'Allow public client flows' on)");
   } else if (!GUID.test(clientId)) {

@@ -16,6 +16,7 @@ test("npm start stops with every bad variable named", async () => {
       SESSION_PASSWORD: "too-short",
       REDIS_URL: "redis://localhost:6379",
       TOKEN_CACHE_ENCRYPTION_KEY: "",
+      APP_BASE_URL: "",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -33,8 +34,9 @@ test("npm start stops with every bad variable named", async () => {
     });
   });
   expect(code, output).toBe(1);
-  expect(output).toContain("Configuration is invalid (3 problems)");
-  for (const variable of ["AZURE_SPA_CLIENT_ID", "SESSION_PASSWORD", "TOKEN_CACHE_ENCRYPTION_KEY"]) expect(output).toContain(`  - ${variable}: `);
+  // APP_BASE_URL: production never derives its public origin from request headers (issue #14 item 4)
+  expect(output).toContain("Configuration is invalid (4 problems)");
+  for (const variable of ["AZURE_SPA_CLIENT_ID", "SESSION_PASSWORD", "TOKEN_CACHE_ENCRYPTION_KEY", "APP_BASE_URL"]) expect(output).toContain(`  - ${variable}: `);
   expect(output).not.toContain(secret);
   expect(output).not.toMatch(/\n\s+at /);
 });

@@ -2,6 +2,12 @@
 // the API app's client-credential certificate and the first token-signing key.
 // Generated once into the (git-ignored) state folder and reused while valid, so
 // browsers/OSes that trusted the CA keep trusting it across restarts.
+//
+// The CA is trusted on a developer's machine, so it is made harmless elsewhere:
+// critical name constraints (it can vouch for localhost, 127.0.0.1 and ::1
+// only; TLS stacks refuse anything else it signs) and a 30-day lifetime (it is
+// replaced when it expires within 3 days, or when an older, unconstrained or
+// long-lived CA is found).
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { X509Certificate, createPrivateKey, webcrypto } from "node:crypto";
@@ -25,6 +31,22 @@ export interface CertificatePaths {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const CA_LIFETIME_DAYS = 30;
+/** Replace the CA (and the server certificate) when it has less than this left. */
+const CA_RENEW_DAYS = 3;
+const NAME_CONSTRAINTS_OID = "2.5.29.30";
+/**
+ * DER of NameConstraints { permittedSubtrees: dNSName "localhost", iPAddress 127.0.0.1/32,
+ * iPAddress ::1/128 } (RFC 5280 §4.2.1.10). Written out rather than pulled from a second ASN.1
+ * library: three fixed subtrees, every length under 128 bytes.
+ */
+const NAME_CONSTRAINTS_DER = derSequence(0x30, [
+  derSequence(0xa0, [
+    derSequence(0x30, [derValue(0x82, Buffer.from("localhost", "ascii"))]),
+    derSequence(0x30, [derValue(0x87, Buffer.from([127, 0, 0, 1, 255, 255, 255, 255]))]),
+    derSequence(0x30, [derValue(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1]), Buffer.alloc(16, 0xff)]))]),
+  ]),
+]);
 const RSA_PARAMS: RsaHashedKeyGenParams = {
   name: "RSASSA-PKCS1-v1_5",
   hash: "SHA-256",
@@ -68,7 +90,7 @@ export async function ensureCertificates(stateDir: string): Promise<CertificateP
 }
 
 async function allValid(p: CertificatePaths): Promise<boolean> {
-  const ca = await readCert(p.caCertPath, p.caKeyPath);
+  const ca = await readCa(p);
   if (!ca) return false;
   const server = await readCert(p.serverCertPath, p.serverKeyPath);
   if (!server || !serverCertFits(server, ca)) return false;
@@ -79,11 +101,11 @@ async function allValid(p: CertificatePaths): Promise<boolean> {
 }
 
 async function generateMissing(p: CertificatePaths): Promise<void> {
-  let ca = await readCert(p.caCertPath, p.caKeyPath);
+  let ca = await readCa(p);
   let caRegenerated = false;
   if (!ca) {
     await createCa(p);
-    ca = await readCert(p.caCertPath, p.caKeyPath);
+    ca = await readCa(p);
     caRegenerated = true;
   }
   if (!ca) throw new Error("could not create the emulator CA");
@@ -112,11 +134,24 @@ async function readCert(certPath: string, keyPath: string): Promise<X509Certific
   }
 }
 
+/** The CA, when it is ours as this version makes it: name-constrained, short-lived, not about to expire. */
+async function readCa(p: CertificatePaths): Promise<X509Certificate | null> {
+  const ca = await readCert(p.caCertPath, p.caKeyPath);
+  if (!ca) return null;
+  const lifetimeMs = Date.parse(ca.validTo) - Date.parse(ca.validFrom);
+  if (lifetimeMs > (CA_LIFETIME_DAYS + 1) * DAY_MS) return null;
+  if (Date.parse(ca.validTo) < Date.now() + CA_RENEW_DAYS * DAY_MS) return null;
+  const constraints = new x509.X509Certificate(ca.raw).getExtension(NAME_CONSTRAINTS_OID);
+  if (!constraints?.critical || !Buffer.from(constraints.value).equals(NAME_CONSTRAINTS_DER)) return null;
+  return ca;
+}
+
 function serverCertFits(server: X509Certificate, ca: X509Certificate): boolean {
   const san = server.subjectAltName ?? "";
   return (
     server.checkIssued(ca) &&
     server.verify(ca.publicKey) &&
+    Date.parse(server.validTo) <= Date.parse(ca.validTo) &&
     san.includes("DNS:localhost") &&
     san.includes("IP Address:127.0.0.1")
   );
@@ -128,13 +163,14 @@ async function createCa(p: CertificatePaths): Promise<void> {
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: "CN=Identity Emulator Local CA, O=ms-identity-nextjs (development only)",
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 3650 * DAY_MS),
+    notBefore: new Date(now - 3600_000),
+    notAfter: new Date(now + CA_LIFETIME_DAYS * DAY_MS),
     keys,
     signingAlgorithm: EC_SIGN,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, Uint8Array.from(NAME_CONSTRAINTS_DER)),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -150,9 +186,9 @@ async function createServerCert(p: CertificatePaths): Promise<void> {
     serialNumber: randomSerial(),
     subject: "CN=localhost",
     issuer: caCert.subject,
-    notBefore: new Date(now - DAY_MS),
-    // Browsers cap leaf lifetimes; 397 days stays under every limit.
-    notAfter: new Date(now + 397 * DAY_MS),
+    notBefore: new Date(now - 3600_000),
+    // Never outlives its CA (which is short-lived; browsers' 397-day leaf cap is far beyond it).
+    notAfter: caCert.notAfter,
     publicKey: keys.publicKey,
     signingKey: caKey,
     signingAlgorithm: EC_SIGN,
@@ -219,6 +255,16 @@ async function writeAtomic(file: string, content: string, mode: number): Promise
   await fs.writeFile(tmp, content, { mode });
   await fs.chmod(tmp, mode);
   await fs.rename(tmp, file);
+}
+
+/** One DER TLV with a short-form length (the name constraints above never need more). */
+function derValue(tag: number, content: Buffer): Buffer {
+  if (content.length > 127) throw new Error("DER content too long for a short-form length");
+  return Buffer.concat([Buffer.from([tag, content.length]), content]);
+}
+
+function derSequence(tag: number, items: Buffer[]): Buffer {
+  return derValue(tag, Buffer.concat(items));
 }
 
 function randomSerial(): string {

@@ -6,6 +6,7 @@ import type { Counters } from "./counters";
 import type { FaultInjector } from "./faults";
 import type { GrantStore } from "./grants";
 import type { KeyManager } from "./keys";
+import type { NextLinkOverrides } from "./next-links";
 import type { TenantStore } from "./tenant-store";
 
 export interface Settings {
@@ -30,6 +31,8 @@ export interface EmulatorContext {
   grants: GrantStore;
   counters: Counters;
   faults: FaultInjector;
+  /** Paging links planted in Graph/ARM collection responses (control API, issue #14 item 1). */
+  nextLinks: NextLinkOverrides;
   settings: Settings;
   defaultSettings: Settings;
   /** Users (oid) that must present an MFA-backed assertion on their next OBO (control API). */

@@ -47,6 +47,30 @@ describe("control API", () => {
     expect((await control<Counters>(emu, "GET", "/counters")).total).toBe(0);
   });
 
+  test("/next-link plants a paging link, verbatim, in the next Graph or ARM collection responses", async () => {
+    const graphToken = (await control<{ access_token: string }>(emu, "POST", "/tokens", { scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] })).access_token;
+    const armToken = (await control<{ access_token: string }>(emu, "POST", "/tokens", { scopes: ["https://management.azure.com/user_impersonation"] })).access_token;
+    const page = async (url: string, token: string) => (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, unknown>;
+    await control(emu, "POST", "/next-link", { target: "graph", nextLink: " https:\\evil.example/x", count: 1 });
+    await control(emu, "POST", "/next-link", { target: "arm", nextLink: "http:evil.example/x" });
+    expect(await control(emu, "GET", "/next-link")).toEqual({
+      nextLinks: [
+        { target: "graph", nextLink: " https:\\evil.example/x", remaining: 1 },
+        { target: "arm", nextLink: "http:evil.example/x" },
+      ],
+    });
+    const users = `${emu.tenant.graphBaseUrl}/users?$top=2`;
+    expect((await page(users, graphToken))["@odata.nextLink"]).toBe(" https:\\evil.example/x");
+    expect((await page(users, graphToken))["@odata.nextLink"]).toMatch(/^https:\/\/localhost:\d+\/graph\/v1\.0\/users\?/); // count 1: used up
+    const subscriptions = `${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`;
+    expect((await page(subscriptions, armToken)).nextLink).toBe("http:evil.example/x");
+    expect((await page(subscriptions, armToken)).nextLink).toBe("http:evil.example/x"); // until cleared
+    await control(emu, "DELETE", "/next-link?target=arm");
+    expect((await page(subscriptions, armToken)).nextLink).toMatch(/^https:\/\/localhost:\d+\/arm\/subscriptions\?/);
+    await expect(control(emu, "POST", "/next-link", { target: "token", nextLink: "x" })).rejects.toThrow(/400/);
+    await expect(control(emu, "POST", "/next-link", { target: "arm" })).rejects.toThrow(/400/);
+  });
+
   test("token-lifetime changes expires_in of new tokens", async () => {
     await control(emu, "POST", "/token-lifetime", { seconds: 120 });
     const u = emu.tenant.users[0]!;

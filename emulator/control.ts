@@ -7,6 +7,7 @@ import { revokeSession, type SessionRevocation } from "./cae";
 import type { EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarget } from "./faults";
+import { NEXT_LINK_TARGETS, type NextLinkTarget, type PlantedNextLink } from "./next-links";
 import { BodyTooLargeError, header, parseJsonObject, readBody, sendJson } from "./http";
 import { resolveScopes } from "./scopes";
 import { mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
@@ -139,6 +140,7 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
     case "POST /reset":
       ctx.counters.reset();
       ctx.faults.clear();
+      ctx.nextLinks.clear();
       ctx.store.reset();
       ctx.mfaRequired.clear();
       ctx.keys.reset();
@@ -189,6 +191,16 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
       if (target && !(FAULT_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `unknown target '${target}'`);
       ctx.faults.clear((target as FaultTarget | null) ?? undefined);
       return { faults: ctx.faults.list() };
+    }
+    case "GET /next-link":
+      return { nextLinks: ctx.nextLinks.list() };
+    case "POST /next-link":
+      return { nextLink: plantNextLink(ctx, body) };
+    case "DELETE /next-link": {
+      const target = new URL(req.url ?? "/", ctx.baseUrl).searchParams.get("target");
+      if (target && !(NEXT_LINK_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `unknown target '${target}'`);
+      ctx.nextLinks.clear((target as NextLinkTarget | null) ?? undefined);
+      return { nextLinks: ctx.nextLinks.list() };
     }
     case "POST /tokens": {
       // Load tests mint thousands: a batch saves one HTTPS round trip per token.
@@ -249,6 +261,17 @@ function setFault(ctx: EmulatorContext, body: Json): Fault {
   };
   ctx.faults.set(fault);
   return fault;
+}
+
+function plantNextLink(ctx: EmulatorContext, body: Json): PlantedNextLink {
+  const target = str(body, "target", true) ?? "";
+  if (!(NEXT_LINK_TARGETS as readonly string[]).includes(target)) throw new ControlError(400, `'target' must be one of ${NEXT_LINK_TARGETS.join(", ")}`);
+  // Verbatim, not trimmed: hostile spellings (" https://…", "\thttps://…") are the point.
+  const nextLink = body["nextLink"];
+  if (typeof nextLink !== "string" || nextLink.length > 20_000) throw new ControlError(400, "'nextLink' must be a string of at most 20000 characters");
+  const planted: PlantedNextLink = { target: target as NextLinkTarget, nextLink, remaining: int(body, "count", 1, 1_000_000) };
+  ctx.nextLinks.set(planted);
+  return planted;
 }
 
 /**

@@ -10,6 +10,7 @@ import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
 import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIFETIME_S } from "./grants";
 import { KeyManager } from "./keys";
+import { NextLinkOverrides } from "./next-links";
 import { createEmulatorServer } from "./server";
 import { TenantStore, registeredOrigins } from "./tenant-store";
 import type { TenantDescription } from "./types";
@@ -96,6 +97,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     grants: new GrantStore(),
     counters: new Counters(),
     faults: new FaultInjector(),
+    nextLinks: new NextLinkOverrides(),
     settings: { ...defaults },
     defaultSettings: defaults,
     mfaRequired: new Set(),

@@ -85,6 +85,9 @@ param apiCertificatePath string = ''
 @description('AZURE_ALLOWED_TENANTS: comma-separated tenant GUIDs for a multi-tenant API. Empty: single tenant.')
 param allowedTenants string = ''
 
+@description('AZURE_ALLOWED_CLIENT_IDS: comma-separated client ids of the apps allowed to call the API besides the SPA (the token\'s azp). Empty: the SPA (and the CLI when AZURE_CLI_CLIENT_ID is set).')
+param allowedClientIds string = ''
+
 @description('AZURE_API_CLIENT_CAPABILITIES, e.g. cp1 for Continuous Access Evaluation (the API registration then needs the xms_cc optional claim).')
 param apiClientCapabilities string = ''
 
@@ -106,12 +109,16 @@ param sessionPassword string
 @description('SESSION_MAX_AGE_SECONDS. Empty: the app default (8 hours).')
 param sessionMaxAgeSeconds string = ''
 
-@description('APP_BASE_URL: the public origin (e.g. a custom domain). Empty: derived from App Service\'s X-Forwarded-Proto/Host.')
+@description('HEALTH_DETAILS: true adds the individual checks to /api/health (anonymous callers see them too). Empty: status only.')
+@allowed([ '', 'true', 'false' ])
+param healthDetails string = ''
+
+@description('APP_BASE_URL: the public origin, e.g. a custom domain (https://www.contoso.com). Empty: the site\'s own https://<name>.azurewebsites.net. Required in production: the app never derives it from request headers.')
 param appBaseUrl string = ''
 
-@description('TRUST_FORWARDED_HEADERS: believe X-Forwarded-Proto/Host from App Service\'s front end.')
+@description('TRUST_FORWARDED_HEADERS: believe X-Forwarded-Proto/Host (only used when APP_BASE_URL is unset, which production does not allow).')
 @allowed([ 'true', 'false' ])
-param trustForwardedHeaders string = 'true'
+param trustForwardedHeaders string = 'false'
 
 // ---- Downstream APIs -------------------------------------------------------------------------
 @description('GRAPH_BASE_URL. Empty: the sign-in cloud\'s Graph (https://graph.microsoft.com/v1.0 in the public cloud).')
@@ -269,12 +276,13 @@ var appSettingsAll = [
   { name: 'AZURE_API_CERTIFICATE_PATH', value: apiCredentialType == 'certificate' ? apiCertificatePath : '' }
   { name: 'AZURE_TOKEN_EXCHANGE_AUDIENCE', value: tokenExchangeAudience }
   { name: 'AZURE_ALLOWED_TENANTS', value: allowedTenants }
+  { name: 'AZURE_ALLOWED_CLIENT_IDS', value: allowedClientIds }
   { name: 'AZURE_API_CLIENT_CAPABILITIES', value: apiClientCapabilities }
   { name: 'AZURE_WEB_CLIENT_ID', value: webClientId }
   { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }
   { name: 'SESSION_PASSWORD', value: '${kvRefPrefix}${secretNames.sessionPassword})' }
   { name: 'SESSION_MAX_AGE_SECONDS', value: sessionMaxAgeSeconds }
-  { name: 'APP_BASE_URL', value: appBaseUrl }
+  { name: 'APP_BASE_URL', value: !empty(appBaseUrl) ? appBaseUrl : 'https://${names.site}.azurewebsites.net' }
   { name: 'TRUST_FORWARDED_HEADERS', value: trustForwardedHeaders }
   { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
   { name: 'GRAPH_SCOPES', value: graphScopes }
@@ -284,6 +292,7 @@ var appSettingsAll = [
   { name: 'DOWNSTREAM_MAX_RETRIES', value: downstreamMaxRetries }
   { name: 'DOWNSTREAM_MAX_RETRY_AFTER_SECONDS', value: downstreamMaxRetryAfterSeconds }
   { name: 'TOKEN_CACHE_MAX_USERS', value: tokenCacheMaxUsers }
+  { name: 'HEALTH_DETAILS', value: healthDetails }
   { name: 'REDIS_URL', value: deployRedis ? '${kvRefPrefix}${redis.outputs.urlSecretName})' : '' }
   {
     name: 'TOKEN_CACHE_ENCRYPTION_KEY'

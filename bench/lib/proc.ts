@@ -150,6 +150,8 @@ export function appEnv(port: number, overrides: Record<string, string> = {}): No
     NODE_ENV: "production",
     PORT: String(port),
     HOSTNAME: "127.0.0.1",
+    // production requires the public origin (lib/config)
+    APP_BASE_URL: `http://localhost:${port}`,
     ...overrides,
   };
 }

@@ -60,6 +60,8 @@ export async function startAppServiceLike(publicPort: number): Promise<AppServic
       WEBSITE_SITE_NAME: "contoso-identity-web",
       WEBSITE_HOSTNAME: `localhost:${publicPort}`,
       WEBSITE_INSTANCE_ID: "e2e-instance-0",
+      // What infra/main.bicep sets on App Service: the site's https URL.
+      APP_BASE_URL: `https://localhost:${publicPort}`,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -163,6 +163,8 @@ function listSubscriptions(
     next.searchParams.set("$skiptoken", Buffer.from(`offset:${offset + ARM_PAGE_SIZE}`).toString("base64url"));
     body["nextLink"] = next.toString();
   }
+  const planted = ctx.nextLinks.take("arm");
+  if (planted !== undefined) body["nextLink"] = planted;
   sendJson(res, 200, body, headers);
 }
 

@@ -261,6 +261,8 @@ function listUsers(
     next.searchParams.set("$skiptoken", encodeSkipToken(offset + top));
     body["@odata.nextLink"] = next.toString();
   }
+  const planted = ctx.nextLinks.take("graph");
+  if (planted !== undefined) body["@odata.nextLink"] = planted;
   sendJson(res, 200, body, headers);
 }
 

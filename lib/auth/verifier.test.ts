@@ -13,6 +13,7 @@ const PARTNER = "22222222-2222-4222-8222-222222222222";
 const STRANGER = "33333333-3333-4333-8333-333333333333";
 const API = "44444444-4444-4444-8444-444444444444";
 const OID = "55555555-5555-4555-8555-555555555555";
+const CLI = "66666666-6666-4666-8666-666666666666";
 
 let server: Server;
 let host: string;
@@ -78,6 +79,7 @@ function config(): AppConfig {
     signInAuthority: `${host}/organizations`,
     knownAuthorities: [],
     allowedTenants: [HOME, PARTNER],
+    allowedClientIds: ["spa", CLI],
     spa: { clientId: "s", redirectPath: "/redirect" },
     api: { clientId: API, appIdUri: `api://${API}`, scope: `api://${API}/access_as_user`, scopeName: "access_as_user", credential: { kind: "secret", secret: "x" }, clientCapabilities: [] },
     web: null,
@@ -87,6 +89,7 @@ function config(): AppConfig {
     redis: null,
     tokenCache: { maxUsers: 100 },
     http: { timeoutMs: 1000, maxRetries: 0, maxRetryAfterSeconds: 1 },
+    health: { details: false },
   };
 }
 
@@ -161,6 +164,20 @@ describe("TokenVerifier", () => {
     expect(await failure(v.verify(await token({ oid: undefined })))).toMatch(/^401 invalid_token/);
   });
 
+  it("accepts only the allowed client applications (azp), case-insensitively (issue #14 item 10)", async () => {
+    const v = verifier();
+    expect(await failure(v.verify(await token({ azp: CLI.toUpperCase() })))).toBe("ok");
+    const relay = await failure(v.verify(await token({ azp: "77777777-7777-4777-8777-777777777777" })));
+    expect(relay).toMatch(/^403 client_not_allowed: The application 77777777-7777-4777-8777-777777777777 is not allowed to call this API/);
+    expect(await failure(v.verify(await token({ azp: undefined })))).toMatch(/^401 invalid_token: .*azp/);
+    // the allow-list is part of the verification settings: a verifier that allows the relay does not share the memo
+    const lenient = new TokenVerifier({ ...config(), allowedClientIds: ["spa", CLI, "77777777-7777-4777-8777-777777777777"] }, new OpenIdMetadataCache({ authorityHost: host }));
+    expect(await failure(lenient.verify(await token({ azp: "77777777-7777-4777-8777-777777777777" })))).toBe("ok");
+    const strictAgain = await token({ azp: "77777777-7777-4777-8777-777777777777", jti: "shared" });
+    expect(await failure(lenient.verify(strictAgain))).toBe("ok");
+    expect(await failure(v.verify(strictAgain))).toMatch(/^403 client_not_allowed/);
+  });
+
   it("refetches the key set on an unknown kid, at most once per cooldown", async () => {
     const v = verifier({ jwksCooldownMs: 60_000 });
     await v.verify(await token());
@@ -195,6 +212,67 @@ describe("TokenVerifier", () => {
     }
     expect(jwksHits - before).toBe(1);
     expect(await failure(v.verify(await token({ jti: "known-key" })))).toBe("ok");
+  });
+
+  // Issue #14 item 5: requests anyone can send (any kid, /api/health) must not drive a fetch each.
+  // The back-off reads a test clock; jose's own timers are not involved.
+  it("while the key set has never loaded and the JWKS endpoint is down, backs off instead of fetching per request", async () => {
+    let now = 1_000_000;
+    const v = verifier({ jwksBackoffMs: { initial: 1_000, max: 8_000 }, clock: () => now });
+    const tokens = [await token({ jti: "a" }), await token({ jti: "b" }, "other-kid"), await token({ jti: "c" })];
+    jwksDown = true;
+    const before = jwksHits;
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) answers.push(await failure(v.verify(tokens[i % 3] ?? "")));
+    expect(answers.every((a) => a.startsWith("503 key_set_unavailable"))).toBe(true);
+    expect(jwksHits - before).toBe(1);
+    // after the first back-off, concurrent requests share one attempt
+    now += 1_000;
+    await Promise.all(tokens.map((t) => v.verify(t).catch(() => undefined)));
+    expect(jwksHits - before).toBe(2);
+    // the back-off doubles: nothing within 2 s of the second failure, one attempt after, and recovery
+    now += 1_999;
+    expect(await failure(v.verify(tokens[0] ?? ""))).toMatch(/^503 key_set_unavailable/);
+    expect(jwksHits - before).toBe(2);
+    jwksDown = false;
+    now += 1;
+    expect(await failure(v.verify(tokens[0] ?? ""))).toBe("ok");
+    expect(jwksHits - before).toBe(3);
+  });
+
+  it("says when to retry while backing off (Retry-After), capped", async () => {
+    let now = 1_000_000;
+    const v = verifier({ jwksBackoffMs: { initial: 1_000, max: 4_000 }, clock: () => now });
+    jwksDown = true;
+    const t = await token();
+    const retryAfter = async () => {
+      try {
+        await v.verify(t);
+      } catch (e) {
+        return (e as ApiError).retryAfterSeconds;
+      }
+    };
+    expect(await retryAfter()).toBe(1);
+    for (const step of [1_000, 2_000, 4_000, 4_000]) {
+      now += step;
+      expect(await retryAfter()).toBe(Math.min(step * 2, 4_000) / 1000);
+    }
+  });
+
+  it("health checks (checkKeySet) back off the same way, and need no fetch once keys are loaded", async () => {
+    let now = 1_000_000;
+    const v = verifier({ jwksBackoffMs: { initial: 1_000, max: 8_000 }, clock: () => now });
+    jwksDown = true;
+    const before = jwksHits;
+    for (let i = 0; i < 10; i++) await expect(v.checkKeySet()).rejects.toBeTruthy();
+    expect(jwksHits - before).toBe(1);
+    jwksDown = false;
+    now += 1_000;
+    expect((await v.checkKeySet()).keys).toBeGreaterThan(0);
+    expect(jwksHits - before).toBe(2);
+    jwksDown = true;
+    for (let i = 0; i < 5; i++) expect((await v.checkKeySet()).keys).toBeGreaterThan(0);
+    expect(jwksHits - before).toBe(2);
   });
 
   it("answers 503 when discovery is down, and recovers", async () => {

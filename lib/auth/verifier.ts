@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AppConfig } from "@/lib/config";
 import { LruCache } from "@/lib/cache/lru";
-import { appOnlyToken, insufficientScope, invalidToken, keySetUnavailable, tenantNotAllowed, type ApiError } from "@/lib/errors";
+import { appOnlyToken, clientNotAllowed, insufficientScope, invalidToken, keySetUnavailable, tenantNotAllowed, type ApiError } from "@/lib/errors";
 import { describeError, log } from "@/lib/http/log";
+import { BackingOff, FailureBackoff } from "./backoff";
 import { DiscoveryError, type OpenIdMetadataCache } from "./discovery";
 
 /** The verified caller of the API. Built only from a token whose signature and claims checked out. */
@@ -48,6 +49,10 @@ export interface VerifierOptions {
   jwksRefreshMs?: number;
   /** JWKS fetch timeout. Default 5 s. */
   jwksTimeoutMs?: number;
+  /** Wait after a failed JWKS fetch before the next one, doubling per failure. Default 1 s up to 30 s. */
+  jwksBackoffMs?: { initial: number; max: number };
+  /** Test seam: the back-off's clock. */
+  clock?: () => number;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,12 +65,18 @@ interface KeySetState {
   lastRefresh: number;
   /** When a refetch for an unknown `kid` last failed (jose's cooldown only follows successes). */
   lastFailedRefetch: number;
+  /**
+   * Every JWKS fetch goes through this: after a failure the next one waits (1 s, 2 s, … 30 s), so
+   * requests anyone can send (any `kid`, /api/health) never drive one fetch each.
+   */
+  fetches: FailureBackoff;
 }
 
 /**
  * Verifies access tokens for this API (jose): RS256 signatures against the tenant's JWKS, exact
- * issuer per tenant, the tenant allow-list (403 tenant_not_allowed), audience = API client id or App ID URI, v2.0 tokens, exp/nbf with a
- * small skew, the delegated scope, and no app-only tokens. Results are memoized per token until
+ * issuer per tenant, the tenant allow-list (403 tenant_not_allowed), audience = API client id or
+ * App ID URI, v2.0 tokens, exp/nbf with a small skew, the delegated scope, no app-only tokens, and
+ * an allowed client application (`azp`, 403 client_not_allowed). Results are memoized per token until
  * it expires, so proxy.ts and the route handler together pay for one signature check.
  */
 export class TokenVerifier {
@@ -76,6 +87,8 @@ export class TokenVerifier {
   private readonly cooldownMs: number;
   private readonly refreshMs: number;
   private readonly timeoutMs: number;
+  private readonly backoff: { initial: number; max: number };
+  private readonly clock: (() => number) | undefined;
   private state: Promise<KeySetState> | undefined;
 
   constructor(config: AppConfig, discovery: OpenIdMetadataCache, options: VerifierOptions = {}) {
@@ -86,6 +99,8 @@ export class TokenVerifier {
     this.cooldownMs = options.jwksCooldownMs ?? 30_000;
     this.refreshMs = options.jwksRefreshMs ?? 3600_000;
     this.timeoutMs = options.jwksTimeoutMs ?? 5_000;
+    this.backoff = options.jwksBackoffMs ?? { initial: 1_000, max: 30_000 };
+    this.clock = options.clock;
   }
 
   /** Verifies `token` or throws an ApiError (401 invalid_token, 403 insufficient_scope, 503). */
@@ -98,15 +113,23 @@ export class TokenVerifier {
     return { caller, memoized: false };
   }
 
-  /** Loads discovery + JWKS (health checks). Returns the number of signing keys. */
+  /**
+   * Readiness (health checks): discovery done and signing keys loaded, loading them if needed
+   * (through the back-off). Keys once loaded keep verifying while a refresh fails, so a loaded
+   * set is ready; a due refresh starts in the background. Returns the number of signing keys.
+   */
   async checkKeySet(): Promise<{ issuer: string; keys: number }> {
     const state = await this.keySet();
-    if (!state.jwks.fresh || Date.now() - state.lastRefresh > this.refreshMs) {
-      await state.jwks.reload();
-      state.lastRefresh = Date.now();
-    }
-    const jwks = (state.jwks as unknown as { jwks(): { keys: unknown[] } | undefined }).jwks();
-    return { issuer: state.issuerTemplate, keys: jwks?.keys.length ?? 0 };
+    if (!cachedKeys(state)) await state.fetches.run(() => state.jwks.reload());
+    else this.refreshIfDue(state);
+    return { issuer: state.issuerTemplate, keys: cachedKeys(state)?.keys.length ?? 0 };
+  }
+
+  /** The hourly refresh, in the background and never while backing off after a failure. */
+  private refreshIfDue(state: KeySetState): void {
+    if (Date.now() - state.lastRefresh <= this.refreshMs || state.jwks.reloading || state.fetches.waitMs() > 0) return;
+    state.lastRefresh = Date.now();
+    void state.fetches.run(() => state.jwks.reload()).catch((e: unknown) => log("warn", "auth.jwks_refresh_failed", { error: describeError(e) }));
   }
 
   private keySet(): Promise<KeySetState> {
@@ -139,6 +162,7 @@ export class TokenVerifier {
       homeTenantId,
       lastRefresh: Date.now(),
       lastFailedRefetch: 0,
+      fetches: new FailureBackoff({ initialMs: this.backoff.initial, maxMs: this.backoff.max, now: this.clock }),
     };
   }
 
@@ -166,18 +190,35 @@ export class TokenVerifier {
       log("error", "auth.discovery_failed", { error: describeError(e) });
       throw keySetUnavailable(e);
     }
-    if (Date.now() - state.lastRefresh > this.refreshMs && !state.jwks.reloading) {
-      state.lastRefresh = Date.now();
-      void state.jwks.reload().catch((e: unknown) => log("warn", "auth.jwks_refresh_failed", { error: describeError(e) }));
+    // Never loaded (the JWKS endpoint was down so far): one fetch per back-off step, not per request.
+    if (!cachedKeys(state)) {
+      try {
+        await state.fetches.run(() => state.jwks.reload());
+      } catch (e) {
+        if (!(e instanceof BackingOff)) log("error", "auth.jwks_unavailable", { error: describeError(e) });
+        throw keySetUnavailable(e, Math.max(1, Math.ceil(state.fetches.waitMs() / 1000)));
+      }
     }
+    this.refreshIfDue(state);
 
-    // A kid the cached key set lacks makes jose refetch the set (unless it fetched one within the
-    // cooldown). While the JWKS endpoint fails, that would be one fetch per such token, and each
-    // would answer 503: after a failed refetch, answer 401 for unknown kids until the cooldown
-    // has passed. Known keys keep verifying either way.
-    const cached = (state.jwks as unknown as { jwks(): { keys: { kid?: string }[] } | undefined }).jwks();
+    // A kid the cached key set lacks means a refetch (a rotated key), unless the set was fetched
+    // within jose's cooldown. While the JWKS endpoint fails, that would be one fetch per such
+    // token, and each would answer 503: after a failed refetch, answer 401 for unknown kids until
+    // the cooldown and the back-off have passed. Known keys keep verifying either way.
+    const cached = cachedKeys(state);
     const unknownKid = cached !== undefined && !cached.keys.some((k) => k.kid === header.kid);
     if (unknownKid && Date.now() - state.lastFailedRefetch < this.cooldownMs) throw invalidToken("The token was signed with an unknown key.");
+    if (unknownKid && !state.jwks.coolingDown) {
+      try {
+        await state.fetches.run(() => state.jwks.reload());
+      } catch (e) {
+        if (!(e instanceof BackingOff)) {
+          state.lastFailedRefetch = Date.now();
+          log("warn", "auth.jwks_refresh_failed", { error: describeError(e) });
+        }
+        throw invalidToken("The token was signed with an unknown key.", e);
+      }
+    }
 
     let payload: JWTPayload;
     try {
@@ -217,6 +258,11 @@ export class TokenVerifier {
       throw insufficientScope(`The token lacks the ${this.config.api.scopeName} scope.`, this.config.api.scope);
     }
 
+    // The client application (v2 `azp`): only this app's own clients may use it as a relay to Graph/ARM.
+    const azp = typeof claims.azp === "string" ? claims.azp.toLowerCase() : "";
+    if (!azp) throw invalidToken("The token does not name its client application (azp).");
+    if (!this.config.allowedClientIds.some((c) => c.toLowerCase() === azp)) throw clientNotAllowed(azp);
+
     const oid = String(claims.oid);
     if (!GUID.test(oid)) throw invalidToken("The token has no valid object id (oid).");
 
@@ -227,7 +273,7 @@ export class TokenVerifier {
       name: typeof claims.name === "string" ? claims.name : undefined,
       username: typeof claims.preferred_username === "string" ? claims.preferred_username : undefined,
       scopes: Object.freeze(scp),
-      clientId: typeof claims.azp === "string" ? claims.azp : undefined,
+      clientId: azp,
       clientCapabilities: Object.freeze(Array.isArray(claims.xms_cc) ? claims.xms_cc.filter((c): c is string => typeof c === "string") : []),
       expiresAt: claims.exp as number,
     } as Omit<Caller, "assertion">;
@@ -248,7 +294,7 @@ const MEMO_KEY = Symbol.for("ms-identity-nextjs.auth.verified-tokens");
 function sharedMemo(config: AppConfig, maxEntries: number): LruCache<string, Caller> {
   const g = globalThis as { [MEMO_KEY]?: Map<string, LruCache<string, Caller>> };
   g[MEMO_KEY] ??= new Map();
-  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName]);
+  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName, [...config.allowedClientIds].sort()]);
   const fingerprint = createHash("sha256").update(settings).digest("hex");
   let memo = g[MEMO_KEY].get(fingerprint);
   if (!memo) {
@@ -256,6 +302,11 @@ function sharedMemo(config: AppConfig, maxEntries: number): LruCache<string, Cal
     g[MEMO_KEY].set(fingerprint, memo);
   }
   return memo;
+}
+
+/** The signing keys jose holds for this set, or undefined before the first successful fetch. */
+function cachedKeys(state: KeySetState): { keys: { kid?: string }[] } | undefined {
+  return (state.jwks as unknown as { jwks(): { keys: { kid?: string }[] } | undefined }).jwks();
 }
 
 const GUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

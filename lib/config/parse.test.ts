@@ -95,14 +95,68 @@ describe("parseConfig", () => {
     expect(problemsOf({ ...valid, SESSION_PASSWORD: reference })).toEqual(["SESSION_PASSWORD"]);
   });
 
-  it("takes the public origin from APP_BASE_URL and trusts forwarded headers unless told not to", () => {
-    expect(parseConfig(valid).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: true });
+  it("takes the public origin from APP_BASE_URL and trusts forwarded headers only when told to (issue #14 item 4)", () => {
+    expect(parseConfig(valid).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: false });
+    expect(parseConfig({ ...valid, TRUST_FORWARDED_HEADERS: "true" }).publicUrl).toEqual({ baseUrl: undefined, trustForwardedHeaders: true });
     expect(parseConfig({ ...valid, APP_BASE_URL: "https://Contoso.azurewebsites.net/", TRUST_FORWARDED_HEADERS: "false" }).publicUrl).toEqual({
       baseUrl: "https://contoso.azurewebsites.net",
       trustForwardedHeaders: false,
     });
     expect(problemsOf({ ...valid, APP_BASE_URL: "https://contoso.azurewebsites.net/app" })).toEqual(["APP_BASE_URL"]);
     expect(problemsOf({ ...valid, TRUST_FORWARDED_HEADERS: "yes" })).toEqual(["TRUST_FORWARDED_HEADERS"]);
+  });
+
+  it("normalises GUIDs to lower case: tenant, client ids and allow-list entries (issue #14 item 8)", () => {
+    const other = "99999999-2222-4333-8444-555555555555";
+    const config = parseConfig({
+      ...valid,
+      AZURE_TENANT_ID: TENANT.toUpperCase(),
+      AZURE_SPA_CLIENT_ID: SPA.toUpperCase(),
+      AZURE_API_CLIENT_ID: API.toUpperCase(),
+      AZURE_ALLOWED_TENANTS: `${other.toUpperCase()},${other}`,
+      AZURE_WEB_CLIENT_ID: SPA.toUpperCase(),
+      AZURE_WEB_CLIENT_SECRET: SECRET,
+      AZURE_CLI_CLIENT_ID: API.toUpperCase(),
+    });
+    expect(config.tenantId).toBe(TENANT);
+    expect(config.authority).toBe(`https://login.microsoftonline.com/${TENANT}`);
+    expect(config.allowedTenants).toEqual([TENANT, other]);
+    expect(config.spa.clientId).toBe(SPA);
+    expect(config.api.clientId).toBe(API);
+    expect(config.api.scope).toBe(`api://${API}/access_as_user`);
+    expect(config.api.appIdUri).toBe(`api://${API}`);
+    expect(config.web?.clientId).toBe(SPA);
+    expect(config.cli?.clientId).toBe(API);
+    // an explicit App ID URI of the api://<guid> form names the same app in any case
+    expect(parseConfig({ ...valid, AZURE_API_SCOPE: `api://${API.toUpperCase()}/access_as_user` }).api.appIdUri).toBe(`api://${API}`);
+    // a verified domain is a host name: case-insensitive too
+    expect(parseConfig({ ...valid, AZURE_TENANT_ID: "Contoso.OnMicrosoft.com" }).tenantId).toBe("contoso.onmicrosoft.com");
+    const mi = parseConfig({ ...valid, AZURE_API_CLIENT_SECRET: "", AZURE_API_MANAGED_IDENTITY_CLIENT_ID: API.toUpperCase(), IDENTITY_ENDPOINT: "http://localhost:4141/msi/token", IDENTITY_HEADER: "h" });
+    expect(mi.api.credential).toMatchObject({ kind: "managedIdentity", managedIdentityClientId: API });
+  });
+
+  it("allows the SPA and the CLI to call the API by default; AZURE_ALLOWED_CLIENT_IDS replaces the others (issue #14 item 10)", () => {
+    const CLI = "aaaaaaaa-0000-4000-8000-000000000004";
+    const PARTNER_APP = "bbbbbbbb-0000-4000-8000-000000000005";
+    expect(parseConfig(valid).allowedClientIds).toEqual([SPA]);
+    expect(parseConfig({ ...valid, AZURE_CLI_CLIENT_ID: CLI }).allowedClientIds).toEqual([SPA, CLI]);
+    // the SPA is this app's own front end: always allowed, like the home tenant
+    expect(parseConfig({ ...valid, AZURE_CLI_CLIENT_ID: CLI, AZURE_ALLOWED_CLIENT_IDS: PARTNER_APP.toUpperCase() }).allowedClientIds).toEqual([SPA, PARTNER_APP]);
+    expect(problemsOf({ ...valid, AZURE_ALLOWED_CLIENT_IDS: `${PARTNER_APP},api://partner` })).toEqual(["AZURE_ALLOWED_CLIENT_IDS"]);
+  });
+
+  it("in production (npm start, App Service) requires APP_BASE_URL, https unless on this machine (issue #14 item 4)", () => {
+    const production = { ...valid, NODE_ENV: "production" };
+    expect(problemsOf(production)).toEqual(["APP_BASE_URL"]);
+    expect(() => parseConfig(production)).toThrow(/APP_BASE_URL: is not set: in production the app's public origin must be configured/);
+    expect(parseConfig({ ...production, APP_BASE_URL: "https://contoso.azurewebsites.net" }).publicUrl.baseUrl).toBe("https://contoso.azurewebsites.net");
+    expect(problemsOf({ ...production, APP_BASE_URL: "http://contoso.azurewebsites.net" })).toEqual(["APP_BASE_URL"]);
+    for (const local of ["http://localhost:3000", "http://127.0.0.1:3410", "http://[::1]:3000"]) {
+      expect(parseConfig({ ...production, APP_BASE_URL: local }).publicUrl.baseUrl).toBe(local);
+    }
+    // development and tests derive the origin from each request, as before
+    expect(problemsOf({ ...valid, NODE_ENV: "development" })).toEqual([]);
+    expect(problemsOf({ ...valid, NODE_ENV: "test" })).toEqual([]);
   });
 
   it("requires an encryption key when tokens go to Redis", () => {

@@ -19,6 +19,8 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
   "login.partner.microsoftonline.cn",
 ]);
 const MIN_SESSION_PASSWORD = 32;
+// Hosts where plain http never leaves the machine (URL.hostname spelling).
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * Turns an environment into a validated AppConfig, or throws one ConfigError naming every bad
@@ -42,9 +44,11 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     if (!value) fail(name, `is not set: ${hint}`);
     return value ?? "";
   };
+  // GUIDs are compared as text all over (issuer, `tid`, `azp`, cache keys): one spelling, lower case,
+  // as Entra writes them in tokens and discovery documents.
   const guid = (name: string, value: string | undefined): string => {
     if (value !== undefined && !GUID.test(value)) fail(name, "must be a GUID (the Application (client) ID on the app's Overview page)");
-    return value ?? "";
+    return normaliseGuid(value ?? "");
   };
   const httpsUrl = (name: string, fallback: string): string => {
     const raw = text(name) ?? fallback;
@@ -67,6 +71,12 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     }
     return value;
   };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw !== "true" && raw !== "false") fail(name, 'must be "true" or "false"');
+    return raw === "true";
+  };
   const list = (name: string): string[] =>
     (text(name) ?? "")
       .split(/[\s,]+/)
@@ -75,12 +85,14 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const mode = identityMode(env, fail);
 
-  const tenantId = required(
+  const tenantIdRaw = required(
     "AZURE_TENANT_ID",
     mode === "emulator"
       ? "the emulator launcher sets it; start the app with `npm run dev`"
       : "no tenant is configured. Run `npm run dev` to use the bundled identity emulator, or set the Directory (tenant) ID from Entra ID > Overview in .env.local",
   );
+  // a tenant GUID or a domain name: both case-insensitive
+  const tenantId = tenantIdRaw.toLowerCase();
   if (tenantId && !GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
     fail("AZURE_TENANT_ID", "must be a tenant GUID or a verified domain such as contoso.onmicrosoft.com (not common/organizations: the API is registered in one home tenant)");
   }
@@ -90,7 +102,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const spaClientId = guid("AZURE_SPA_CLIENT_ID", required("AZURE_SPA_CLIENT_ID", "the SPA app registration's Application (client) ID"));
   const apiClientId = guid("AZURE_API_CLIENT_ID", required("AZURE_API_CLIENT_ID", "the API app registration's Application (client) ID"));
-  const apiScope = text("AZURE_API_SCOPE") ?? `api://${apiClientId}/access_as_user`;
+  const apiScope = normaliseAppIdUri(text("AZURE_API_SCOPE") ?? `api://${apiClientId}/access_as_user`);
   const scopeSplit = apiScope.lastIndexOf("/");
   if (scopeSplit <= 0 || scopeSplit === apiScope.length - 1) {
     fail("AZURE_API_SCOPE", "must be the full scope, e.g. api://<api-client-id>/access_as_user");
@@ -98,19 +110,26 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
   const appIdUri = apiScope.slice(0, Math.max(scopeSplit, 0));
   const scopeName = apiScope.slice(scopeSplit + 1);
 
-  const allowedTenants = list("AZURE_ALLOWED_TENANTS");
+  const allowedTenants = [...new Set(list("AZURE_ALLOWED_TENANTS").map(normaliseGuid))];
   for (const t of allowedTenants) {
     if (!GUID.test(t)) fail("AZURE_ALLOWED_TENANTS", "must be a comma-separated list of tenant GUIDs (tokens carry the GUID in `tid`)");
   }
   if (tenantId && !allowedTenants.includes(tenantId)) allowedTenants.unshift(tenantId);
 
-  const webClientId = text("AZURE_WEB_CLIENT_ID");
+  const webClientId = optionalGuid(text("AZURE_WEB_CLIENT_ID"));
   const webClientSecret = text("AZURE_WEB_CLIENT_SECRET");
   if (webClientId && !webClientSecret) fail("AZURE_WEB_CLIENT_SECRET", "is not set: the web app (AZURE_WEB_CLIENT_ID) is a confidential client and needs its client secret");
   if (webClientSecret && !webClientId) fail("AZURE_WEB_CLIENT_ID", "is not set, but AZURE_WEB_CLIENT_SECRET is: set the web app registration's client ID");
   guid("AZURE_WEB_CLIENT_ID", webClientId);
-  const cliClientId = text("AZURE_CLI_CLIENT_ID");
+  const cliClientId = optionalGuid(text("AZURE_CLI_CLIENT_ID"));
   guid("AZURE_CLI_CLIENT_ID", cliClientId);
+
+  // Which client apps may call the API (the token's `azp`). The SPA always; by default also the CLI.
+  const listedClients = list("AZURE_ALLOWED_CLIENT_IDS").map(normaliseGuid);
+  for (const c of listedClients) {
+    if (!GUID.test(c)) fail("AZURE_ALLOWED_CLIENT_IDS", "must be a comma-separated list of application (client) IDs (GUIDs, as tokens carry them in `azp`)");
+  }
+  const allowedClientIds = [...new Set([spaClientId, ...(text("AZURE_ALLOWED_CLIENT_IDS") === undefined ? [cliClientId ?? ""] : listedClients)])].filter(Boolean);
 
   // Unset endpoints follow the sign-in host's cloud (US Government, China), like the scopes.
   const homeCloud = cloudOfAuthorityHost(authorityHostName) ?? PUBLIC_CLOUD;
@@ -151,29 +170,43 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     }
   }
 
+  // The public origin. In production (`npm start`, App Service: NODE_ENV=production) it is fixed
+  // configuration, never derived from request headers a client can set.
+  const production = env.NODE_ENV === "production";
   let baseUrl = text("APP_BASE_URL");
   if (baseUrl) {
     try {
       const u = new URL(baseUrl);
-      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.pathname !== "/" || u.search || u.hash) throw new Error("not an origin");
+      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.pathname !== "/" || u.search || u.hash || u.username || u.password) throw new Error("not an origin");
       baseUrl = u.origin;
+      if (production && u.protocol === "http:" && !LOOPBACK_HOSTS.has(u.hostname)) {
+        fail("APP_BASE_URL", "must be an https:// origin in production (plain http only for localhost): cookies are Secure only on https");
+      }
     } catch {
       fail("APP_BASE_URL", "must be the app's public origin, e.g. https://contoso.azurewebsites.net (no path)");
       baseUrl = undefined;
     }
+  } else if (production) {
+    fail(
+      "APP_BASE_URL",
+      "is not set: in production the app's public origin must be configured, e.g. https://<app>.azurewebsites.net (the Bicep template sets it), or http://localhost:3000 for `npm start` on this machine",
+    );
   }
-  const trustRaw = text("TRUST_FORWARDED_HEADERS")?.toLowerCase() ?? "true";
+  const trustRaw = text("TRUST_FORWARDED_HEADERS")?.toLowerCase() ?? "false";
   if (trustRaw !== "true" && trustRaw !== "false") fail("TRUST_FORWARDED_HEADERS", 'must be "true" or "false"');
+
+  const healthDetails = bool("HEALTH_DETAILS", false);
 
   const config: AppConfig = {
     mode,
-    publicUrl: { baseUrl, trustForwardedHeaders: trustRaw !== "false" },
+    publicUrl: { baseUrl, trustForwardedHeaders: trustRaw === "true" },
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,
     signInAuthority: `${authorityHost}/${signInTenant(tenantId, allowedTenants)}`,
     knownAuthorities,
     allowedTenants,
+    allowedClientIds,
     spa: { clientId: spaClientId, redirectPath: "/redirect" },
     api: {
       clientId: apiClientId,
@@ -199,12 +232,28 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
       maxRetries: int("DOWNSTREAM_MAX_RETRIES", 2, 0, 10),
       maxRetryAfterSeconds: int("DOWNSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 120),
     },
+    health: { details: healthDetails },
   };
 
   // One line per variable: its first problem is the one to fix first.
   const firstPerVariable = problems.filter((p, i) => problems.findIndex((q) => q.variable === p.variable) === i);
   if (firstPerVariable.length > 0) throw new ConfigError(firstPerVariable);
   return config;
+}
+
+/** A GUID in its one spelling (lower case); anything else unchanged, for the validation to name. */
+function normaliseGuid(value: string): string {
+  return GUID.test(value) ? value.toLowerCase() : value;
+}
+
+function optionalGuid(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : normaliseGuid(value);
+}
+
+/** `api://<GUID>/scope` names the same app whatever the GUID's case; other App ID URIs are kept as written. */
+function normaliseAppIdUri(scope: string): string {
+  const m = /^api:\/\/([0-9a-f-]{36})(\/.*)?$/i.exec(scope);
+  return m?.[1] && GUID.test(m[1]) ? `api://${m[1].toLowerCase()}${m[2] ?? ""}` : scope;
 }
 
 function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityMode {
@@ -241,7 +290,7 @@ function apiCredential(
 ): ApiCredential {
   const secret = text("AZURE_API_CLIENT_SECRET");
   const certPath = text("AZURE_API_CERTIFICATE_PATH");
-  const managedIdentity = text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID");
+  const managedIdentity = optionalGuid(text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID"));
   const chosen = [secret && "AZURE_API_CLIENT_SECRET", certPath && "AZURE_API_CERTIFICATE_PATH", managedIdentity && "AZURE_API_MANAGED_IDENTITY_CLIENT_ID"].filter(
     (v): v is string => Boolean(v),
   );

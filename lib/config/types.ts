@@ -32,7 +32,10 @@ export interface AppConfig {
   publicUrl: {
     /** APP_BASE_URL: a fixed origin, e.g. https://contoso.azurewebsites.net; wins over headers. */
     baseUrl: string | undefined;
-    /** Believe X-Forwarded-Proto/Host from a TLS-terminating proxy (App Service). */
+    /**
+     * Believe X-Forwarded-Proto/Host (the value the nearest proxy appended) when baseUrl is unset.
+     * Default false: only behind a proxy that always sets them, where clients cannot reach the app.
+     */
     trustForwardedHeaders: boolean;
   };
   /** Home tenant of the app registrations (GUID or verified domain). */
@@ -51,6 +54,8 @@ export interface AppConfig {
   knownAuthorities: string[];
   /** Tenants whose users may call the API. Always contains tenantId. */
   allowedTenants: string[];
+  /** Client applications (`azp`) whose tokens the API accepts. Always contains the SPA. */
+  allowedClientIds: string[];
   spa: { clientId: string; redirectPath: string };
   api: {
     clientId: string;
@@ -74,6 +79,8 @@ export interface AppConfig {
   redis: { url: string; encryptionKey: string } | null;
   tokenCache: { maxUsers: number };
   http: { timeoutMs: number; maxRetries: number; maxRetryAfterSeconds: number };
+  /** /api/health: `details` adds the checks (identity mode, key count, cache kind) to the status. */
+  health: { details: boolean };
 }
 
 /** What the browser needs to start msal-browser. Nothing secret. */

@@ -52,6 +52,7 @@ function ctx(overrides: Partial<DownstreamContext> = {}) {
     timing: new ServerTiming(),
     http: { timeoutMs: 1_000, maxRetries: 0, maxRetryAfterSeconds: 5 },
     authorizationUri: OUR_AUTHORIZE,
+    insecureHttpForTests: true, // the test server speaks plain http
     token: async (claims?: string) => {
       tokenCalls.push(claims);
       return claims ? "token-with-claims" : "token";

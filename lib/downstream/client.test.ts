@@ -51,6 +51,7 @@ function ctx(overrides: Partial<DownstreamContext> = {}): DownstreamContext & { 
     sleep: async (ms) => {
       waits.push(ms);
     },
+    insecureHttpForTests: true, // the test server speaks plain http
     waits,
     tokenCalls,
     ...overrides,
@@ -171,8 +172,38 @@ describe("downstreamGetAll", () => {
   it("refuses to send the token to another origin", async () => {
     handler = (req, res) => send(res, 200, { value: [1], "@odata.nextLink": "https://evil.example/steal" });
     const err = await apiError(downstreamGetAll(api(), "/items", ctx()));
-    expect(err.code).toBe("downstream_error");
+    expect(err.status).toBe(502);
+    expect(err.code).toBe("downstream_link_refused");
     expect(hits).toHaveLength(1);
+  });
+
+  // Issue #14 item 1: the spellings URL parsers turn into another host. Over https (the real
+  // case), with a fetch that records where it would have sent the token.
+  it.each([
+    ["https:\\\\evil.example/x"],
+    [" https://evil.example/x"],
+    ["\thttps://evil.example/x"],
+    ["ht\ttps://evil.example/x"],
+    ["http:evil.example/x"],
+    ["http://graph.example/v1.0/items?page=2"],
+    ["//evil.example/x"],
+    ["/v1.0/items?page=2"],
+  ])("never fetches the hostile paging link %j", async (link) => {
+    const fetched: string[] = [];
+    const fakeFetch = (async (url: URL | string) => {
+      fetched.push(String(url));
+      return new Response(JSON.stringify({ value: [1], "@odata.nextLink": link }), { status: 200, headers: { "content-type": "application/json" } });
+    }) as typeof fetch;
+    const graph = { name: "graph", baseUrl: "https://graph.example/v1.0", scopes: [] };
+    const err = await apiError(downstreamGetAll(graph, "/items", ctx({ fetch: fakeFetch, insecureHttpForTests: false })));
+    expect(err.code).toBe("downstream_link_refused");
+    expect(fetched).toEqual(["https://graph.example/v1.0/items"]);
+  });
+
+  it("an http base URL is refused unless a test allows it explicitly", async () => {
+    handler = (req, res) => send(res, 200, { value: [1] });
+    expect((await apiError(downstreamGet(api(), "/me", ctx({ insecureHttpForTests: undefined })))).code).toBe("downstream_link_refused");
+    expect(hits).toHaveLength(0);
   });
 });
 

@@ -29,6 +29,8 @@ export interface DownstreamContext {
   fetch?: typeof fetch;
   /** Test seam: how to wait between retries. */
   sleep?: (ms: number) => Promise<void>;
+  /** Test seam: allow an http:// base URL and paging links (local test servers). Never from configuration. */
+  insecureHttpForTests?: boolean;
 }
 
 export interface GetOptions {
@@ -63,8 +65,8 @@ export interface DownstreamResponse<T> {
  *  - any other non-2xx → 502 downstream_error, unless listed in allowStatuses.
  * Every call sends the correlation id as client-request-id and records a Server-Timing entry.
  */
-export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string, ctx: DownstreamContext, options: GetOptions = {}): Promise<DownstreamResponse<T>> {
-  const url = resolveUrl(api, pathOrUrl);
+export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | URL, ctx: DownstreamContext, options: GetOptions = {}): Promise<DownstreamResponse<T>> {
+  const url = resolveUrl(api, pathOrUrl, ctx);
   const label = options.label ?? url.pathname;
   const fetchImpl = ctx.fetch ?? fetch;
   const sleep = ctx.sleep ?? defaultSleep;

@@ -8,7 +8,7 @@ import type { DownstreamContext } from "./client";
 export { downstreamGet, type DownstreamBytes, type DownstreamContext, type DownstreamResponse, type GetOptions } from "./client";
 export { downstreamGetAll, type PageOptions, type PagedResult } from "./paging";
 export { parseRetryAfter } from "./retry";
-export { resolveUrl } from "./url";
+export { nextLinkUrl, resolveUrl } from "./url";
 
 export interface CallerContextOptions {
   config: AppConfig;

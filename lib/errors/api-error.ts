@@ -134,13 +134,28 @@ export function appOnlyToken(requiredScope: string): ApiError {
   });
 }
 
-export function keySetUnavailable(cause?: unknown): ApiError {
+/**
+ * A valid token obtained by a client application this API does not serve (`azp` not allowed):
+ * without this, any app a user consented to could use the API as a relay to Graph and ARM.
+ */
+export function clientNotAllowed(clientId: string): ApiError {
+  const description = `The application ${clientId} is not allowed to call this API.`;
+  return new ApiError({
+    status: 403,
+    code: "client_not_allowed",
+    title: "Client application not allowed",
+    detail: `${description} Use this app's own sign-in (its web front end or CLI); to allow another application, its owner must add its client id to AZURE_ALLOWED_CLIENT_IDS.`,
+    challenge: { error: "insufficient_scope", description },
+  });
+}
+
+export function keySetUnavailable(cause?: unknown, retryAfterSeconds = 5): ApiError {
   return new ApiError({
     status: 503,
     code: "key_set_unavailable",
     title: "Token signing keys unavailable",
     detail: "The API could not load the identity provider's signing keys to check your token. Retry shortly.",
-    retryAfterSeconds: 5,
+    retryAfterSeconds,
     cause,
   });
 }
@@ -236,6 +251,20 @@ export function downstreamError(api: string, status: number, cause?: unknown): A
     code: "downstream_error",
     title: "Downstream service error",
     detail: `${api} answered with HTTP ${status}. Retry later; if it persists, report the correlation id.`,
+    cause,
+  });
+}
+
+/**
+ * The API answered with a paging link this app will not follow (another origin, not https, or
+ * a spelling a URL parser would have to repair): following it would send the user's token there.
+ */
+export function downstreamLinkRefused(api: string, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 502,
+    code: "downstream_link_refused",
+    title: "Downstream paging link refused",
+    detail: `${api} answered with a link to its next page that leads elsewhere; it was not followed and your token was not sent anywhere else. Retry later; if it persists, report the correlation id.`,
     cause,
   });
 }

@@ -11,6 +11,7 @@ export const PROBLEM_CODES = [
   "invalid_token",
   "insufficient_scope",
   "tenant_not_allowed",
+  "client_not_allowed",
   // On-Behalf-Of (the identity provider said no, or could not be reached)
   "insufficient_claims",
   "consent_required",
@@ -21,6 +22,7 @@ export const PROBLEM_CODES = [
   "downstream_unavailable",
   "downstream_timeout",
   "downstream_error",
+  "downstream_link_refused",
   // generic
   "not_found",
   "method_not_allowed",

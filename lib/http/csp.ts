@@ -18,14 +18,25 @@ export const SELF_FRAMEABLE_PATHS: readonly string[] = ["/redirect"];
  *   (see SELF_FRAMEABLE_PATHS; next.config.mjs sends the matching X-Frame-Options).
  * - form-action: the web app's sign-out form is answered with a 303 to the authority's logout
  *   endpoint, and browsers apply form-action to that redirect.
- * - script-src keeps 'unsafe-inline' because Next inlines its bootstrap scripts in statically
- *   rendered pages (nonces need every page dynamic); 'self' still stops scripts from elsewhere.
+ * - script-src: this app's files ('self') and inline scripts carrying this response's nonce
+ *   (proxy.ts makes one per request; Next puts it on its own bootstrap scripts, which is why
+ *   every page renders per request). No 'unsafe-inline': script injected into a page does not
+ *   run. No 'strict-dynamic': Next loads its chunks from 'self'.
  */
-export function contentSecurityPolicy(config: Pick<AppConfig, "authorityHost">, development: boolean, options: { frameableBySelf?: boolean } = {}): string {
+/** A fresh CSP nonce: 128 random bits, base64 (CSP's nonce-source grammar). */
+export function newNonce(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+}
+
+export function contentSecurityPolicy(
+  config: Pick<AppConfig, "authorityHost">,
+  development: boolean,
+  options: { frameableBySelf?: boolean; nonce?: string } = {},
+): string {
   const idp = new URL(config.authorityHost).origin;
   const directives: [string, ...string[]][] = [
     ["default-src", "'self'"],
-    ["script-src", "'self'", "'unsafe-inline'", ...(development ? ["'unsafe-eval'"] : [])],
+    ["script-src", "'self'", ...(options.nonce ? [`'nonce-${options.nonce}'`] : []), ...(development ? ["'unsafe-eval'"] : [])],
     ["style-src", "'self'", "'unsafe-inline'"],
     ["img-src", "'self'", "data:", "blob:"],
     ["font-src", "'self'"],

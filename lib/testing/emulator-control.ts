@@ -59,6 +59,9 @@ export class EmulatorControl {
   clearFaults = () => this.call<void>("DELETE", "/_control/faults");
   mint = (req: MintRequest) => this.call<{ access_token: string; expires_on: number }>("POST", "/_control/tokens", req);
   counters = () => this.call<Counters>("GET", "/_control/counters");
+  /** The next `count` (default: all) Graph/ARM collection responses carry `nextLink` verbatim. */
+  plantNextLink = (target: "graph" | "arm", nextLink: string, count?: number) => this.call<void>("POST", "/_control/next-link", { target, nextLink, count });
+  clearNextLinks = () => this.call<void>("DELETE", "/_control/next-link");
   tokenLifetime = (seconds: number) => this.call<void>("POST", "/_control/token-lifetime", { seconds });
   settings = (body: Record<string, number>) => this.call<Record<string, number>>("POST", "/_control/settings", body);
 

@@ -4,6 +4,8 @@ import { isSecureOrigin, isValidHost, publicOrigin } from "./origin";
 const h = (init: Record<string, string>) => new Headers(init);
 
 describe("publicOrigin", () => {
+  const trust = { trustForwardedHeaders: true };
+
   it("uses the Host header and the connection's scheme by default", () => {
     expect(publicOrigin(h({ host: "localhost:3000" }), "http://localhost:3000/auth/login")).toBe("http://localhost:3000");
   });
@@ -14,16 +16,25 @@ describe("publicOrigin", () => {
 
   it("believes a TLS-terminating proxy's X-Forwarded-Proto and X-Forwarded-Host", () => {
     const headers = h({ host: "127.0.0.1:8080", "x-forwarded-proto": "https", "x-forwarded-host": "contoso.azurewebsites.net" });
-    expect(publicOrigin(headers, "http://127.0.0.1:8080/auth/callback")).toBe("https://contoso.azurewebsites.net");
+    expect(publicOrigin(headers, "http://127.0.0.1:8080/auth/callback", trust)).toBe("https://contoso.azurewebsites.net");
   });
 
-  it("keeps only the first of comma-separated forwarded values and drops default ports", () => {
-    const headers = h({ host: "x", "x-forwarded-proto": "https, http", "x-forwarded-host": "app.contoso.com:443, internal:8080" });
-    expect(publicOrigin(headers, "http://x/")).toBe("https://app.contoso.com");
+  it("ignores forwarded headers unless told to trust them (issue #14 item 4)", () => {
+    const headers = h({ host: "localhost:3000", "x-forwarded-proto": "https", "x-forwarded-host": "evil.com" });
+    expect(publicOrigin(headers, "http://localhost:3000/")).toBe("http://localhost:3000");
+  });
+
+  it("takes the value the nearest proxy appended (the rightmost), not what the client sent first (issue #14 item 4)", () => {
+    // The client sent "evil.com" / "http" itself; the proxy in front of the app appended the real values.
+    const headers = h({ host: "x", "x-forwarded-proto": "http, https", "x-forwarded-host": "evil.com, app.contoso.com:443" });
+    expect(publicOrigin(headers, "http://x/", trust)).toBe("https://app.contoso.com");
+    // two header lines are one comma-separated list (RFC 9110 §5.3): still the last one
+    const twoLines = new Headers([["x-forwarded-host", "evil.com"], ["x-forwarded-host", "app.contoso.com"], ["host", "x"]]);
+    expect(publicOrigin(twoLines, "http://x/", trust)).toBe("http://app.contoso.com");
   });
 
   it("upgrades only the scheme when just X-Forwarded-Proto is set (App Service keeps Host)", () => {
-    expect(publicOrigin(h({ host: "www.contoso.com", "x-forwarded-proto": "https" }), "http://www.contoso.com/")).toBe("https://www.contoso.com");
+    expect(publicOrigin(h({ host: "www.contoso.com", "x-forwarded-proto": "https" }), "http://www.contoso.com/", trust)).toBe("https://www.contoso.com");
   });
 
   it.each([
@@ -34,11 +45,11 @@ describe("publicOrigin", () => {
     ["evil.com:99999", "port out of range"],
     ["<script>", "markup"],
   ])("ignores a malformed X-Forwarded-Host (%s: %s) and uses Host", (forwarded) => {
-    expect(publicOrigin(h({ host: "localhost:3000", "x-forwarded-host": forwarded }), "http://localhost:3000/")).toBe("http://localhost:3000");
+    expect(publicOrigin(h({ host: "localhost:3000", "x-forwarded-host": forwarded }), "http://localhost:3000/", trust)).toBe("http://localhost:3000");
   });
 
   it("ignores a forwarded scheme other than http/https", () => {
-    expect(publicOrigin(h({ host: "localhost:3000", "x-forwarded-proto": "javascript" }), "http://localhost:3000/")).toBe("http://localhost:3000");
+    expect(publicOrigin(h({ host: "localhost:3000", "x-forwarded-proto": "javascript" }), "http://localhost:3000/", trust)).toBe("http://localhost:3000");
   });
 
   it("ignores forwarded headers when told not to trust them", () => {

@@ -2,11 +2,12 @@
  * The app's public origin (scheme://host[:port]) as the browser sees it: the base of the redirect
  * URI, of post-logout redirects, and of the same-origin check on POST /auth/logout.
  *
- * Behind a TLS-terminating proxy (Azure App Service, Front Door, Application Gateway) the app
- * receives plain http and the proxy reports the original scheme and host in X-Forwarded-Proto and
- * X-Forwarded-Host. Those headers are only believed when `trustForwardedHeaders` is on, and only
- * when they are well formed (a scheme of http/https, a host name or IP with an optional port;
- * nothing else). A fixed `baseUrl` (APP_BASE_URL) wins over every header: in production, set it.
+ * A fixed `baseUrl` (APP_BASE_URL) wins over every header; production requires it (lib/config).
+ * Without it, behind a TLS-terminating proxy the app receives plain http and the proxy reports
+ * the original scheme and host in X-Forwarded-Proto and X-Forwarded-Host. Those headers are only
+ * believed when `trustForwardedHeaders` is on (default off), and then only the value the nearest
+ * proxy appended (the rightmost: whatever is left of it came from the client or farther away),
+ * and only when well formed (a scheme of http/https, a host name or IP with an optional port).
  *
  * Why forged headers are not a hole here: an attacker can only forge them on their own requests
  * (browsers never let a cross-site page set them), and the identity provider only redirects to
@@ -15,7 +16,7 @@
 export interface OriginOptions {
   /** A configured public base URL (e.g. https://contoso.azurewebsites.net); overrides all headers. */
   baseUrl?: string;
-  /** Believe X-Forwarded-Proto / X-Forwarded-Host (set by a proxy in front of the app). Default true. */
+  /** Believe X-Forwarded-Proto / X-Forwarded-Host (set by a proxy in front of the app). Default false. */
   trustForwardedHeaders?: boolean;
 }
 
@@ -39,8 +40,9 @@ export function isValidHost(value: string): boolean {
   return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
 }
 
-function firstValue(header: string | null): string | undefined {
-  const value = header?.split(",")[0]?.trim();
+/** The value the nearest proxy appended: the last of a comma-separated list (several header lines are joined). */
+function nearestProxyValue(header: string | null): string | undefined {
+  const value = header?.split(",").at(-1)?.trim();
   return value ? value : undefined;
 }
 
@@ -55,14 +57,14 @@ export function publicOrigin(headers: Headers, requestUrl: string, options: Orig
     return base.origin;
   }
   const seen = new URL(requestUrl);
-  const trust = options.trustForwardedHeaders ?? true;
+  const trust = options.trustForwardedHeaders ?? false;
 
   let proto = seen.protocol === "https:" ? "https" : "http";
   let host: string | undefined;
   if (trust) {
-    const fProto = firstValue(headers.get("x-forwarded-proto"))?.toLowerCase();
+    const fProto = nearestProxyValue(headers.get("x-forwarded-proto"))?.toLowerCase();
     if (fProto === "https" || fProto === "http") proto = fProto;
-    const fHost = firstValue(headers.get("x-forwarded-host"));
+    const fHost = nearestProxyValue(headers.get("x-forwarded-host"));
     if (fHost && isValidHost(fHost)) host = fHost;
   }
   if (!host) {

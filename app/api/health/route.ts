@@ -11,31 +11,30 @@ interface Check {
 }
 
 /**
- * GET /api/health: readiness for App Service health checks, no authentication (excluded from
- * proxy.ts). 200 when the configuration is valid and the signing key set is reachable (or
- * cached), 503 otherwise. Says what failed, never why in detail (the log has that).
+ * GET /api/health: readiness for App Service health checks and load balancers, no authentication
+ * (excluded from proxy.ts). `{ "status": "ok" | "degraded" | "unavailable" }`: 200 while the
+ * configuration is valid and the signing keys are loaded (degraded: Redis is down and tokens are
+ * served from memory), 503 otherwise. Anyone can call it, so it says nothing more (identity mode,
+ * cache kind, key count) unless HEALTH_DETAILS=true; the log says why.
  */
 export const GET = publicRoute(async () => {
-  const checks: Record<string, Check> = {};
   let config;
   try {
     config = getConfig();
-    checks.config = { ok: true, mode: config.mode };
   } catch (e) {
     log("error", "health.config_invalid", { error: describeError(e) });
-      checks.config = { ok: false, detail: "configuration is invalid; see the server log" };
-    }
-    if (config) {
-      try {
-        const keySet = await getVerifier(config).checkKeySet();
-        checks.keySet = { ok: keySet.keys > 0, keys: keySet.keys };
-      } catch (e) {
-        log("warn", "health.key_set_unreachable", { error: describeError(e) });
-        checks.keySet = { ok: false, detail: "signing key set unreachable" };
-      }
-      const tokens = getTokenService(config);
-      checks.tokenCache = { ok: true, kind: tokens.cacheKind, degraded: tokens.cacheDegraded };
-    }
-    const ok = Object.values(checks).every((c) => c.ok);
-    return json({ status: ok ? "ok" : "unavailable", checks }, ok ? 200 : 503);
+    return json({ status: "unavailable" }, 503);
+  }
+  const checks: Record<string, Check> = { config: { ok: true, mode: config.mode } };
+  try {
+    const keySet = await getVerifier(config).checkKeySet();
+    checks.keySet = { ok: keySet.keys > 0, keys: keySet.keys };
+  } catch (e) {
+    log("warn", "health.key_set_unreachable", { error: describeError(e) });
+    checks.keySet = { ok: false, detail: "signing key set unreachable" };
+  }
+  const tokens = getTokenService(config);
+  checks.tokenCache = { ok: true, kind: tokens.cacheKind, degraded: tokens.cacheDegraded };
+  const status = !Object.values(checks).every((c) => c.ok) ? "unavailable" : tokens.cacheDegraded ? "degraded" : "ok";
+  return json(config.health.details ? { status, checks } : { status }, status === "unavailable" ? 503 : 200);
 });
