@@ -7,9 +7,13 @@
  * Options (all optional):
  *   --build=auto|always|never  build the standalone app first (auto: when a source is newer)
  *   --duration=15 --warmup=5 --serial=5 --connections=50 --users=200
- *   --cache-users=20000 --cache-max-users=5000 --cold-starts=5
- *   --only=load,cache,coldstart,firstload   run some phases only
- *   --quick                                 short smoke run (5 s loads, 2000 cache users)
+ *   --cache-users=16000 --cache-max-users=4000 --cold-starts=5
+ *   --plan=B1          run the app under the heap-limit rule for this App Service plan's memory
+ *                      (scripts/lib/heap.mjs; default the smallest plan), or --plan=none for V8's own
+ *   --soak-duration=600 --soak-connections=50 --soak-users=200 --soak-sample=10
+ *   --soak-compare     soak twice: under the plan's heap limit and without one
+ *   --only=load,cache,coldstart,firstload,soak   run some phases only
+ *   --quick                                 short smoke run (5 s loads, 2000 cache users, 60 s soak)
  *
  * Processes: the emulator (token endpoint, Graph, ARM) lives in the launcher's process; the app
  * (`node .next/standalone/server.js`, NODE_ENV=production) and the bare baseline server are
@@ -23,6 +27,8 @@ import { gzipSync } from "node:zlib";
 import { runCacheScale } from "./lib/cache-scale";
 import { Control, loadTenant, type TenantDescription } from "./lib/emulator";
 import { runLoad, runSerial, type LoadResult, type SerialResult } from "./lib/load";
+import { runSoak } from "./lib/soak";
+import { PLAN_MEMORY_MB, SMALLEST_PLAN, heapLimitMb } from "../scripts/lib/heap.mjs";
 import { appEnv, emulatorPid, freePort, probe, rssMb, sleep, spawnServer, stopChild, type Managed } from "./lib/proc";
 import { machineInfo, table, type BaselineScenario, type Report, type Scenario } from "./lib/report";
 import { BUILD_LOCK, buildIsStale, snapshotBuild } from "./lib/snapshot";
@@ -52,7 +58,9 @@ function parseArgs(argv: string[]) {
   };
   const build = flags.get("build") ?? "auto";
   if (!["auto", "always", "never"].includes(build)) throw new Error("--build must be auto, always or never");
-  const phases = new Set((flags.get("only") ?? "load,cache,coldstart,firstload").split(","));
+  const phases = new Set((flags.get("only") ?? "load,cache,coldstart,firstload,soak").split(","));
+  const plan = flags.get("plan") ?? SMALLEST_PLAN;
+  if (plan !== "none" && !(plan in PLAN_MEMORY_MB)) throw new Error(`--plan must be one of ${Object.keys(PLAN_MEMORY_MB).join(", ")} or none`);
   return {
     build: build as "auto" | "always" | "never",
     durationSeconds: num("duration", 15, 5),
@@ -60,9 +68,17 @@ function parseArgs(argv: string[]) {
     serialSeconds: num("serial", 5, 2),
     connections: num("connections", 50),
     users: num("users", 200),
-    cacheUsers: num("cache-users", 20_000, 2_000),
-    cacheMaxUsers: num("cache-max-users", 5_000, 500),
+    cacheUsers: num("cache-users", 16_000, 2_000),
+    // 4 000 users fit the smallest plan's heap (lib/config/memory.ts); the run pushes 4× as many through
+    cacheMaxUsers: num("cache-max-users", 4_000, 500),
     coldStarts: num("cold-starts", 5, 2),
+    plan,
+    heapLimitMb: plan === "none" ? null : heapLimitMb(PLAN_MEMORY_MB[plan as keyof typeof PLAN_MEMORY_MB]),
+    soakSeconds: num("soak-duration", 600, 60),
+    soakConnections: num("soak-connections", 50),
+    soakUsers: num("soak-users", 200),
+    soakSampleSeconds: num("soak-sample", 10, 5),
+    soakCompare: flags.get("soak-compare") === "true",
     phases,
     quick,
   };
@@ -83,11 +99,16 @@ interface Context {
   notes: string[];
 }
 
-async function startApp(ctx: Context, name: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Managed> {
+/** The node flag of the heap-limit rule for the bench's plan (none with --plan=none or `heapLimitMb: null`). */
+function heapArgs(limitMb: number | null): string[] {
+  return limitMb === null ? [] : [`--max-old-space-size=${limitMb}`];
+}
+
+async function startApp(ctx: Context, name: string, env: Record<string, string> = {}, nodeArgs: string[] = [], heapLimit = ctx.opts.heapLimitMb): Promise<Managed> {
   const port = await freePort();
   return spawnServer({
     command: process.execPath,
-    args: [...nodeArgs, "server.js"],
+    args: [...heapArgs(heapLimit), ...nodeArgs, "server.js"],
     cwd: path.join(ctx.appDir, ".next", "standalone"),
     env: appEnv(port, env),
     port,
@@ -146,13 +167,16 @@ async function loadPhase(ctx: Context, report: Report, firstLoad: (origin: strin
   const { opts, control } = ctx;
   const tokens = await control.apiTokens(1, opts.users);
   const app = await startApp(ctx, "app-load");
-  const scenarios: { key: "me" | "subscriptions"; path: string; baselinePath: string }[] = [
-    { key: "me", path: "/api/me", baselinePath: "/me" },
-    { key: "subscriptions", path: "/api/subscriptions", baselinePath: "/subscriptions" },
+  // floor: the cheapest protected request (proxy.ts + verification + a handler, no token request
+  // and no downstream call): what Next.js and the verifier cost before any work is done.
+  const scenarios: { key: "me" | "subscriptions" | "floor"; path: string; baselinePath?: string; tokenRequestsPerUser: number }[] = [
+    { key: "floor", path: "/api/whoami", tokenRequestsPerUser: 0 },
+    { key: "me", path: "/api/me", baselinePath: "/me", tokenRequestsPerUser: 1 },
+    { key: "subscriptions", path: "/api/subscriptions", baselinePath: "/subscriptions", tokenRequestsPerUser: 1 },
   ];
   let latencyApp: LoadResult | undefined;
   let latencyBase: LoadResult | undefined;
-  const ours: Partial<Record<"me" | "subscriptions", { load: LoadResult; serial: SerialResult; warm: number; measured: number; rssBefore: number; rssAfter: number }>> = {};
+  const ours: Partial<Record<"me" | "subscriptions" | "floor", { load: LoadResult; serial: SerialResult; warm: number; measured: number; rssBefore: number; rssAfter: number }>> = {};
   try {
     for (const s of scenarios) {
       say(`\n[load] ${s.path}: ${opts.users} users, first call each`);
@@ -184,6 +208,7 @@ async function loadPhase(ctx: Context, report: Report, firstLoad: (origin: strin
   const base: Partial<Record<"me" | "subscriptions", BaselineScenario>> = {};
   try {
     for (const s of scenarios) {
+      if (!s.baselinePath || s.key === "floor") continue;
       say(`\n[baseline] ${s.baselinePath}: warm-up ${opts.warmupSeconds} s, measuring ${opts.durationSeconds} s`);
       await runLoad({ url: baseline.origin, path: s.baselinePath, connections: opts.connections, durationSeconds: opts.warmupSeconds });
       const load = await runLoad({ url: baseline.origin, path: s.baselinePath, connections: opts.connections, durationSeconds: opts.durationSeconds, cpuOf: { app: baseline.pid, emulator: emulatorPid() } });
@@ -198,7 +223,7 @@ async function loadPhase(ctx: Context, report: Report, firstLoad: (origin: strin
 
   for (const s of scenarios) {
     const o = ours[s.key];
-    const b = base[s.key];
+    const b = s.key === "floor" ? undefined : base[s.key];
     if (!o) continue;
     const scenario: Scenario = {
       rps: o.load.rps,
@@ -209,7 +234,7 @@ async function loadPhase(ctx: Context, report: Report, firstLoad: (origin: strin
       overheadP50Ms: o.load.overheadP50Ms,
       overheadP99Ms: o.load.overheadP99Ms,
       idpTokenRequests: o.warm + o.measured,
-      expectedTokenRequests: opts.users,
+      expectedTokenRequests: opts.users * s.tokenRequestsPerUser,
       path: s.path,
       users: opts.users,
       connections: opts.connections,
@@ -230,9 +255,10 @@ async function loadPhase(ctx: Context, report: Report, firstLoad: (origin: strin
       serial: { ...o.serial, p50MinusBaselineMs: b ? round(o.serial.p50Ms - b.serial.p50Ms, 2) : null },
     };
     report.scenarios[s.key] = scenario;
-    report.scenarios.baseline[s.key] = b ?? null;
+    if (s.key !== "floor") report.scenarios.baseline[s.key] = b ?? null;
   }
   report.scenarios.baseline.rps = base.me?.rps ?? null;
+  report.scenarios.baseline.cpuMsPerRequest = base.me?.cpuMsPerRequest ?? null;
   if (latencyApp && latencyBase) {
     report.scenarios.latencyBound = {
       path: "/api/me",
@@ -291,6 +317,49 @@ async function cachePhase(ctx: Context, report: Report): Promise<void> {
     });
   } finally {
     await app.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// phase: soak
+
+async function soakOnce(ctx: Context, tokens: string[], heapLimit: number | null, name: string) {
+  const { opts } = ctx;
+  const inspectPort = await freePort();
+  const app = await startApp(ctx, name, {}, [`--inspect=127.0.0.1:${inspectPort}`], heapLimit);
+  try {
+    // every user's first call (one OBO per API) before the clock starts, as in the load phase
+    await firstCalls(app.origin, "/api/me", tokens);
+    await firstCalls(app.origin, "/api/subscriptions", tokens);
+    say(`  ${heapLimit === null ? "no heap limit (V8's own)" : `--max-old-space-size=${heapLimit} (plan ${opts.plan})`}: ${opts.soakSeconds} s at ${opts.soakConnections} connections, ${tokens.length} users over /api/me and /api/subscriptions`);
+    const result = await runSoak({
+      origin: app.origin,
+      pid: app.pid,
+      inspectPort,
+      paths: ["/api/me", "/api/subscriptions"],
+      tokens,
+      connections: opts.soakConnections,
+      durationSeconds: opts.soakSeconds,
+      sampleEverySeconds: opts.soakSampleSeconds,
+      log: say,
+    });
+    say(`  ${result.rps} req/s, non-2xx ${result.non2xx}, peak RSS ${result.peakRssMb} MB, RSS slope (last half) ${result.rssSlopeMbPerMinLastHalf} MB/min, peak heap ${result.peakHeapUsedMb} MB, CPU ${result.cpuMsPerRequest} ms/request`);
+    return result;
+  } finally {
+    await app.stop();
+  }
+}
+
+async function soakPhase(ctx: Context, report: Report): Promise<void> {
+  const { opts } = ctx;
+  say(`\n[soak] sustained load, RSS and heap sampled every ${opts.soakSampleSeconds} s`);
+  // users of their own (not the load phase's): every soak starts with cold token caches
+  const tokens = await ctx.control.apiTokens(50_001, opts.soakUsers);
+  const limited = await soakOnce(ctx, tokens, opts.heapLimitMb, "app-soak");
+  report.soak = { ...limited, plan: opts.plan, heapLimitMb: opts.heapLimitMb, paths: ["/api/me", "/api/subscriptions"], users: opts.soakUsers, connections: opts.soakConnections };
+  if (opts.soakCompare && opts.heapLimitMb !== null) {
+    const unlimited = await soakOnce(ctx, await ctx.control.apiTokens(60_001, opts.soakUsers), null, "app-soak-unlimited");
+    report.soak.unlimited = { ...unlimited, heapLimitMb: null };
   }
 }
 
@@ -426,6 +495,29 @@ function evaluateTargets(report: Report): void {
       met: s.idpTokenRequests === s.expectedTokenRequests && s.measuredTokenRequests === 0,
     });
   }
+  const floor = report.scenarios.floor;
+  const me = report.scenarios.me;
+  const bareCpu = report.scenarios.baseline.cpuMsPerRequest?.app;
+  if (floor?.cpuMsPerRequest.app !== undefined && me?.cpuMsPerRequest.app !== undefined && bareCpu !== undefined) {
+    const bound = round(floor.cpuMsPerRequest.app + 1.5 * bareCpu, 2);
+    t.push({
+      name: "me: server CPU per request vs the Next.js floor",
+      target: `≤ floor + 1.5 × bare (${floor.cpuMsPerRequest.app} + 1.5 × ${bareCpu} = ${bound} ms)`,
+      actual: `${me.cpuMsPerRequest.app} ms`,
+      met: me.cpuMsPerRequest.app <= bound,
+    });
+  }
+  const soak = report.soak;
+  if (soak) {
+    const limit = soak.heapLimitMb === null ? "no heap limit" : `--max-old-space-size=${soak.heapLimitMb} (plan ${soak.plan})`;
+    t.push({ name: `soak ${soak.durationS} s, ${limit}: peak RSS`, target: "≤ 256 MB", actual: `${soak.peakRssMb} MB`, met: soak.heapLimitMb === null ? null : soak.peakRssMb <= 256 });
+    t.push({ name: "soak: RSS trend over the last half", target: "≤ 1 MB/min", actual: `${soak.rssSlopeMbPerMinLastHalf} MB/min`, met: soak.rssSlopeMbPerMinLastHalf <= 1 });
+    t.push({ name: "soak: errors (non-2xx, socket errors, timeouts)", target: "0", actual: String(soak.non2xx + soak.errors + soak.timeouts), met: soak.non2xx + soak.errors + soak.timeouts === 0 });
+    if (soak.unlimited) {
+      const u = soak.unlimited;
+      t.push({ name: "soak: throughput with the limit vs without", target: "no loss (≥ 0.95×, run-to-run noise)", actual: `${soak.rps} vs ${u.rps} req/s (peak RSS ${soak.peakRssMb} vs ${u.peakRssMb} MB)`, met: soak.rps >= 0.95 * u.rps });
+    }
+  }
   const lb = report.scenarios.latencyBound;
   if (lb) {
     t.push({ name: `me with Graph +${lb.downstreamDelayMs} ms at ${lb.connections} connections: throughput vs baseline`, target: "≥ 0.8× (informative)", actual: `${lb.throughputVsBaseline}× (${lb.ours.rps} vs ${lb.baseline.rps} req/s)`, met: lb.throughputVsBaseline >= 0.8 });
@@ -441,6 +533,8 @@ function evaluateTargets(report: Report): void {
 
 function printTables(report: Report): void {
   const rows: (string | number | null)[][] = [["scenario", "req/s", "p50 ms", "p90 ms", "p99 ms", "non-2xx", "overhead p50", "overhead p99", "IdP tokens", "expected", "vs baseline", "serial p50", "CPU ms/req", "RSS MB"]];
+  const floor = report.scenarios.floor;
+  if (floor) rows.push(["/api/whoami (floor)", floor.rps, floor.p50Ms, floor.p90Ms, floor.p99Ms, floor.non2xx, floor.overheadP50Ms, floor.overheadP99Ms, floor.idpTokenRequests, floor.expectedTokenRequests, null, floor.serial.p50Ms, floor.cpuMsPerRequest.app ?? null, `${floor.rssBeforeMb}→${floor.rssAfterMb}`]);
   for (const key of ["me", "subscriptions"] as const) {
     const s = report.scenarios[key];
     const b = report.scenarios.baseline[key];
@@ -460,6 +554,16 @@ function printTables(report: Report): void {
         table([
           ["cache scale", "users", "cap (partitions)", "OBO misses", "RSS start", "RSS end", "RSS growth", "live heap growth after cap", "capHeld", "seconds"],
           ["/api/me", c.users, c.partitionCap, c.oboMisses, c.rssStartMb, c.rssEndMb, c.rssGrowthMb, c.liveHeapGrowthAfterCapMb, String(c.capHeld), c.durationSeconds],
+        ]),
+    );
+  }
+  if (report.soak) {
+    const runs = [report.soak, ...(report.soak.unlimited ? [report.soak.unlimited] : [])];
+    say(
+      "\n" +
+        table([
+          ["soak", "heap limit MB", "seconds", "req/s", "non-2xx", "RSS start", "peak RSS", "RSS MB/min (last half)", "peak heap used", "CPU ms/req"],
+          ...runs.map((r) => [r === report.soak ? `plan ${report.soak?.plan}` : "no limit", r.heapLimitMb, r.durationS, r.rps, r.non2xx, r.rssStartMb, r.peakRssMb, r.rssSlopeMbPerMinLastHalf, r.peakHeapUsedMb, r.cpuMsPerRequest]),
         ]),
     );
   }
@@ -498,8 +602,9 @@ async function main(): Promise<number> {
 
   const report: Report = {
     machine: machineInfo(),
-    scenarios: { me: null, subscriptions: null, baseline: { rps: null, me: null, subscriptions: null }, latencyBound: null },
+    scenarios: { me: null, subscriptions: null, floor: null, baseline: { rps: null, cpuMsPerRequest: null, me: null, subscriptions: null }, latencyBound: null },
     cache: null,
+    soak: null,
     coldStartMs: null,
     firstLoadJsKb: {},
     coldStart: null,
@@ -522,6 +627,7 @@ async function main(): Promise<number> {
       }
     }
     if (opts.phases.has("cache")) await cachePhase(ctx, report);
+    if (opts.phases.has("soak")) await soakPhase(ctx, report);
     if (opts.phases.has("coldstart")) await coldStartPhase(ctx, report);
   } finally {
     rmSync(runDir, { recursive: true, force: true });

@@ -41,6 +41,10 @@ param resourceGroupName string = ''
 ])
 param appServicePlanSku string = 'B1'
 
+@description('V8 heap limit of the app (--max-old-space-size), MB. 0: derived from the plan\'s memory (docs/deploy.md, "Memory").')
+@minValue(0)
+param nodeHeapLimitMb int = 0
+
 @description('Node.js LTS runtime of the web app.')
 @allowed([
   'NODE|22-lts'
@@ -254,6 +258,23 @@ module monitoring 'modules/monitoring.bicep' = if (deployMonitoring) {
 
 // '@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>)': versionless,
 // so a rotated secret is picked up (App Service re-reads references within 24 hours, or on restart).
+// The heap-limit rule of scripts/lib/heap.mjs (PLAN_MEMORY_MB, HEAP_PERCENT, HEAP_MIN_MB,
+// HEAP_MAX_MB; scripts/lib/heap.test.ts keeps the two in step): V8 sizes its heap from the machine,
+// not from the plan, and lets garbage grow to that size under steady load.
+var planMemoryMb = {
+  B1: 1792
+  B2: 3584
+  B3: 7168
+  S1: 1792
+  S2: 3584
+  P0v3: 4096
+  P1v3: 8192
+  P2v3: 16384
+}
+var heapPercent = 10
+var derivedHeapLimitMb = min(2048, max(128, planMemoryMb[appServicePlanSku] * heapPercent / 100 / 16 * 16))
+var heapLimitMb = nodeHeapLimitMb > 0 ? nodeHeapLimitMb : derivedHeapLimitMb
+
 var kvRefPrefix = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/'
 
 // Every variable lib/config reads, from .env.local.example. Empty values are dropped: the app
@@ -298,6 +319,8 @@ var appSettingsAll = [
     name: 'TOKEN_CACHE_ENCRYPTION_KEY'
     value: deployRedis ? '${kvRefPrefix}${secretNames.tokenCacheEncryptionKey})' : ''
   }
+  // Read by node itself when App Service starts `node server.js`.
+  { name: 'NODE_OPTIONS', value: '--max-old-space-size=${heapLimitMb}' }
   // Platform settings (read by App Service, not by the app).
   { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'false' }
   {

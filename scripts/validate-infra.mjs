@@ -404,7 +404,8 @@ function appVariables() {
 }
 
 // Read by App Service itself, not by the app.
-const PLATFORM_SETTINGS = new Set(["SCM_DO_BUILD_DURING_DEPLOYMENT", "APPLICATIONINSIGHTS_CONNECTION_STRING", "ApplicationInsightsAgent_EXTENSION_VERSION"]);
+// NODE_OPTIONS is read by node itself (the heap limit: scripts/lib/heap.mjs), not by lib/config.
+const PLATFORM_SETTINGS = new Set(["SCM_DO_BUILD_DURING_DEPLOYMENT", "APPLICATIONINSIGHTS_CONNECTION_STRING", "ApplicationInsightsAgent_EXTENSION_VERSION", "NODE_OPTIONS"]);
 // Documented variables that are deliberately not App Service settings, and why.
 const NOT_APP_SETTINGS = {
   AZURE_CLI_CLIENT_ID: "used by the CLI commands on a workstation, not by the web app",

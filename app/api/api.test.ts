@@ -13,12 +13,14 @@ import { GET as health } from "./health/route";
 import { GET as photo } from "./me/photo/route";
 import { GET as me } from "./me/route";
 import { GET as subscriptions } from "./subscriptions/route";
+import { GET as whoami } from "./whoami/route";
 
 const HANDLERS: Record<string, (r: Request) => Promise<Response>> = {
   "/api/me": me,
   "/api/me/photo": photo,
   "/api/subscriptions": subscriptions,
   "/api/health": health,
+  "/api/whoami": whoami,
 };
 
 let h: ApiHarness;
@@ -113,6 +115,32 @@ describe("happy paths", () => {
     expect(timing(again)).toMatch(/obo;desc="hit"/);
     expect(again.headers.get("x-correlation-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(again.headers.get("x-correlation-id")).not.toBe(correlationId);
+  });
+
+  it("GET /api/whoami says who the API sees (from the verified token alone: no token request, no downstream call, never the token)", async () => {
+    const t = await tokenFor("adele.vance@contoso.test");
+    const before = await h.control.counters();
+    const res = await call("/api/whoami", bearer(t));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    const claims = decodeJwt(t);
+    expect(body).toEqual({
+      name: "Adele Vance",
+      username: "adele.vance@contoso.test",
+      oid: claims.oid,
+      tid: claims.tid,
+      clientId: claims.azp,
+      scopes: String(claims.scp).split(" "),
+      clientCapabilities: [],
+      expiresAt: claims.exp,
+    });
+    expect(JSON.stringify(body)).not.toContain(t.split(".")[2]);
+    expect(timing(res)).toMatch(/^verify;desc="memo";dur=[\d.]+$/);
+    const after = await h.control.counters();
+    expect(after.total).toBe(before.total);
+    expect(after.graph + after.arm).toBe(before.graph + before.arm);
+    // no token, no answer (proxy.ts)
+    expect((await call("/api/whoami")).status).toBe(401);
   });
 
   it("GET /api/me answers manager: null for a user without one", async () => {

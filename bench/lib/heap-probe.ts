@@ -8,6 +8,8 @@
  * Node 20 has WebSocket only behind --experimental-websocket, so this runs as its own small
  * process (bench/lib/cache-scale.ts spawns it).
  */
+export {};
+
 interface InspectorTarget {
   webSocketDebuggerUrl: string;
 }

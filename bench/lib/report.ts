@@ -1,10 +1,12 @@
 /**
- * The report's shape (bench/report.json). The keys the issue names are a public interface:
- *   machine, scenarios.{me,subscriptions}: Scenario, scenarios.baseline.rps,
- *   cache.{users,rssGrowthMb,capHeld}, coldStartMs, firstLoadJsKb.{<route>}
+ * The report's shape (bench/report.json). The keys the issues name are a public interface:
+ *   machine, scenarios.{me,subscriptions,floor}: Scenario (cpuMsPerRequest.app among them),
+ *   scenarios.baseline.{rps,cpuMsPerRequest}, cache.{users,rssGrowthMb,capHeld}, coldStartMs,
+ *   firstLoadJsKb.{<route>}, soak.{durationS,rps,non2xx,peakRssMb,rssSlopeMbPerMinLastHalf}
  * Everything else is additional detail and may change.
  */
 import os from "node:os";
+import type { SoakResult } from "./soak";
 import { round } from "./stats";
 
 export interface Scenario {
@@ -81,7 +83,15 @@ export interface Report {
   scenarios: {
     me: Scenario | null;
     subscriptions: Scenario | null;
-    baseline: { rps: number | null; me: BaselineScenario | null; subscriptions: BaselineScenario | null };
+    /** The cheapest protected request (/api/whoami: proxy.ts + verification + a handler, nothing downstream). */
+    floor: Scenario | null;
+    baseline: {
+      rps: number | null;
+      /** CPU ms per request of the bare server's /me (the same two Graph calls as /api/me). */
+      cpuMsPerRequest: Record<string, number> | null;
+      me: BaselineScenario | null;
+      subscriptions: BaselineScenario | null;
+    };
     /** /api/me vs the baseline when every Graph call takes `downstreamDelayMs` (latency-bound, modest concurrency). */
     latencyBound: {
       path: string;
@@ -94,6 +104,8 @@ export interface Report {
     } | null;
   };
   cache: CacheReport | null;
+  /** Sustained load under the plan's heap limit (and, with --soak-compare, `unlimited`: the same without one). */
+  soak: (SoakResult & { plan: string; heapLimitMb: number | null; paths: string[]; users: number; connections: number; unlimited?: SoakResult & { heapLimitMb: null } }) | null;
   coldStartMs: number | null;
   firstLoadJsKb: Record<string, number>;
   // ---- additional detail

@@ -2,12 +2,19 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { cloudOfAuthorityHost, cloudSettings, PUBLIC_CLOUD } from "./clouds";
 import { ConfigError, type ConfigProblem } from "./errors";
+import { DEFAULT_TOKEN_CACHE_MAX_USERS, processHeapLimitMb, tokenCacheUsersThatFit } from "./memory";
 import type { ApiCredential, AppConfig, IdentityMode } from "./types";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads a file named by a variable; injectable so tests need no files. */
 export type FileReader = (path: string) => string;
+
+/** Facts about the process the configuration must fit; injectable so tests need no heap flags. */
+export interface RuntimeLimits {
+  /** V8's heap limit, MB. */
+  heapLimitMb: number;
+}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i;
@@ -26,7 +33,7 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * Turns an environment into a validated AppConfig, or throws one ConfigError naming every bad
  * variable. Pure apart from reading the certificate file, so every branch is unit-testable.
  */
-export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync(p, "utf8")): AppConfig {
+export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync(p, "utf8"), runtime: RuntimeLimits = { heapLimitMb: processHeapLimitMb() }): AppConfig {
   const problems: ConfigProblem[] = [];
   const fail = (variable: string, message: string) => problems.push({ variable, message });
   const text = (name: string): string | undefined => {
@@ -197,6 +204,18 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const healthDetails = bool("HEALTH_DETAILS", false);
 
+  // The in-memory token caches (On-Behalf-Of: one partition per downstream API; the web app: one
+  // more) must fit this process's heap, or V8 stops the process once enough users signed in.
+  const partitionsPerUser = 2 + (webClientId && webClientSecret ? 1 : 0);
+  const usersThatFit = tokenCacheUsersThatFit(runtime.heapLimitMb, partitionsPerUser);
+  const tokenCacheMaxUsers = int("TOKEN_CACHE_MAX_USERS", Math.min(DEFAULT_TOKEN_CACHE_MAX_USERS, usersThatFit), 1, 10_000_000);
+  if (tokenCacheMaxUsers > usersThatFit) {
+    fail(
+      "TOKEN_CACHE_MAX_USERS",
+      `is ${tokenCacheMaxUsers}, but this process's heap limit of ${runtime.heapLimitMb} MB holds about ${usersThatFit} users' cached tokens: lower it (or leave it unset), raise the heap (NODE_HEAP_LIMIT_MB, or a larger App Service plan), or share tokens in Redis (REDIS_URL) and keep this small`,
+    );
+  }
+
   const config: AppConfig = {
     mode,
     publicUrl: { baseUrl, trustForwardedHeaders: trustRaw === "true" },
@@ -226,7 +245,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     },
     session: { password: sessionPassword, maxAgeSeconds: int("SESSION_MAX_AGE_SECONDS", 8 * 3600, 300, 30 * 24 * 3600) },
     redis: redisUrl ? { url: redisUrl, encryptionKey: cacheKey ?? "" } : null,
-    tokenCache: { maxUsers: int("TOKEN_CACHE_MAX_USERS", 10_000, 1, 10_000_000) },
+    tokenCache: { maxUsers: tokenCacheMaxUsers },
     http: {
       timeoutMs: int("DOWNSTREAM_TIMEOUT_MS", 10_000, 100, 120_000),
       maxRetries: int("DOWNSTREAM_MAX_RETRIES", 2, 0, 10),
