@@ -74,7 +74,7 @@ describe("npm start (scripts/start.mjs)", () => {
     spawnSync(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], {
       cwd: dir,
       encoding: "utf8",
-      env: { PATH: process.env.PATH ?? "", HOME: dir, ...env } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH ?? "", HOME: dir, NODE_ENV: "production", ...env },
     });
   const limitOf = (out: string) => Number(/heap_size_limit_mb=(\d+)/.exec(out)?.[1]);
 
