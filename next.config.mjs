@@ -17,6 +17,7 @@ const nextConfig = {
   output: "standalone",
   poweredByHeader: false,
   reactStrictMode: true,
+  experimental: { serverMinification: false },
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },

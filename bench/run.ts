@@ -121,7 +121,9 @@ async function startBaseline(ctx: Context): Promise<Managed> {
   const port = await freePort();
   const domain = ctx.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
   const [graphToken, armToken] = await ctx.control.mint([
-    { username: `loaduser1@${domain}`, scopes: ["https://graph.microsoft.com/User.Read"] },
+    // what the API's On-Behalf-Of token for Graph carries: every consented Graph permission
+    // (/me/manager needs User.ReadBasic.All besides User.Read)
+    { username: `loaduser1@${domain}`, scopes: ["https://graph.microsoft.com/User.Read", "https://graph.microsoft.com/User.ReadBasic.All"] },
     { username: `loaduser1@${domain}`, scopes: ["https://management.azure.com/user_impersonation"] },
   ]);
   return spawnServer({

@@ -6,6 +6,7 @@ import type { ServerTiming } from "@/lib/http/server-timing";
 import { isTimeout, readBytes, readJson } from "./body";
 import { claimsChallengeFrom, forwardedChallenge } from "./challenge";
 import { RETRYABLE_UNAVAILABLE, backoffMs, defaultSleep, parseRetryAfter } from "./retry";
+import { fetchTransport, nodeTransport, type DownstreamHttpResponse } from "./transport";
 import { resolveUrl } from "./url";
 
 export type { DownstreamBytes } from "./body";
@@ -26,6 +27,7 @@ export interface DownstreamContext {
   forwardClaimsChallenges?: boolean;
   /** authorization_uri for a forwarded claims challenge, e.g. `${authority}/oauth2/v2.0/authorize`. */
   authorizationUri?: string;
+  /** Test seam: answer downstream calls with this fetch instead of the network (node:https, transport.ts). */
   fetch?: typeof fetch;
   /** Test seam: how to wait between retries. */
   sleep?: (ms: number) => Promise<void>;
@@ -68,7 +70,7 @@ export interface DownstreamResponse<T> {
 export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | URL, ctx: DownstreamContext, options: GetOptions = {}): Promise<DownstreamResponse<T>> {
   const url = resolveUrl(api, pathOrUrl, ctx);
   const label = options.label ?? url.pathname;
-  const fetchImpl = ctx.fetch ?? fetch;
+  const send = ctx.fetch ? fetchTransport(ctx.fetch) : nodeTransport;
   const sleep = ctx.sleep ?? defaultSleep;
   const { timeoutMs, maxRetries, maxRetryAfterSeconds } = ctx.http;
   let token = await ctx.token();
@@ -81,17 +83,16 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
   try {
     for (;;) {
       attempts++;
-      let res: Response;
+      let res: DownstreamHttpResponse;
       try {
-        res = await fetchImpl(url, {
+        res = await send(url, {
           headers: {
             authorization: `Bearer ${token}`,
             accept: options.bytes?.accept ?? "application/json",
             "client-request-id": ctx.correlationId,
             "x-ms-client-request-id": ctx.correlationId,
           },
-          signal: AbortSignal.timeout(timeoutMs),
-          redirect: "error",
+          timeoutMs,
         });
       } catch (e) {
         if (isTimeout(e)) {
@@ -106,7 +107,7 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
         throw downstreamUnavailable(api.name, Math.max(1, Math.min(5, maxRetryAfterSeconds)), e);
       }
 
-      if (res.ok) {
+      if (res.status >= 200 && res.status < 300) {
         const body = options.bytes
           ? ((await readBytes(res, api, timeoutMs, options.bytes.maxBytes)) as T)
           : await readJson<T>(res, api, timeoutMs);
@@ -115,8 +116,8 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
       }
 
       if (res.status === 429 || RETRYABLE_UNAVAILABLE.has(res.status)) {
-        const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
-        await res.body?.cancel().catch(() => undefined);
+        const retryAfter = parseRetryAfter(res.header("retry-after"));
+        res.discard();
         const waitMs = retryAfter !== undefined ? retryAfter * 1000 : backoffMs(retries);
         if (retries < maxRetries && waitMs <= maxRetryAfterSeconds * 1000) {
           retries++;
@@ -129,8 +130,8 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
       }
 
       if (res.status === 401) {
-        const challenge = claimsChallengeFrom(res.headers.get("www-authenticate"));
-        await res.body?.cancel().catch(() => undefined);
+        const challenge = claimsChallengeFrom(res.header("www-authenticate"));
+        res.discard();
         if (challenge && !claimsRetried) {
           claimsRetried = true;
           try {
@@ -155,11 +156,11 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
       }
 
       if (options.allowStatuses?.includes(res.status)) {
-        await res.body?.cancel().catch(() => undefined);
+        res.discard();
         outcome = String(res.status);
         return { status: res.status, body: undefined, attempts };
       }
-      await res.body?.cancel().catch(() => undefined);
+      res.discard();
       outcome = String(res.status);
       throw downstreamError(api.name, res.status);
     }
