@@ -17,7 +17,6 @@ const nextConfig = {
   output: "standalone",
   poweredByHeader: false,
   reactStrictMode: true,
-  experimental: { serverMinification: false },
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },
