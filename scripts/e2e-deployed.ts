@@ -17,7 +17,8 @@ async function main(): Promise<number> {
     console.error(deployedEnvMessage(check));
     return 2;
   }
-  const env = { ...deployedRunEnv(process.env), E2E_BASE_URL: check.baseUrl };
+  // (NodeJS.ProcessEnv insists on NODE_ENV, which a test run need not have.)
+  const env = { ...deployedRunEnv(process.env), E2E_BASE_URL: check.baseUrl } as unknown as NodeJS.ProcessEnv;
   return run(localBin("playwright"), ["test", "--config", "playwright.deployed.config.ts", ...process.argv.slice(2)], env);
 }
 
