@@ -37,7 +37,8 @@ describe("identityProviderAt", () => {
     ["https://sts.contoso.example/adfs/ls/?wa=wsignin1.0", "federated"],
     ["http://localhost:8443/common/oauth2/v2.0/authorize", "not a sign-in page this suite knows"],
     ["https://localhost.evil.example:8443/common/oauth2/v2.0/authorize", "not a sign-in page this suite knows"],
-    ["about:blank", "not a sign-in page this suite knows"],
+    ["about:blank", "loading the sign-in page failed"],
+    ["chrome-error://chromewebdata/", "loading the sign-in page failed"],
   ])("refuses %s with a message that says what to do", (url, phrase) => {
     const attempt = () => identityProviderAt(url, APP);
     expect(attempt).toThrow(UnsupportedIdentityProviderError);

@@ -23,6 +23,10 @@ export function identityProviderAt(url: string, appOrigin: string): IdentityProv
   } catch {
     throw unsupported(url);
   }
+  if (here.protocol !== "https:" && here.protocol !== "http:") {
+    // chrome-error://chromewebdata/ (or about:blank): the navigation itself failed
+    throw new UnsupportedIdentityProviderError(`The browser shows no web page (${url}): loading the sign-in page failed (a network, DNS or TLS error; see the trace or screenshot)`);
+  }
   if (here.origin === new URL(appOrigin).origin) return "app";
   if (here.protocol === "https:" && ENTRA_HOSTS.has(here.hostname.toLowerCase()) && here.port === "") return "entra";
   if (here.protocol === "https:" && LOOPBACK_HOSTS.has(here.hostname)) return "emulator";
