@@ -17,7 +17,7 @@ test("home page: the app explains itself, the user is signed in, and it runs aga
   await expect(page.getByRole("list", { name: "How a request flows" })).toBeVisible();
   await expect(page.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
   // A deployment in emulator mode would say so on every page (IDENTITY_MODE=emulator is never deployed).
-  await expect(page.getByRole("banner").getByText("offline tenant")).toHaveCount(0);
+  await expect(page.getByRole("banner").getByText("offline tenant"), "the deployment runs in emulator mode (IDENTITY_MODE=emulator)").toHaveCount(0);
 });
 
 test("profile: Microsoft Graph /me through the API, On-Behalf-Of the user", async ({ page }) => {
