@@ -16,6 +16,8 @@ if (caCertPath && !chromiumHome) {
 export default defineConfig({
   testDir: "./e2e",
   testMatch: "**/*.spec.ts",
+  // e2e/deployed/ is the suite for a real deployment (playwright.deployed.config.ts), never run here.
+  testIgnore: "deployed/**",
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),
@@ -29,7 +31,12 @@ export default defineConfig({
     ignoreHTTPSErrors: !chromiumHome,
     launchOptions: launchOptions(chromiumHome),
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  projects: [
+    // Signs the seeded test user in once per run and saves the browser for tests that start signed
+    // in (e2e/support/signed-in.ts); the same page objects and fixture as the deployed suite.
+    { name: "sign-in", testMatch: /sign-in\.setup\.ts$/, use: { ...devices["Desktop Chrome"], channel: undefined } },
+    { name: "chromium", dependencies: ["sign-in"], use: { ...devices["Desktop Chrome"], channel: undefined } },
+  ],
   webServer: {
     // The production server (`next build` first): some MSAL bugs only appear after a build.
     command: "node scripts/start.mjs",

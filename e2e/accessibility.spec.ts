@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test } from "@playwright/test";
-import { control, signInAtEmulator } from "./emulator";
+import { control } from "./emulator";
+import { expect, test } from "./support/signed-in";
 
 const WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
@@ -11,18 +11,21 @@ test("home page has no WCAG A/AA violations", async ({ page }) => {
   expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
 });
 
-test("profile and subscriptions views have no WCAG A/AA violations", async ({ page }) => {
-  await control("/reset", {});
-  await page.goto("/profile");
-  await signInAtEmulator(page, "megan.bowen@contoso.test");
-  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
-  let results = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+test.describe("signed in", () => {
+  test.use({ signedInAs: "megan.bowen@contoso.test" });
 
-  await page.goto("/subscriptions");
-  await expect(page.locator("tbody tr").first()).toBeVisible();
-  results = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  test("profile and subscriptions views have no WCAG A/AA violations", async ({ page }) => {
+    await control("/reset", {});
+    await page.goto("/profile");
+    await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
+    let results = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+
+    await page.goto("/subscriptions");
+    await expect(page.locator("tbody tr").first()).toBeVisible();
+    results = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  });
 });
 
 test("the layout works on a phone: no horizontal scrolling on the home page", async ({ browser }) => {

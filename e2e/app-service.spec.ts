@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { signInAtEmulator } from "./emulator";
+import { credentials } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 import { startAppServiceLike, type AppServiceLike } from "./support/app-service";
 
 /**
@@ -22,7 +23,7 @@ test("SPA sign-in and /api/me work through the front end, with https redirect UR
   await page.goto(`${site.origin}/profile`);
   // MSAL built the redirect URI from the public https origin, not the container's http one.
   await expect(page).toHaveURL(/redirect_uri=https%3A%2F%2Flocalhost%3A\d+%2Fredirect/);
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(`${site.origin}/profile`);
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   expect(site.forwarded.some((r) => r.url === "/api/me" && r.headers["x-forwarded-proto"] === "https")).toBe(true);
@@ -32,7 +33,7 @@ test("web sign-in behind the front end: https callback and a Secure, host-only s
   await page.goto(`${site.origin}/web`);
   await page.getByRole("main").getByRole("link", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/redirect_uri=https%3A%2F%2Flocalhost%3A\d+%2Fauth%2Fcallback/);
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(`${site.origin}/web`);
   await expect(page.getByRole("main")).toContainText("Megan Bowen");
   const session = (await context.cookies(site.origin)).find((c) => c.name.includes("web-session"));

@@ -34,6 +34,14 @@ export function launchOptions(home: string | undefined): LaunchOptions {
     executablePath: chromiumExecutable(),
     args,
     // Chromium on Linux reads trusted CAs from $HOME/.pki/nssdb: see e2e/trust-ca.ts.
-    env: home ? { ...process.env, HOME: home } : undefined,
+    env: home ? { ...browserEnv(process.env), HOME: home } : undefined,
   };
+}
+
+// A browser needs no credentials, and launch options end up in reports (the JSON reporter
+// serialises the config): the test user's name and every secret-looking variable stay out.
+const NOT_FOR_THE_BROWSER = /PASSWORD|SECRET|TOKEN|_KEY$|^E2E_USERNAME$/i;
+
+function browserEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !NOT_FOR_THE_BROWSER.test(entry[0])));
 }

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { control, signInAtEmulator } from "./emulator";
+import { control, credentials } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 // Continuous access evaluation: an admin revokes the user's sessions while a view is open. Azure
 // Resource Manager and Microsoft Graph refuse the still-unexpired tokens with their claims
@@ -37,7 +38,7 @@ for (const { target, view, ready } of [
 ]) {
   test(`session revoked at ${target === "arm" ? "ARM" : "Graph"} while ${view} is open: one step-up, then the data loads`, async ({ page }) => {
     await page.goto(view);
-    await signInAtEmulator(page, MEGAN);
+    await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
     await expect(page).toHaveURL(new RegExp(`${view}$`));
     await ready(page);
 
@@ -47,7 +48,7 @@ for (const { target, view, ready } of [
 
     // The revoked session cannot be renewed silently: the step-up asks the user to sign in.
     await expect(page.getByLabel("Email or username")).toBeVisible();
-    await signInAtEmulator(page, MEGAN);
+    await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
     await expect(page).toHaveURL(new RegExp(`${view}$`));
     await ready(page);
     await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { control, counters, signInAtEmulator, tenant } from "./emulator";
+import { control, counters, credentials, tenant } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
  * Consent without an administrator, the way Entra ID does it: the SPA is pre-authorized for the
@@ -12,7 +13,7 @@ const ARM = "https://management.azure.com/user_impersonation";
 
 async function signIn(page: Page, path = "/profile", username = MEGAN) {
   await page.goto(path);
-  await signInAtEmulator(page, username);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(username));
   await expect(page).toHaveURL(new RegExp(`${path}$`));
   await expect(page.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
 }
@@ -77,7 +78,7 @@ test("users may not consent: the panel says an administrator must grant consent 
   const admin = await adminContext.newPage();
   await admin.goto(href);
   const patti = tenant().users.find((u) => u.tenantId === tenant().tenantId && u.roles?.includes("Global Administrator"))!;
-  await signInAtEmulator(admin, patti.username);
+  await new EmulatorSignInPage(admin).submitCredentials(credentials(patti.username));
   await expect(admin.getByRole("main")).toContainText("Accept for your organization");
   await admin.getByRole("button", { name: "Accept" }).click();
   await expect(admin.getByRole("heading", { name: "Admin consent granted" })).toBeVisible();

@@ -1,5 +1,7 @@
-import { expect, test, type Page, type Response } from "@playwright/test";
-import { control, signInAtEmulator } from "./emulator";
+import type { Page, Response } from "@playwright/test";
+import { control, credentials } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
+import { expect, test } from "./support/signed-in";
 
 /**
  * Issue #14 item 7: the CSP is the backstop if script ever gets injected into a page (the SPA keeps
@@ -55,7 +57,7 @@ test("every page sends a fresh nonce, no 'unsafe-inline' for scripts, and runs w
 
   // The SPA signs in through /redirect and calls its API; the web app signs in on the server.
   await page.goto("/profile");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   expect(await page.evaluate(() => window.__violations)).toEqual([]);
@@ -99,24 +101,27 @@ test("script injected into the server-rendered HTML does not run; Next's own scr
     .toBe(true);
 });
 
-test("a script added to the signed-in SPA's DOM cannot read its tokens, and the SPA keeps working", async ({ page }) => {
-  await recordViolations(page);
-  await page.goto("/profile");
-  await signInAtEmulator(page, MEGAN);
-  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
-  // msal-browser keeps the tokens in sessionStorage: the prize of an injection
-  expect(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.includes("accesstoken")))).toBe(true);
+test.describe("signed in as Megan (the run's shared sign-in)", () => {
+  test.use({ signedInAs: MEGAN });
 
-  await page.evaluate(() => {
-    const script = document.createElement("script");
-    script.textContent = `(window.__injected ||= []).push(Object.keys(sessionStorage).join(","))`;
-    document.body.append(script);
-    document.body.insertAdjacentHTML("beforeend", `<img src="/favicon.ico?y" onload="(window.__injected ||= []).push('event handler')" alt="">`);
+  test("a script added to the signed-in SPA's DOM cannot read its tokens, and the SPA keeps working", async ({ page }) => {
+    await recordViolations(page);
+    await page.goto("/profile");
+    await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
+    // msal-browser keeps the tokens in sessionStorage: the prize of an injection
+    expect(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.includes("accesstoken")))).toBe(true);
+
+    await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = `(window.__injected ||= []).push(Object.keys(sessionStorage).join(","))`;
+      document.body.append(script);
+      document.body.insertAdjacentHTML("beforeend", `<img src="/favicon.ico?y" onload="(window.__injected ||= []).push('event handler')" alt="">`);
+    });
+    await expect.poll(() => page.evaluate(() => window.__violations?.length ?? 0)).toBeGreaterThanOrEqual(2);
+    expect(await page.evaluate(() => window.__injected)).toBeUndefined();
+    expect(await page.evaluate(() => window.__violations)).toEqual(["script-src-elem inline", "script-src-attr inline"]);
+
+    await page.getByRole("link", { name: "Subscriptions" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
   });
-  await expect.poll(() => page.evaluate(() => window.__violations?.length ?? 0)).toBeGreaterThanOrEqual(2);
-  expect(await page.evaluate(() => window.__injected)).toBeUndefined();
-  expect(await page.evaluate(() => window.__violations)).toEqual(["script-src-elem inline", "script-src-attr inline"]);
-
-  await page.getByRole("link", { name: "Subscriptions" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
 });

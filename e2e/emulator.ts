@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, type Page } from "@playwright/test";
+import type { Credentials } from "./support/sign-in";
 
 /** The running emulator's tenant (written by scripts/with-emulator.ts before Playwright starts). */
 export interface TestTenant {
@@ -57,11 +57,8 @@ export async function counters(): Promise<EmulatorCounters> {
   return (await control("/counters")) as EmulatorCounters;
 }
 
-/** Completes the emulator's sign-in page (and its consent page if it appears). */
-export async function signInAtEmulator(page: Page, username: string): Promise<void> {
+/** A seeded user's sign-in name and password, for the page objects in e2e/support/sign-in. */
+export function credentials(username: string): Credentials {
   const { password } = user(username);
-  await expect(page.getByLabel("Email or username")).toBeVisible();
-  await page.getByLabel("Email or username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  return { username, password };
 }

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { control, signInAtEmulator, tenant } from "./emulator";
+import { control, credentials, tenant } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 /** Graph's documented permissions for /me/manager: without them, the profile still shows, the manager says why not. */
 const MEGAN = "megan.bowen@contoso.test";
@@ -12,7 +13,7 @@ test("the API may read the profile but not the manager: the profile shows 'Manag
   // The API keeps User.Read but loses User.ReadBasic.All for Megan: Graph answers 403 to /me/manager.
   await control("/consent/revoke", { clientId: tenant().apps.api.clientId, username: MEGAN, scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] });
   await page.goto("/profile");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   const profile = page.getByLabel("Profile", { exact: true });
   await expect(profile).toContainText("Megan Bowen");
   await expect(profile.locator("dd").last()).toContainText("Manager unavailable");

@@ -2,7 +2,8 @@ import { chromium, expect, test, type Page } from "@playwright/test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { control, signInAtEmulator, tenant } from "./emulator";
+import { control, credentials, tenant } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 // The second day of an open tab: the SPA's refresh token reaches its fixed lifetime (24 h at
 // Entra; the emulator's control API brings that day forward) while the tab stays open.
@@ -35,7 +36,7 @@ const subscriptionsShown = (page: Page) => expect(page.getByRole("status").filte
 async function signInThenADayPasses(page: Page, { sessionGone = false } = {}) {
   await control("/settings", { tokenLifetimeSeconds: 120 });
   await page.goto("/profile");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   await control("/settings", { tokenLifetimeSeconds: 3600, spaRefreshTokenLifetimeSeconds: 0, ...(sessionGone ? { sessionLifetimeSeconds: 0 } : {}) });
@@ -106,7 +107,7 @@ test("refresh token expired and session gone: one sign-in, then back to the same
   expect(new URL(page.url()).origin).toBe(new URL(tenant().authorityHost).origin);
   // A new day's sign-in: fresh refresh-token and session lifetimes for what comes next.
   await control("/settings", { spaRefreshTokenLifetimeSeconds: DAY, sessionLifetimeSeconds: DAY / 2 });
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
 
   await expect(page).toHaveURL(/\/subscriptions$/);
   await subscriptionsShown(page);

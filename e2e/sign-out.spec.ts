@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { control, signInAtEmulator, tenant } from "./emulator";
+import { control, credentials, tenant } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
  * Sign-out that ends sessions: the web session cannot be replayed after sign-out, and signing out
@@ -20,7 +21,7 @@ test.beforeEach(async () => {
 
 test("a session cookie copied before sign-out is refused afterwards, even once the same user signs back in", async ({ page, context, browser, baseURL }) => {
   await page.goto("/auth/login?returnTo=%2Fweb");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   const copied = (await context.cookies(baseURL)).find((c) => c.name === "web-session");
   expect(copied).toBeDefined();
@@ -29,7 +30,7 @@ test("a session cookie copied before sign-out is refused afterwards, even once t
   await expectWebSignedOut(page);
   // The same user signs back in: their tokens are in the token cache again.
   await page.goto("/auth/login?returnTo=%2Fweb");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
 
   // Someone replays the copied cookie from another browser.
@@ -51,7 +52,7 @@ test("a session cookie copied before sign-out is refused afterwards, even once t
 test("signing out of the SPA signs /web out too (front-channel logout) and lands on the home page", async ({ page, baseURL }) => {
   await page.goto("/");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 
   // Single sign-on: /web signs in through the identity provider's session, no form.

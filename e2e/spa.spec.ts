@@ -1,5 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
-import { control, signInAtEmulator, tenant, tokenRequests } from "./emulator";
+import type { Page } from "@playwright/test";
+import { control, credentials, tenant, tokenRequests } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
+import { expect, test } from "./support/signed-in";
 
 const MEGAN = "megan.bowen@contoso.test";
 
@@ -17,7 +19,7 @@ function collectErrors(page: Page): string[] {
 async function signIn(page: Page, path = "/profile", username = MEGAN) {
   await page.goto(path);
   if (path === "/") await page.getByRole("button", { name: "Sign in" }).click();
-  await signInAtEmulator(page, username);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(username));
   await expect(page).toHaveURL(new RegExp(`${path}$`));
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 }
@@ -59,15 +61,31 @@ test("sign in, see profile and every subscription, sign out", async ({ page }) =
   expect(errors).toEqual([]);
 });
 
-test("second API call is served from the On-Behalf-Of token cache", async ({ page }) => {
-  const apiClient = tenant().apps.api.clientId;
-  await signIn(page, "/profile");
-  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
-  const afterFirst = await tokenRequests("on_behalf_of", apiClient);
-  await page.reload();
-  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
-  await expect(page.getByRole("region", { name: "Request trace" })).toContainText("cache hit");
-  expect(await tokenRequests("on_behalf_of", apiClient)).toBe(afterFirst);
+test.describe("starting signed in as Megan (the run's shared sign-in)", () => {
+  test.use({ signedInAs: MEGAN });
+
+  test("second API call is served from the On-Behalf-Of token cache", async ({ page }) => {
+    const apiClient = tenant().apps.api.clientId;
+    await page.goto("/profile");
+    await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
+    const afterFirst = await tokenRequests("on_behalf_of", apiClient);
+    await page.reload();
+    await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
+    await expect(page.getByRole("region", { name: "Request trace" })).toContainText("cache hit");
+    expect(await tokenRequests("on_behalf_of", apiClient)).toBe(afterFirst);
+  });
+
+  test("Graph throttled: a clear error panel with retry, then recovery", async ({ page }) => {
+    const errors = collectErrors(page);
+    await control("/faults", { target: "graph", mode: "throttle", retryAfter: 1 });
+    await page.goto("/profile");
+    const panel = page.getByRole("main").getByRole("alert");
+    await expect(panel).toContainText("busy or unavailable");
+    await control("/faults", undefined, "DELETE");
+    await panel.getByRole("button", { name: "Try again" }).click();
+    await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
+    expect(errors).toEqual([]);
+  });
 });
 
 test("MFA claims challenge: the profile loads after step-up, no error shown", async ({ page }) => {
@@ -97,19 +115,7 @@ test("revoked consent: the consent prompt appears and completes", async ({ page 
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
 });
 
-test("Graph throttled: a clear error panel with retry, then recovery", async ({ page }) => {
-  const errors = collectErrors(page);
-  await signIn(page, "/");
-  await control("/faults", { target: "graph", mode: "throttle", retryAfter: 1 });
-  await page.goto("/profile");
-  const panel = page.getByRole("main").getByRole("alert");
-  await expect(panel).toContainText("busy or unavailable");
-  await control("/faults", undefined, "DELETE");
-  await panel.getByRole("button", { name: "Try again" }).click();
-  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
-  expect(errors).toEqual([]);
-});
-
+// A fresh sign-in: with the shared one, the API may already hold an ARM token for that SPA token.
 test("identity provider down for a new token: an explained error, no blank page", async ({ page }) => {
   const errors = collectErrors(page);
   await signIn(page, "/");

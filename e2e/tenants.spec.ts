@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { control, counters, signInAtEmulator, tenant } from "./emulator";
+import { control, counters, credentials, tenant } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
  * Users of other tenants: AZURE_ALLOWED_TENANTS lists Fabrikam (scripts/with-emulator.ts), so the
@@ -13,7 +14,7 @@ async function signInFrom(page: Page, path: string, username: string) {
   await page.goto(path);
   await expect(page.getByLabel("Email or username")).toBeVisible();
   expect(new URL(page.url()).pathname).toBe("/organizations/oauth2/v2.0/authorize");
-  await signInAtEmulator(page, username);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(username));
   await expect(page).toHaveURL(new RegExp(`${path}$`));
 }
 
@@ -58,7 +59,7 @@ test("the web app signs a Fabrikam user in at organizations", async ({ page, bas
   await page.getByRole("main").getByRole("link", { name: "Sign in" }).click();
   await expect(page.getByLabel("Email or username")).toBeVisible();
   expect(new URL(page.url()).pathname).toBe("/organizations/oauth2/v2.0/authorize");
-  await signInAtEmulator(page, user.username);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(user.username));
   await expect(page).toHaveURL(`${baseURL}/web`);
   await expect(page.getByLabel("Profile", { exact: true })).toContainText(user.username);
   expect((await counters()).tokenRequestsByTenant.authorization_code?.organizations).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { control, signInAtEmulator, tenant } from "./emulator";
+import { control, credentials, tenant } from "./emulator";
+import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
  * The server-rendered web app (/web): sign-in with the authorization code flow on the server,
@@ -54,7 +55,7 @@ test("sign in on the server, see the Graph profile, reload, sign out; no token e
   await expectSignedOut(page);
 
   await page.getByRole("main").getByRole("link", { name: "Sign in" }).click();
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(`${baseURL}/web`);
 
   const profile = page.getByLabel("Profile", { exact: true });
@@ -91,7 +92,7 @@ test("sign in on the server, see the Graph profile, reload, sign out; no token e
 test("when the identity provider needs the user again (consent revoked), /web sends them through sign-in, not to an error", async ({ page, baseURL }) => {
   await control("/token-lifetime", { seconds: 60 }); // inside MSAL's refresh window: every render refreshes
   await page.goto("/auth/login?returnTo=%2Fweb");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
 
   await control("/consent/revoke", { clientId: tenant().apps.web.clientId, username: MEGAN });
@@ -106,7 +107,7 @@ test("when the identity provider needs the user again (consent revoked), /web se
 
 test("returnTo pointing at another origin ends on /web, not off-site", async ({ page, baseURL }) => {
   await page.goto(`/auth/login?returnTo=${encodeURIComponent("https://evil.example/phish")}`);
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(`${baseURL}/web`);
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
 
@@ -135,7 +136,7 @@ test("a forged or replayed callback, and a tampered cookie, end in an explained 
     if (r.url().startsWith(`${baseURL}/auth/callback?code=`)) callbackUrl = r.url();
   });
   await page.goto("/auth/login?returnTo=%2Fweb");
-  await signInAtEmulator(page, MEGAN);
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   await expect(page).toHaveURL(`${baseURL}/web`);
   expect(callbackUrl).not.toBe("");
   const replay = await page.goto(callbackUrl);

@@ -584,12 +584,41 @@ async function checkWorkflows(parser) {
     if (!webDeploy) problems.push("the deploy job neither uses azure/webapps-deploy nor runs azd deploy");
     if (webDeploy?.with?.["publish-profile"]) problems.push("webapps-deploy uses a publish profile");
   }
-  if (/\$\{\{\s*secrets\./.test(text)) problems.push("uses stored secrets (secrets.*); OIDC needs none");
+  // The deployed e2e suite after the deploy: the test user's name and password are the workflow's
+  // only stored secrets, readable by that job alone, in an environment of its own (docs/deploy.md).
+  const deployName = Object.keys(jobs).find((name) => jobs[name] === deploy);
+  const e2eName = Object.keys(jobs).find((name) => /npm run test:e2e:deployed\b/.test(runText(jobs[name])));
+  const e2e = e2eName ? jobs[e2eName] : undefined;
+  if (!e2e) problems.push("no job runs the deployed suite (`npm run test:e2e:deployed`) after the deploy");
+  else {
+    const envName = (job) => (typeof job?.environment === "string" ? job.environment : job?.environment?.name);
+    const job = JSON.stringify(e2e);
+    if (!deployName || ![e2e.needs ?? []].flat().includes(deployName)) problems.push(`the deployed-suite job '${e2eName}' does not need the deploy job`);
+    if (!/main/.test(String(e2e.if ?? "")) || !/pull_request/.test(String(e2e.if ?? ""))) problems.push(`the deployed-suite job '${e2eName}' is not limited to main and non-PR events`);
+    if (!envName(e2e)) problems.push(`the deployed-suite job '${e2eName}' has no environment: E2E_USERNAME and E2E_PASSWORD must be secrets of an environment with a protection rule`);
+    else if (envName(e2e) === envName(deploy)) problems.push(`the deployed-suite job '${e2eName}' shares the environment '${envName(e2e)}' with the deploy job: the test user's password and the Azure deployment stay apart`);
+    if (e2e.permissions?.["id-token"] || steps(e2e).some((s) => /^azure\//.test(s.uses ?? ""))) problems.push(`the deployed-suite job '${e2eName}' has Azure access (id-token or an azure/* action); it needs none`);
+    if (!deployName || !new RegExp(`needs\\.${deployName}\\.outputs\\.`).test(job)) problems.push(`the deployed-suite job '${e2eName}' does not take E2E_BASE_URL from the deploy job's outputs`);
+    if (!/npm ci/.test(runText(e2e)) || !/\bchromium\b/.test(runText(e2e))) problems.push(`the deployed-suite job '${e2eName}' does not install Chromium and run \`npm ci\``);
+    const upload = steps(e2e).find((s) => /^actions\/upload-artifact@/.test(s.uses ?? ""));
+    if (!upload || !/failure\(\)/.test(String(upload.if ?? "")) || !/playwright-report/.test(String(upload.with?.path ?? ""))) problems.push(`the deployed-suite job '${e2eName}' does not upload the Playwright report on failure`);
+    for (const name of ["E2E_USERNAME", "E2E_PASSWORD"]) if (!new RegExp(`\\$\\{\\{\\s*secrets\\.${name}\\s*\\}\\}`).test(job)) problems.push(`the deployed-suite job '${e2eName}' does not read ${name} from secrets`);
+  }
+  const allowedSecrets = new Set(["E2E_USERNAME", "E2E_PASSWORD"]);
+  for (const m of text.matchAll(/\$\{\{\s*secrets\.([A-Za-z0-9_]+)/g)) {
+    if (!allowedSecrets.has(m[1])) problems.push(`uses stored secrets (secrets.${m[1]}); OIDC needs none, and only the deployed-suite job may read E2E_USERNAME and E2E_PASSWORD`);
+  }
+  const secretUses = (value) => [...JSON.stringify(value ?? {}).matchAll(/\$\{\{\s*secrets\./g)].length;
+  if (secretUses(wf) !== secretUses(e2e)) problems.push("secrets are read outside the deployed-suite job");
   if (!/check-package\.mjs/.test(text) || !/\.next\/standalone/.test(text)) problems.push("the deployed package is not checked/zipped from .next/standalone");
   for (const m of text.matchAll(/uses:\s*([^\s#]+)/g)) {
     if (!/^[\w.-]+\/[\w./-]+@v\d+$/.test(m[1]) && !/^docker:\/\//.test(m[1])) problems.push(`'${m[1]}' is not pinned to a major version (@vN)`);
   }
-  report("Workflows: ci-deploy.yml builds, tests and deploys with OIDC (no stored secret)", problems, "push/PR/dispatch, OIDC, vars, pinned majors");
+  report(
+    "Workflows: ci-deploy.yml builds, tests and deploys with OIDC, then runs the deployed suite (its test user the only secret)",
+    problems,
+    "push/PR/dispatch, OIDC, vars, pinned majors, deployed suite in its own environment",
+  );
 }
 
 // ================================================================================================

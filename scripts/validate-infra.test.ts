@@ -145,6 +145,29 @@ describe("validate-infra", () => {
     expect(details).toContain("'actions/checkout@main' is not pinned to a major version");
   });
 
+  (hasYaml ? it : it.skip)("catches a deployed-suite job that shares the deploy's environment, has Azure access, uploads no report, or lets other jobs read its secrets", () => {
+    const dir = copy();
+    const wf = ".github/workflows/ci-deploy.yml";
+    edit(dir, wf, "      name: production-e2e\n", "      name: production\n");
+    edit(dir, wf, "    permissions:\n      contents: read\n    env:\n      CI: \"true\"\n      E2E_BASE_URL", "    permissions:\n      contents: read\n      id-token: write\n    env:\n      CI: \"true\"\n      E2E_BASE_URL");
+    edit(dir, wf, "        if: failure()\n        uses: actions/upload-artifact@v7\n        with:\n          name: playwright-report-deployed", "        uses: actions/upload-artifact@v7\n        with:\n          name: playwright-report-deployed");
+    edit(dir, wf, "      - name: npm test\n        run: npm test", "      - name: npm test\n        env:\n          E2E_PASSWORD: ${{ secrets.E2E_PASSWORD }}\n        run: npm test");
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toContain("shares the environment 'production' with the deploy job");
+    expect(details).toContain("has Azure access");
+    expect(details).toContain("does not upload the Playwright report on failure");
+    expect(details).toContain("secrets are read outside the deployed-suite job");
+  });
+
+  (hasYaml ? it : it.skip)("catches a workflow whose deployed suite does not wait for the deploy, or that has none", () => {
+    const dir = copy();
+    const wf = ".github/workflows/ci-deploy.yml";
+    edit(dir, wf, "    needs: deploy\n    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'\n    runs-on: ubuntu-latest\n    timeout-minutes: 20", "    needs: test\n    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'\n    runs-on: ubuntu-latest\n    timeout-minutes: 20");
+    expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("does not need the deploy job");
+    edit(dir, wf, "        run: npm run test:e2e:deployed", "        run: echo skipped");
+    expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("no job runs the deployed suite");
+  });
+
   (hasActionlint ? it : it.skip)("runs actionlint on the workflow", () => {
     const dir = copy();
     edit(dir, ".github/workflows/ci-deploy.yml", "${{ github.event_name == 'pull_request' }}", "${{ github.event_nme == 'pull_request' }}");

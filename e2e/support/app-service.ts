@@ -46,25 +46,33 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`standalone server did not become healthy:\n${output()}`);
 }
 
-export async function startAppServiceLike(publicPort: number): Promise<AppServiceLike> {
+export interface AppServiceLikeOptions {
+  /**
+   * The site's app settings, as infra/main.bicep sets them: then they are the app's whole
+   * configuration (plus what the platform adds), nothing inherited from this process. Without
+   * them the app inherits this process's environment (the emulator suite's).
+   */
+  appSettings?: Record<string, string>;
+}
+
+export async function startAppServiceLike(publicPort: number, options: AppServiceLikeOptions = {}): Promise<AppServiceLike> {
   const standalone = path.resolve(".next", "standalone");
   const appPort = await freePort();
+  // What App Service itself puts into the container's environment.
+  const platform = {
+    NODE_ENV: "production" as const,
+    PORT: String(appPort),
+    HOSTNAME: "0.0.0.0",
+    WEBSITE_SITE_NAME: "contoso-identity-web",
+    WEBSITE_HOSTNAME: `localhost:${publicPort}`,
+    WEBSITE_INSTANCE_ID: "e2e-instance-0",
+  };
+  const env: NodeJS.ProcessEnv = options.appSettings
+    ? { PATH: process.env.PATH ?? "", ...options.appSettings, ...platform }
+    : // What infra/main.bicep sets on App Service: the site's https URL.
+      { ...process.env, ...platform, APP_BASE_URL: `https://localhost:${publicPort}` };
   let output = "";
-  const child = spawn(process.execPath, ["server.js"], {
-    cwd: standalone,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(appPort),
-      HOSTNAME: "0.0.0.0",
-      WEBSITE_SITE_NAME: "contoso-identity-web",
-      WEBSITE_HOSTNAME: `localhost:${publicPort}`,
-      WEBSITE_INSTANCE_ID: "e2e-instance-0",
-      // What infra/main.bicep sets on App Service: the site's https URL.
-      APP_BASE_URL: `https://localhost:${publicPort}`,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(process.execPath, ["server.js"], { cwd: standalone, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   await waitForHealth(`http://127.0.0.1:${appPort}/api/health`, child, () => output);

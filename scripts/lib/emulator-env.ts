@@ -56,6 +56,32 @@ export function emulatorAppEnv(tenant: EmulatorTenant, sessionPassword: string):
 }
 
 /**
+ * The app settings of a deployment whose "real tenant" is the emulator: what infra/main.bicep
+ * gives App Service with the client-secret credential and one tenant, in tenant mode (no
+ * IDENTITY_MODE, no control API, no tenant file): the emulator's URLs stand where Entra ID's,
+ * Graph's and ARM's would. Empty settings are left out, as the Bicep template filters them.
+ */
+export function deployedAppSettings(tenant: EmulatorTenant, appBaseUrl: string, sessionPassword: string): Record<string, string> {
+  const settings: Record<string, string> = {
+    AZURE_TENANT_ID: tenant.tenantId,
+    AZURE_AUTHORITY_HOST: tenant.authorityHost,
+    AZURE_SPA_CLIENT_ID: tenant.apps.spa.clientId,
+    AZURE_API_CLIENT_ID: tenant.apps.api.clientId,
+    AZURE_API_SCOPE: tenant.apps.api.scope,
+    AZURE_API_CLIENT_SECRET: tenant.apps.api.clientSecret,
+    AZURE_WEB_CLIENT_ID: tenant.apps.web.clientId,
+    AZURE_WEB_CLIENT_SECRET: tenant.apps.web.clientSecret,
+    SESSION_PASSWORD: sessionPassword,
+    APP_BASE_URL: appBaseUrl,
+    TRUST_FORWARDED_HEADERS: "false",
+    GRAPH_BASE_URL: tenant.graphBaseUrl,
+    ARM_BASE_URL: tenant.armBaseUrl,
+    ...emulatorCloudEnv(tenant),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ""));
+}
+
+/**
  * Scopes and the token-exchange audience for the emulated cloud. The app derives them from the
  * Graph/ARM/sign-in hosts, but the emulator serves every cloud from localhost: a national-cloud
  * emulator (EMULATOR_CLOUD=usgov) names them, as a deployment behind a proxy would.
