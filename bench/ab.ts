@@ -7,14 +7,17 @@
  *
  *   npm run build && cp -r .next/standalone /tmp/build-b     # after the change
  *   npm run bench:ab -- /tmp/build-a /tmp/build-b [--path=/api/me] [--rounds=8] [--duration=8] [--connections=20] [--users=200] [--plan=B1|none]
+ *   npm run bench:ab -- .next/standalone .next/standalone --plan-a=B1 --plan-b=none    # one build, two heap limits
  *
  * A build is a copy of `.next/standalone` (with `.next/static` in it: `npm run build` puts it there).
+ * --plan-a / --plan-b give each side its own heap limit (default: --plan, i.e. the smallest plan's);
+ * --flags-a / --flags-b add node flags to one side (e.g. --flags-a=--max-semi-space-size=32).
  */
 import path from "node:path";
-import { PLAN_MEMORY_MB, SMALLEST_PLAN, heapLimitMb } from "../scripts/lib/heap.mjs";
 import { Control, loadTenant } from "./lib/emulator";
+import { heapArgs, planHeapLimit } from "./lib/plan";
 import { runLoad } from "./lib/load";
-import { appEnv, freePort, spawnServer, type Managed } from "./lib/proc";
+import { appEnv, freePort, rssMb, spawnServer, type Managed } from "./lib/proc";
 import { median, round } from "./lib/stats";
 
 function parseArgs(argv: string[]) {
@@ -32,8 +35,6 @@ function parseArgs(argv: string[]) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
     return v;
   };
-  const plan = flags.get("plan") ?? SMALLEST_PLAN;
-  if (plan !== "none" && !(plan in PLAN_MEMORY_MB)) throw new Error(`--plan must be one of ${Object.keys(PLAN_MEMORY_MB).join(", ")} or none`);
   return {
     dirs: dirs as [string, string],
     path: flags.get("path") ?? "/api/me",
@@ -41,15 +42,16 @@ function parseArgs(argv: string[]) {
     durationSeconds: num("duration", 8),
     connections: num("connections", 20),
     users: num("users", 200),
-    heapLimitMb: plan === "none" ? null : heapLimitMb(PLAN_MEMORY_MB[plan as keyof typeof PLAN_MEMORY_MB]),
+    nodeFlags: [(flags.get("flags-a") ?? "").split(/\s+/).filter(Boolean), (flags.get("flags-b") ?? "").split(/\s+/).filter(Boolean)] as const,
+    heapLimitMb: [planHeapLimit(flags.get("plan-a") ?? flags.get("plan")).heapLimitMb, planHeapLimit(flags.get("plan-b") ?? flags.get("plan")).heapLimitMb] as const,
   };
 }
 
-async function start(dir: string, heapLimit: number | null, name: string): Promise<Managed> {
+async function start(dir: string, heapLimit: number | null, nodeFlags: readonly string[], name: string): Promise<Managed> {
   const port = await freePort();
   return spawnServer({
     command: process.execPath,
-    args: [...(heapLimit === null ? [] : [`--max-old-space-size=${heapLimit}`]), "server.js"],
+    args: [...heapArgs(heapLimit), ...nodeFlags, "server.js"],
     cwd: dir,
     env: appEnv(port),
     port,
@@ -61,14 +63,21 @@ async function start(dir: string, heapLimit: number | null, name: string): Promi
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const control = new Control(loadTenant());
-  const [a, b] = await Promise.all([start(opts.dirs[0], opts.heapLimitMb, "a"), start(opts.dirs[1], opts.heapLimitMb, "b")]);
+  const [a, b] = await Promise.all([start(opts.dirs[0], opts.heapLimitMb[0], opts.nodeFlags[0], "a"), start(opts.dirs[1], opts.heapLimitMb[1], opts.nodeFlags[1], "b")]);
+  console.log(`A: ${opts.dirs[0]}, heap limit ${opts.heapLimitMb[0] ?? "V8's own"} ${opts.nodeFlags[0].join(" ")}; B: ${opts.dirs[1]}, heap limit ${opts.heapLimitMb[1] ?? "V8's own"} ${opts.nodeFlags[1].join(" ")}`);
   try {
     const tokens = await control.apiTokens(80_001, opts.users);
     const cpu: Record<"A" | "B", number[]> = { A: [], B: [] };
+    const rps: Record<"A" | "B", number[]> = { A: [], B: [] };
+    const rss: Record<"A" | "B", number[]> = { A: [], B: [] };
     const one = async (name: "A" | "B", app: Managed, record: boolean) => {
       const r = await runLoad({ url: app.origin, path: opts.path, tokens, connections: opts.connections, durationSeconds: opts.durationSeconds, cpuOf: { app: app.pid } });
       if (r.non2xx) throw new Error(`build ${name} answered ${r.non2xx} non-2xx responses on ${opts.path}`);
-      if (record) cpu[name].push(r.cpuMsPerRequest.app ?? NaN);
+      if (record) {
+        cpu[name].push(r.cpuMsPerRequest.app ?? NaN);
+        rps[name].push(r.rps);
+        rss[name].push(rssMb(app.pid));
+      }
       return r;
     };
     console.log(`warm-up: ${opts.durationSeconds} s each`);
@@ -87,6 +96,7 @@ async function main(): Promise<number> {
     const ma = median(cpu.A);
     const mb = median(cpu.B);
     console.log(`\n${opts.path}: median app CPU A ${ma} ms/request, B ${mb} ms/request: B − A = ${round(mb - ma, 2)} ms (${round(((mb - ma) / ma) * 100, 0)} %)`);
+    console.log(`median req/s A ${median(rps.A)}, B ${median(rps.B)}; peak RSS A ${Math.max(...rss.A)} MB, B ${Math.max(...rss.B)} MB`);
     return 0;
   } finally {
     await Promise.all([a.stop(), b.stop()]);

@@ -14,8 +14,8 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { PLAN_MEMORY_MB, SMALLEST_PLAN, heapLimitMb } from "../scripts/lib/heap.mjs";
 import { Control, loadTenant } from "./lib/emulator";
+import { heapArgs, planHeapLimit } from "./lib/plan";
 import { runLoad } from "./lib/load";
 import { appEnv, freePort, spawnServer } from "./lib/proc";
 import { summarize, type CpuProfile } from "./lib/profile-summary";
@@ -38,8 +38,6 @@ function parseArgs(argv: string[]) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
     return v;
   };
-  const plan = flags.get("plan") ?? SMALLEST_PLAN;
-  if (plan !== "none" && !(plan in PLAN_MEMORY_MB)) throw new Error(`--plan must be one of ${Object.keys(PLAN_MEMORY_MB).join(", ")} or none`);
   return {
     path: flags.get("path") ?? "/api/me",
     durationSeconds: num("duration", 15),
@@ -49,7 +47,7 @@ function parseArgs(argv: string[]) {
     build: (flags.get("build") ?? "auto") as "auto" | "always" | "never",
     profile: flags.get("profile") !== "false",
     repeat: num("repeat", 1),
-    heapLimitMb: plan === "none" ? null : heapLimitMb(PLAN_MEMORY_MB[plan as keyof typeof PLAN_MEMORY_MB]),
+    heapLimitMb: planHeapLimit(flags.get("plan")).heapLimitMb,
   };
 }
 
@@ -64,7 +62,7 @@ async function main(): Promise<number> {
   const inspectPort = await freePort();
   const app = await spawnServer({
     command: process.execPath,
-    args: [...(opts.heapLimitMb === null ? [] : [`--max-old-space-size=${opts.heapLimitMb}`]), `--inspect=127.0.0.1:${inspectPort}`, "server.js"],
+    args: [...heapArgs(opts.heapLimitMb), `--inspect=127.0.0.1:${inspectPort}`, "server.js"],
     cwd: path.join(runDir, ".next", "standalone"),
     env: appEnv(port),
     port,

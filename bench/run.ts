@@ -7,11 +7,12 @@
  * Options (all optional):
  *   --build=auto|always|never  build the standalone app first (auto: when a source is newer)
  *   --duration=15 --warmup=5 --serial=5 --connections=50 --users=200
- *   --cache-users=16000 --cache-max-users=4000 --cold-starts=5
+ *   --cache-users=12000 --cache-max-users=3000 --cold-starts=5
  *   --plan=B1          run the app under the heap-limit rule for this App Service plan's memory
  *                      (scripts/lib/heap.mjs; default the smallest plan), or --plan=none for V8's own
  *   --soak-duration=600 --soak-connections=50 --soak-users=200 --soak-sample=10
  *   --soak-compare     soak twice: under the plan's heap limit and without one
+ *   --node-flags="--max-semi-space-size=16"   extra node flags for the app (tuning experiments)
  *   --only=load,cache,coldstart,firstload,soak   run some phases only
  *   --quick                                 short smoke run (5 s loads, 2000 cache users, 60 s soak)
  *
@@ -28,7 +29,7 @@ import { runCacheScale } from "./lib/cache-scale";
 import { Control, loadTenant, type TenantDescription } from "./lib/emulator";
 import { runLoad, runSerial, type LoadResult, type SerialResult } from "./lib/load";
 import { runSoak } from "./lib/soak";
-import { PLAN_MEMORY_MB, SMALLEST_PLAN, heapLimitMb } from "../scripts/lib/heap.mjs";
+import { heapArgs, planHeapLimit } from "./lib/plan";
 import { appEnv, emulatorPid, freePort, probe, rssMb, sleep, spawnServer, stopChild, type Managed } from "./lib/proc";
 import { machineInfo, table, type BaselineScenario, type Report, type Scenario } from "./lib/report";
 import { BUILD_LOCK, buildIsStale, snapshotBuild } from "./lib/snapshot";
@@ -59,8 +60,7 @@ function parseArgs(argv: string[]) {
   const build = flags.get("build") ?? "auto";
   if (!["auto", "always", "never"].includes(build)) throw new Error("--build must be auto, always or never");
   const phases = new Set((flags.get("only") ?? "load,cache,coldstart,firstload,soak").split(","));
-  const plan = flags.get("plan") ?? SMALLEST_PLAN;
-  if (plan !== "none" && !(plan in PLAN_MEMORY_MB)) throw new Error(`--plan must be one of ${Object.keys(PLAN_MEMORY_MB).join(", ")} or none`);
+  const { plan, memoryMb, heapLimitMb } = planHeapLimit(flags.get("plan"));
   return {
     build: build as "auto" | "always" | "never",
     durationSeconds: num("duration", 15, 5),
@@ -68,17 +68,21 @@ function parseArgs(argv: string[]) {
     serialSeconds: num("serial", 5, 2),
     connections: num("connections", 50),
     users: num("users", 200),
-    cacheUsers: num("cache-users", 16_000, 2_000),
-    // 4 000 users fit the smallest plan's heap (lib/config/memory.ts); the run pushes 4× as many through
-    cacheMaxUsers: num("cache-max-users", 4_000, 500),
+    cacheUsers: num("cache-users", 12_000, 2_000),
+    // 3 000 users fit the smallest plan's heap with the web app configured (lib/config/memory.ts);
+    // the run pushes 4× as many through
+    cacheMaxUsers: num("cache-max-users", 3_000, 500),
     coldStarts: num("cold-starts", 5, 2),
     plan,
-    heapLimitMb: plan === "none" ? null : heapLimitMb(PLAN_MEMORY_MB[plan as keyof typeof PLAN_MEMORY_MB]),
+    memoryMb,
+    heapLimitMb,
     soakSeconds: num("soak-duration", 600, 60),
     soakConnections: num("soak-connections", 50),
     soakUsers: num("soak-users", 200),
     soakSampleSeconds: num("soak-sample", 10, 5),
     soakCompare: flags.get("soak-compare") === "true",
+    /** Extra node flags for the app (e.g. --node-flags=--max-semi-space-size=16), for tuning experiments. */
+    nodeFlags: (flags.get("node-flags") ?? "").split(/\s+/).filter(Boolean),
     phases,
     quick,
   };
@@ -99,16 +103,11 @@ interface Context {
   notes: string[];
 }
 
-/** The node flag of the heap-limit rule for the bench's plan (none with --plan=none or `heapLimitMb: null`). */
-function heapArgs(limitMb: number | null): string[] {
-  return limitMb === null ? [] : [`--max-old-space-size=${limitMb}`];
-}
-
 async function startApp(ctx: Context, name: string, env: Record<string, string> = {}, nodeArgs: string[] = [], heapLimit = ctx.opts.heapLimitMb): Promise<Managed> {
   const port = await freePort();
   return spawnServer({
     command: process.execPath,
-    args: [...heapArgs(heapLimit), ...nodeArgs, "server.js"],
+    args: [...heapArgs(heapLimit), ...ctx.opts.nodeFlags, ...nodeArgs, "server.js"],
     cwd: path.join(ctx.appDir, ".next", "standalone"),
     env: appEnv(port, env),
     port,
@@ -399,9 +398,11 @@ async function coldStartPhase(ctx: Context, report: Report): Promise<void> {
   const nodeServerRunsMs: number[] = [];
   for (let i = 0; i < opts.coldStarts; i++) {
     const port = await freePort();
-    runsMs.push(await timeToHealthy("npm", ["start", "--silent"], ctx.appDir, appEnv(port, { BIND_HOST: "127.0.0.1" }), port));
+    // npm start applies the heap rule itself: to the plan's memory, as App Service would
+    const memory: Record<string, string> = opts.memoryMb === null ? { NODE_HEAP_LIMIT_MB: "default" } : { APP_MEMORY_MB: String(opts.memoryMb) };
+    runsMs.push(await timeToHealthy("npm", ["start", "--silent"], ctx.appDir, appEnv(port, { BIND_HOST: "127.0.0.1", ...memory }), port));
     const port2 = await freePort();
-    nodeServerRunsMs.push(await timeToHealthy(process.execPath, ["server.js"], path.join(ctx.appDir, ".next", "standalone"), appEnv(port2), port2));
+    nodeServerRunsMs.push(await timeToHealthy(process.execPath, [...heapArgs(opts.heapLimitMb), "server.js"], path.join(ctx.appDir, ".next", "standalone"), appEnv(port2), port2));
     say(`  run ${i + 1}: npm start ${runsMs[i]} ms, node server.js ${nodeServerRunsMs[i]} ms`);
   }
   report.coldStartMs = median(runsMs);

@@ -259,7 +259,7 @@ module monitoring 'modules/monitoring.bicep' = if (deployMonitoring) {
 // '@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>)': versionless,
 // so a rotated secret is picked up (App Service re-reads references within 24 hours, or on restart).
 // The heap-limit rule of scripts/lib/heap.mjs (PLAN_MEMORY_MB, HEAP_PERCENT, HEAP_MIN_MB,
-// HEAP_MAX_MB; scripts/lib/heap.test.ts keeps the two in step): V8 sizes its heap from the machine,
+// HEAP_MAX_MB, SEMI_SPACE_MB; scripts/lib/heap.test.ts keeps the two in step): V8 sizes its heap from the machine,
 // not from the plan, and lets garbage grow to that size under steady load.
 var planMemoryMb = {
   B1: 1792
@@ -272,6 +272,7 @@ var planMemoryMb = {
   P2v3: 16384
 }
 var heapPercent = 10
+var semiSpaceMb = 32
 var derivedHeapLimitMb = min(2048, max(128, planMemoryMb[appServicePlanSku] * heapPercent / 100 / 16 * 16))
 var heapLimitMb = nodeHeapLimitMb > 0 ? nodeHeapLimitMb : derivedHeapLimitMb
 
@@ -320,7 +321,7 @@ var appSettingsAll = [
     value: deployRedis ? '${kvRefPrefix}${secretNames.tokenCacheEncryptionKey})' : ''
   }
   // Read by node itself when App Service starts `node server.js`.
-  { name: 'NODE_OPTIONS', value: '--max-old-space-size=${heapLimitMb}' }
+  { name: 'NODE_OPTIONS', value: '--max-old-space-size=${heapLimitMb} --max-semi-space-size=${semiSpaceMb}' }
   // Platform settings (read by App Service, not by the app).
   { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'false' }
   {

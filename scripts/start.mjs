@@ -15,7 +15,7 @@ import os from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { HeapConfigError, hasHeapFlag, heapLimitFromEnvironment } from "./lib/heap.mjs";
+import { HeapConfigError, hasHeapFlag, heapFlags, heapLimitFromEnvironment } from "./lib/heap.mjs";
 
 // @next/env is CommonJS without named ESM exports.
 const { loadEnvConfig } = createRequire(import.meta.url)("@next/env");
@@ -44,7 +44,7 @@ if (heap.limitMb === null) {
   await import(pathToFileURL(server).href);
 } else {
   console.log(`[start] V8 heap limit ${heap.limitMb} MB (${heap.source})`);
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${heap.limitMb}`, server], { stdio: "inherit", env: process.env });
+  const child = spawn(process.execPath, [...process.execArgv, ...heapFlags(heap.limitMb), server], { stdio: "inherit", env: process.env });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   // A server ended by a signal: exit as a shell reports it (128 + the signal's number).
   child.on("exit", (code, signal) => process.exit(signal ? 128 + (os.constants.signals[signal] ?? 0) : (code ?? 1)));

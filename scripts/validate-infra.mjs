@@ -412,6 +412,8 @@ const NOT_APP_SETTINGS = {
   IDENTITY_MODE: "emulator mode is for local development and tests only",
   IDENTITY_ENDPOINT: "set by App Service when a managed identity is assigned",
   IDENTITY_HEADER: "set by App Service when a managed identity is assigned",
+  NODE_HEAP_LIMIT_MB: "read by `npm start`; on App Service the Bicep sets NODE_OPTIONS=--max-old-space-size from the plan (parameter nodeHeapLimitMb)",
+  APP_MEMORY_MB: "read by `npm start`; on App Service the plan SKU gives the memory",
 };
 // Values that must come from Key Vault references, never plain text.
 const SECRET_SETTINGS = ["AZURE_API_CLIENT_SECRET", "AZURE_WEB_CLIENT_SECRET", "SESSION_PASSWORD", "REDIS_URL", "TOKEN_CACHE_ENCRYPTION_KEY"];

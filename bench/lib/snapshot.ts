@@ -4,7 +4,8 @@
  * break the server under load); builds and the copy happen under the repository's build lock
  * (/tmp/next-build.lock), the measurements then run from the copy.
  *
- * The copy is laid out like the repository (package.json, scripts/start.mjs, .next/standalone),
+ * The copy is laid out like the repository (package.json, scripts/start.mjs and the heap rule it
+ * imports, .next/standalone),
  * so `npm start` works in it exactly as in the checkout (that is what cold start measures).
  */
 import { spawnSync } from "node:child_process";
@@ -47,11 +48,12 @@ export function snapshotBuild(dest: string, build: boolean): string {
     "set -e",
     build ? "npm run build" : `test -f ${q(BUILD_ID)} || { echo 'no production build: run npm run build' >&2; exit 1; }`,
     `rm -rf ${q(dest)}`,
-    `mkdir -p ${q(path.join(dest, ".next"))} ${q(path.join(dest, "scripts"))}`,
+    `mkdir -p ${q(path.join(dest, ".next"))} ${q(path.join(dest, "scripts", "lib"))}`,
     `cp -a ${q(path.join(ROOT, ".next", "standalone"))} ${q(path.join(dest, ".next", "standalone"))}`,
     `if [ -d ${q(path.join(ROOT, ".next", "diagnostics"))} ]; then cp -a ${q(path.join(ROOT, ".next", "diagnostics"))} ${q(path.join(dest, ".next", "diagnostics"))}; fi`,
     `cp ${q(path.join(ROOT, "package.json"))} ${q(dest)}/`,
     `cp ${q(path.join(ROOT, "scripts", "start.mjs"))} ${q(path.join(dest, "scripts"))}/`,
+    `cp ${q(path.join(ROOT, "scripts", "lib", "heap.mjs"))} ${q(path.join(dest, "scripts", "lib"))}/`,
   ].join("\n");
   const res = spawnSync("flock", ["-w", "1800", BUILD_LOCK, "sh", "-c", script], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
   if (res.status !== 0) throw new Error(`building/copying the standalone app failed (exit ${res.status ?? res.signal})`);

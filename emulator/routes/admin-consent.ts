@@ -8,28 +8,16 @@ import { EntraError } from "../errors";
 import { queryParams } from "../http";
 import { correlationIdOf, sendErrorPage } from "../respond";
 import type { RedirectRegistration } from "../types";
-import { matchRedirect, redirectMismatch } from "./authorize";
-import { unknownClient } from "./client-auth";
-import { resolveTenantSegment } from "./discovery";
+import { browserRequestClient, matchRedirect, redirectMismatch } from "./authorize";
 import { advance, currentSession, renderSignIn } from "./signin";
 
 export function adminConsent(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, segment: string): void {
   ctx.counters.count("adminConsent");
   const q = queryParams(url);
   const correlationId = correlationIdOf(req, url);
-  let tenantId: string | undefined;
-  try {
-    tenantId = resolveTenantSegment(ctx, segment).tenantId;
-  } catch (e) {
-    if (e instanceof EntraError) return sendErrorPage(res, e, correlationId);
-    throw e;
-  }
-  const clientId = q.get("client_id");
-  if (!clientId) {
-    return sendErrorPage(res, new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."), correlationId);
-  }
-  const client = ctx.store.appByClientId(clientId);
-  if (!client) return sendErrorPage(res, unknownClient(ctx, clientId, tenantId), correlationId);
+  const found = browserRequestClient(ctx, res, q, segment, correlationId);
+  if (!found) return;
+  const { tenantId, client } = found;
 
   // The answer goes to a registered redirect URI only: the one asked for, else the app's first.
   const asked = q.get("redirect_uri");

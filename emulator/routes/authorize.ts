@@ -12,6 +12,7 @@ import { correlationIdOf, errorRedirectParams, respondToClient, sendErrorPage, t
 import { resolveScopes } from "../scopes";
 import { grantedScopes } from "../tokens";
 import type { AppRegistration, RedirectRegistration } from "../types";
+import { unknownClient } from "./client-auth";
 import { resolveTenantSegment } from "./discovery";
 import { advance, currentSession, rememberedAccounts, renderAccountPicker, renderSignIn } from "./signin";
 
@@ -47,31 +48,9 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
   const correlationId = correlationIdOf(req, url);
 
   // 1. Problems that make the redirect URI untrustworthy: answered with a page.
-  let tenantId: string | undefined;
-  try {
-    tenantId = resolveTenantSegment(ctx, segment).tenantId;
-  } catch (e) {
-    if (e instanceof EntraError) return sendErrorPage(res, e, correlationId);
-    throw e;
-  }
-  const clientId = q.get("client_id");
-  if (!clientId) {
-    return sendErrorPage(res, new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."), correlationId);
-  }
-  const client = ctx.store.appByClientId(clientId);
-  if (!client) {
-    const tenant = ctx.store.tenantById(tenantId ?? ctx.store.primaryTenant.id);
-    return sendErrorPage(
-      res,
-      new EntraError(
-        400,
-        "unauthorized_client",
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${tenant?.displayName ?? segment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-      ),
-      correlationId,
-    );
-  }
+  const found = browserRequestClient(ctx, res, q, segment, correlationId);
+  if (!found) return;
+  const { tenantId, client } = found;
   const redirectUri = q.get("redirect_uri") ?? "";
   const registration = matchRedirect(client, redirectUri);
   if (!registration) return sendErrorPage(res, redirectMismatch(client, redirectUri), correlationId);
@@ -206,4 +185,39 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
     return advance(ctx, req, res, pending, session);
   }
   return renderSignIn(res, pending);
+}
+
+/**
+ * The tenant of the path and the app named by `client_id` of a browser request (authorize, admin
+ * consent). A problem with either is answered with an error page: there is no redirect URI yet
+ * that could be trusted with it.
+ */
+export function browserRequestClient(
+  ctx: EmulatorContext,
+  res: ServerResponse,
+  q: ReadonlyMap<string, string>,
+  segment: string,
+  correlationId: string | undefined,
+): { tenantId: string | undefined; client: AppRegistration } | undefined {
+  let tenantId: string | undefined;
+  try {
+    tenantId = resolveTenantSegment(ctx, segment).tenantId;
+  } catch (e) {
+    if (e instanceof EntraError) {
+      sendErrorPage(res, e, correlationId);
+      return undefined;
+    }
+    throw e;
+  }
+  const clientId = q.get("client_id");
+  if (!clientId) {
+    sendErrorPage(res, new EntraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."), correlationId);
+    return undefined;
+  }
+  const client = ctx.store.appByClientId(clientId);
+  if (!client) {
+    sendErrorPage(res, unknownClient(ctx, clientId, tenantId), correlationId);
+    return undefined;
+  }
+  return { tenantId, client };
 }

@@ -132,19 +132,25 @@ export function advance(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
       showAdminApproval(ctx, res, pending);
       return;
     }
-    ctx.counters.count("consentPrompt");
-    show(
-      res,
-      consentPage({
-        pendingId: pending.id,
-        appName: pending.client.displayName,
-        username: user.userPrincipalName,
-        scopes: names.map((n) => ({ name: n, description: describeScope(ctx, n) })),
-      }),
-    );
+    showConsent(ctx, res, pending, user, names);
     return;
   }
   complete(ctx, res, pending, user, session);
+}
+
+/** The consent prompt for `names`: for the user alone, or with `forOrganization` for every user of their tenant (admin consent). */
+function showConsent(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn, user: User, names: string[], forOrganization?: string): void {
+  ctx.counters.count("consentPrompt");
+  show(
+    res,
+    consentPage({
+      pendingId: pending.id,
+      appName: pending.client.displayName,
+      username: user.userPrincipalName,
+      scopes: names.map((n) => ({ name: n, description: describeScope(ctx, n) })),
+      ...(forOrganization ? { forOrganization } : {}),
+    }),
+  );
 }
 
 /**
@@ -181,18 +187,7 @@ function adminConsentStep(ctx: EmulatorContext, res: ServerResponse, pending: Pe
     showAdminApproval(ctx, res, pending);
     return;
   }
-  const names = ctx.store.configuredPermissions(pending.client.clientId);
-  ctx.counters.count("consentPrompt");
-  show(
-    res,
-    consentPage({
-      pendingId: pending.id,
-      appName: pending.client.displayName,
-      username: user.userPrincipalName,
-      scopes: names.map((n) => ({ name: n, description: describeScope(ctx, n) })),
-      forOrganization: ctx.store.tenantById(user.tenantId)?.displayName ?? user.tenantId,
-    }),
-  );
+  showConsent(ctx, res, pending, user, ctx.store.configuredPermissions(pending.client.clientId), ctx.store.tenantById(user.tenantId)?.displayName ?? user.tenantId);
 }
 
 /** An administrator accepted /adminconsent: grant for every user of the tenant, report back like Entra's v1 endpoint. */

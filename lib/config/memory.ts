@@ -11,8 +11,12 @@ import { getHeapStatistics } from "node:v8";
  * its time collecting, then stop the process.
  */
 export const PARTITION_HEAP_KB = 11;
-/** The share of the heap limit the token caches may fill; the rest is the app itself and garbage between collections. */
-export const TOKEN_CACHE_HEAP_SHARE = 0.5;
+/**
+ * The share of V8's heap limit the token caches may fill. The limit counts the young generation
+ * too (3 × 32 MB under the heap-limit rule), where no cache entry lives: 0.4 of it leaves the old
+ * space room for the app itself and for garbage between collections.
+ */
+export const TOKEN_CACHE_HEAP_SHARE = 0.4;
 /** The default cap where the heap is large enough. */
 export const DEFAULT_TOKEN_CACHE_MAX_USERS = 10_000;
 

@@ -3,6 +3,8 @@ export declare const SMALLEST_PLAN: "B1";
 export declare const HEAP_PERCENT: number;
 export declare const HEAP_MIN_MB: number;
 export declare const HEAP_MAX_MB: number;
+export declare const SEMI_SPACE_MB: number;
+export declare function heapFlags(limitMb: number): string[];
 export declare function heapLimitMb(memoryMb: number): number;
 export declare function cgroupMemoryLimitMb(read?: (file: string) => string): number | undefined;
 export declare class HeapConfigError extends Error {

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HEAP_MAX_MB, HEAP_MIN_MB, HEAP_PERCENT, HeapConfigError, PLAN_MEMORY_MB, SMALLEST_PLAN, hasHeapFlag, heapLimitFromEnvironment, heapLimitMb } from "./heap.mjs";
+import { HEAP_MAX_MB, HEAP_MIN_MB, HEAP_PERCENT, HeapConfigError, SEMI_SPACE_MB, PLAN_MEMORY_MB, SMALLEST_PLAN, hasHeapFlag, heapLimitFromEnvironment, heapLimitMb } from "./heap.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -82,9 +82,8 @@ describe("npm start (scripts/start.mjs)", () => {
     const run = start({ APP_MEMORY_MB: String(PLAN_MEMORY_MB[SMALLEST_PLAN]) });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("[start] V8 heap limit 176 MB (APP_MEMORY_MB=1792)");
-    // heap_size_limit = old space + young generation: a little above --max-old-space-size
-    expect(limitOf(run.stdout)).toBeGreaterThanOrEqual(176);
-    expect(limitOf(run.stdout)).toBeLessThan(176 + 64);
+    // heap_size_limit = old space + young generation (3 × the semi-space)
+    expect(limitOf(run.stdout)).toBe(176 + 3 * SEMI_SPACE_MB);
   });
 
   it("leaves a limit given in NODE_OPTIONS alone", () => {
@@ -112,7 +111,8 @@ describe("App Service (infra/main.bicep) derives the same limit", () => {
     expect(entries).toEqual(PLAN_MEMORY_MB);
     expect(Number(/var heapPercent = (\d+)/.exec(bicep)?.[1])).toBe(HEAP_PERCENT);
     expect(bicep).toContain(`min(${HEAP_MAX_MB}, max(${HEAP_MIN_MB}, planMemoryMb[appServicePlanSku] * heapPercent / 100 / 16 * 16))`);
-    expect(bicep).toMatch(/name: 'NODE_OPTIONS', value: '--max-old-space-size=\$\{heapLimitMb\}'/);
+    expect(Number(/var semiSpaceMb = (\d+)/.exec(bicep)?.[1])).toBe(SEMI_SPACE_MB);
+    expect(bicep).toMatch(/name: 'NODE_OPTIONS', value: '--max-old-space-size=\$\{heapLimitMb\} --max-semi-space-size=\$\{semiSpaceMb\}'/);
   });
 
   it("for every plan the template allows", () => {
