@@ -3,16 +3,11 @@ import { ConfidentialClientApplication, ManagedIdentityApplication } from "@azur
 import { emulatorCloud, EMULATOR_CLOUDS, seedForCloud } from "./clouds";
 import type { RunningEmulator } from "./index";
 import { TenantStore } from "./tenant-store";
-import { decodePayload, msalAuth, REPO_ROOT, startTestEmulator } from "./test-support/harness";
+import { decodePayload, msalAuth, REPO_ROOT, setupTestEmulator } from "./test-support/harness";
 import path from "node:path";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator({ cloud: "usgov" });
-});
-afterAll(async () => {
-  await emu?.close();
-});
+setupTestEmulator((e) => (emu = e), { cloud: "usgov", reset: false });
 
 async function withManagedIdentity<T>(fn: (mia: ManagedIdentityApplication) => Promise<T>): Promise<T> {
   const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };

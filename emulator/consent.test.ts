@@ -4,18 +4,10 @@
 // belong to one tenant.
 import { ConfidentialClientApplication, InteractionRequiredAuthError } from "@azure/msal-node";
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodePayload, has, msalAuth, pkcePair, redirectParams, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { Browser, control, decodePayload, has, msalAuth, pkcePair, redirectParams, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset");
-});
+setupTestEmulator((e) => (emu = e));
 
 const GRAPH_READ = "https://graph.microsoft.com/User.Read";
 const GRAPH_BASIC = "https://graph.microsoft.com/User.ReadBasic.All";

@@ -2,18 +2,10 @@
 import { connect } from "node:tls";
 import { readFileSync } from "node:fs";
 import type { RunningEmulator } from "./index";
-import { control, decodePayload, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { control, decodePayload, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset");
-});
+setupTestEmulator((e) => (emu = e));
 
 interface Counters {
   tokenRequests: Record<string, Record<string, number> | undefined>;

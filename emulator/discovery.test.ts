@@ -2,15 +2,10 @@
 // app's verifier does), including key rotation.
 import { PublicClientApplication } from "@azure/msal-node";
 import type { RunningEmulator } from "./index";
-import { control, decodeHeader, decodePayload, msalAuth, startTestEmulator, tokenRequest, verifyWithJose } from "./test-support/harness";
+import { control, decodeHeader, decodePayload, msalAuth, setupTestEmulator, tokenRequest, verifyWithJose } from "./test-support/harness";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+setupTestEmulator((e) => (emu = e), { reset: false });
 
 async function json(url: string) {
   const res = await fetch(url);

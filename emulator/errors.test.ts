@@ -9,18 +9,10 @@ import {
 import { createPrivateKey, randomUUID, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodePayload, has, msalAuth, pkcePair, redirectParams, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { Browser, control, decodePayload, has, msalAuth, pkcePair, redirectParams, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset");
-});
+setupTestEmulator((e) => (emu = e));
 
 const user = (prefix: string) => emu.tenant.users.find((u) => u.username.startsWith(prefix))!;
 const api = () => emu.tenant.apps.api;

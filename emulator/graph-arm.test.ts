@@ -1,18 +1,10 @@
 // The Microsoft Graph and Azure Resource Manager slices: data, paging, auth
 // errors in each service's own shape, and injected faults.
 import type { RunningEmulator } from "./index";
-import { control, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { control, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset");
-});
+setupTestEmulator((e) => (emu = e));
 
 const user = (prefix: string) => emu.tenant.users.find((u) => u.username.startsWith(prefix))!;
 const mint = async (body: Record<string, unknown>) => (await control<{ access_token: string }>(emu, "POST", "/tokens", body)).access_token;

@@ -2,22 +2,14 @@
 // redirect URIs, and the sign-out page loads the front-channel logout URL of every app the browser
 // session signed in to (with the session's `sid`) before it returns to the app.
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodePayload, has, pkcePair, redirectParams, startTestEmulator, tokenRequest, unescapeHtml, type Page } from "./test-support/harness";
+import { Browser, decodePayload, has, pkcePair, redirectParams, setupTestEmulator, tokenRequest, unescapeHtml, type Page } from "./test-support/harness";
 
 const A = "http://localhost:3000";
 const B = "http://localhost:4000";
 const MEGAN = "megan.bowen@contoso.test";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator({ appOrigins: [A, B] });
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset", { sessions: true });
-});
+setupTestEmulator((e) => (emu = e), { appOrigins: [A, B], reset: { sessions: true } });
 
 const password = () => emu.tenant.users.find((u) => u.username === MEGAN)!.password;
 

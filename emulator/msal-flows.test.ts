@@ -7,19 +7,14 @@ import {
 } from "@azure/msal-node";
 import { readFileSync } from "node:fs";
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodeHeader, decodePayload, has, msalAuth, pkcePair, redirectParams, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { Browser, control, decodeHeader, decodePayload, has, msalAuth, pkcePair, redirectParams, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 type DeviceCodeResponse = Parameters<DeviceCodeRequest["deviceCodeCallback"]>[0];
 
 let emu: RunningEmulator;
 const GRAPH_USER_READ = "https://graph.microsoft.com/User.Read";
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+setupTestEmulator((e) => (emu = e), { reset: false });
 
 const megan = () => emu.tenant.users[0]!;
 const userNamed = (prefix: string) => emu.tenant.users.find((u) => u.username.startsWith(prefix))!;

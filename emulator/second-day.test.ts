@@ -2,18 +2,10 @@
 // prompt=none, and sessions revoked while tokens are still valid (continuous access evaluation).
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodePayload, msalAuth, pkcePair, redirectParams, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { Browser, control, decodePayload, msalAuth, pkcePair, redirectParams, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset", {});
-});
+setupTestEmulator((e) => (emu = e));
 
 const spa = () => emu.tenant.apps.spa;
 const api = () => emu.tenant.apps.api;

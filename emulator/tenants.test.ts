@@ -3,20 +3,12 @@
 // at a tenant they do not belong to is refused (AADSTS50020).
 import { ConfidentialClientApplication, PublicClientApplication, type DeviceCodeRequest } from "@azure/msal-node";
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodePayload, has, msalAuth, pkcePair, redirectParams, startTestEmulator, tokenRequest } from "./test-support/harness";
+import { Browser, control, decodePayload, has, msalAuth, pkcePair, redirectParams, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 type DeviceCodeResponse = Parameters<DeviceCodeRequest["deviceCodeCallback"]>[0];
 
 let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
-afterEach(async () => {
-  await control(emu, "POST", "/reset");
-});
+setupTestEmulator((e) => (emu = e));
 
 const spa = () => emu.tenant.apps.spa;
 const api = () => emu.tenant.apps.api;

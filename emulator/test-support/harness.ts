@@ -30,6 +30,31 @@ export async function startTestEmulator(opts: StartEmulatorOptions = {}): Promis
   return startEmulator({ port: 0, stateDir: STATE_DIR, tenantFile: path.join(dir, "tenant.json"), deviceCodeIntervalSeconds: 1, ...opts });
 }
 
+/**
+ * One emulator for a test file: started before its tests, closed after them and, unless `reset`
+ * is false, reset through the control API after each test (a reset body, e.g. `{ sessions: true }`,
+ * may say what else to clear). `assign` receives the running emulator.
+ */
+export function setupTestEmulator(
+  assign: (emu: RunningEmulator) => void,
+  opts: StartEmulatorOptions & { reset?: false | Record<string, unknown> } = {},
+): void {
+  const { reset = {}, ...start } = opts;
+  let running: RunningEmulator | undefined;
+  beforeAll(async () => {
+    running = await startTestEmulator(start);
+    assign(running);
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  if (reset !== false) {
+    afterEach(async () => {
+      if (running) await control(running, "POST", "/reset", reset);
+    });
+  }
+}
+
 export async function control<T = Record<string, unknown>>(
   emu: RunningEmulator,
   method: string,
