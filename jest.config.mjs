@@ -6,7 +6,7 @@ const createJestConfig = nextJest({ dir: "./" });
 /** @type {import('jest').Config} */
 const config = {
   testEnvironment: "node",
-  testMatch: ["<rootDir>/{lib,app,components,emulator,cli,scripts,e2e}/**/*.test.ts"],
+  testMatch: ["<rootDir>/{lib,app,components,emulator,cli,scripts,e2e}/**/*.test.ts", "<rootDir>/bench/lib/**/*.test.ts"],
   // Tests talk to a real emulator over HTTPS; a slow CI core must not flake them.
   testTimeout: 30_000,
   moduleNameMapper: {

@@ -5,11 +5,14 @@
  *   GET /me             Graph /me and /me/manager in parallel (404 manager = null), fields picked
  *   GET /subscriptions  ARM /subscriptions, every nextLink page followed
  *
- * Same HTTP client as the app (Node's global fetch, i.e. undici, keep-alive), same per-call
- * timeout signal, same JSON work. Environment: PORT, GRAPH_BASE_URL, ARM_BASE_URL,
- * BASELINE_GRAPH_TOKEN, BASELINE_ARM_TOKEN (and NODE_EXTRA_CA_CERTS for the emulator's CA).
+ * Same HTTP client as the app (its transport, lib/downstream/transport.ts: node:https with one
+ * keep-alive agent), same per-call timeout, same JSON work; started with
+ * `--conditions=react-server` because that module is server-only. Environment: PORT,
+ * GRAPH_BASE_URL, ARM_BASE_URL, BASELINE_GRAPH_TOKEN, BASELINE_ARM_TOKEN (and
+ * NODE_EXTRA_CA_CERTS for the emulator's CA).
  */
 import http from "node:http";
+import { nodeTransport } from "../lib/downstream/transport";
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -31,16 +34,15 @@ function pick(user: Record<string, unknown> | undefined, fields: string[]): Reco
 }
 
 async function get(url: string, token: string, allow404 = false): Promise<Record<string, unknown> | undefined> {
-  const res = await fetch(url, {
-    headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-    signal: AbortSignal.timeout(10_000),
-    redirect: "error",
-  });
+  const res = await nodeTransport(new URL(url), { headers: { authorization: `Bearer ${token}`, accept: "application/json" }, timeoutMs: 10_000 });
   if (allow404 && res.status === 404) {
-    await res.body?.cancel();
+    res.discard();
     return undefined;
   }
-  if (!res.ok) throw new Error(`downstream answered ${res.status}`);
+  if (res.status < 200 || res.status > 299) {
+    res.discard();
+    throw new Error(`downstream answered ${res.status}`);
+  }
   return JSON.parse(await res.text()) as Record<string, unknown>;
 }
 
