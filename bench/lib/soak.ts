@@ -7,7 +7,8 @@
  * The trend is fitted to an RSS reading every second, not to the 10-second samples: RSS swings
  * ±8 MB with each old-space collection, and 31 samples over five minutes leave the slope's
  * standard error near 0.5 MB/min, half the 1 MB/min it is compared with. The report says how
- * precise the slope is (`rssSlopeStdErrMbPerMin`).
+ * precise the slope is (`rssSlopeStdErrMbPerMin`); readings a second apart are correlated within a
+ * collection cycle, so take that error as a lower bound and the mean RSS per half as the check.
  */
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
