@@ -77,7 +77,7 @@ test("script injected into the server-rendered HTML does not run; Next's own scr
   const injected = [
     `<script>(window.__injected ||= []).push("inline")</script>`,
     `<script nonce="guessed">(window.__injected ||= []).push("guessed nonce")</script>`,
-    `<img src="/favicon.ico?x" onload="(window.__injected ||= []).push('event handler')" alt="">`,
+    `<img src="/icon.svg?x" onload="(window.__injected ||= []).push('event handler')" alt="">`,
     `<a id="js-link" href="javascript:(window.__injected ||= []).push('javascript: URL')">x</a>`,
   ].join("");
   await page.route("**/", async (route) => {
@@ -115,7 +115,7 @@ test.describe("signed in as Megan (the run's shared sign-in)", () => {
       const script = document.createElement("script");
       script.textContent = `(window.__injected ||= []).push(Object.keys(sessionStorage).join(","))`;
       document.body.append(script);
-      document.body.insertAdjacentHTML("beforeend", `<img src="/favicon.ico?y" onload="(window.__injected ||= []).push('event handler')" alt="">`);
+      document.body.insertAdjacentHTML("beforeend", `<img src="/icon.svg?y" onload="(window.__injected ||= []).push('event handler')" alt="">`);
     });
     await expect.poll(() => page.evaluate(() => window.__violations?.length ?? 0)).toBeGreaterThanOrEqual(2);
     expect(await page.evaluate(() => window.__injected)).toBeUndefined();
