@@ -24,8 +24,15 @@ export interface Settings {
 }
 
 export interface EmulatorContext {
-  /** https://localhost:<port> */
+  /**
+   * Origin of the Entra ID endpoints (issuer prefix, sign-in pages, token endpoint), e.g.
+   * https://localhost:<port>. Build every Entra URL from it, never from a literal host.
+   */
   baseUrl: string;
+  /** Microsoft Graph's versioned root, e.g. https://localhost:<port>/graph/v1.0. Build Graph links from it. */
+  graphBaseUrl: string;
+  /** Azure Resource Manager's root, e.g. https://localhost:<port>/arm. Build ARM links from it. */
+  armBaseUrl: string;
   store: TenantStore;
   keys: KeyManager;
   grants: GrantStore;

@@ -92,6 +92,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   };
   const ctx: EmulatorContext = {
     baseUrl: "https://localhost",
+    graphBaseUrl: "https://localhost/graph/v1.0",
+    armBaseUrl: "https://localhost/arm",
     store,
     keys,
     grants: new GrantStore(),
@@ -122,6 +124,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
   ctx.baseUrl = `https://localhost:${actualPort}`;
+  ctx.graphBaseUrl = `${ctx.baseUrl}/graph/v1.0`;
+  ctx.armBaseUrl = `${ctx.baseUrl}/arm`;
 
   const tenant = describeTenant(ctx, certs);
   await fs.mkdir(path.dirname(tenantFile), { recursive: true });
@@ -162,8 +166,8 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
     secondTenantId: second.id,
     tenants: ctx.store.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domain: t.domain })),
     caCertPath: certs.caCertPath,
-    graphBaseUrl: `${b}/graph/v1.0`,
-    armBaseUrl: `${b}/arm`,
+    graphBaseUrl: ctx.graphBaseUrl,
+    armBaseUrl: ctx.armBaseUrl,
     control: { url: `${b}/_control`, secret: ctx.controlSecret },
     managedIdentity: {
       endpoint: `${b}/msi/token`,

@@ -158,7 +158,7 @@ function listSubscriptions(
     count: { type: "Total", value: all.length },
   };
   if (offset + ARM_PAGE_SIZE < all.length) {
-    const next = new URL(`${ctx.baseUrl}/arm/subscriptions`);
+    const next = new URL(`${ctx.armBaseUrl}/subscriptions`);
     next.searchParams.set("api-version", apiVersion);
     next.searchParams.set("$skiptoken", Buffer.from(`offset:${offset + ARM_PAGE_SIZE}`).toString("base64url"));
     body["nextLink"] = next.toString();

@@ -60,8 +60,8 @@ export function openIdConfiguration(ctx: EmulatorContext, res: ServerResponse, s
       tenant_region_scope: null,
       cloud_instance_name: "localhost",
       cloud_graph_host_name: new URL(b).host,
-      msgraph_host: `${new URL(b).host}/graph`,
-      rbac_url: `${b}/arm`,
+      msgraph_host: new URL(ctx.graphBaseUrl).host + new URL(ctx.graphBaseUrl).pathname.replace(/\/v1\.0$/, ""),
+      rbac_url: ctx.armBaseUrl,
     },
     { ...CORS_ANY, "cache-control": "max-age=86400, private" },
   );

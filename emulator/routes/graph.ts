@@ -92,7 +92,7 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
     }
     if (req.method !== "GET") throw new GraphError(405, "BadRequest", "Specified HTTP method is not allowed for the request target.");
     if (subPath === "/oidc/userinfo") return userInfo(ctx, req, res, baseHeaders);
-    const base = `${ctx.baseUrl}/graph/v1.0`;
+    const base = ctx.graphBaseUrl;
     const path = subPath.replace(/^\/v1\.0/, "");
     if (!subPath.startsWith("/v1.0/")) throw new GraphError(400, "BadRequest", `Invalid version: ${subPath.split("/")[1] ?? ""}`);
     const caller = authenticate(ctx, req);
