@@ -195,7 +195,9 @@ describe("session revocation", () => {
   it("fails closed when the revocation records cannot be read; sign-out's read still works", async () => {
     const down: SharedRecords = {
       hasAnyShared: () => Promise.reject(new StoreUnavailableError()),
+      hasAnyWrittenHere: () => false,
       markShared: () => Promise.resolve("deferred"),
+      markSharedBounded: () => Promise.resolve("deferred"),
     };
     revocations = new SessionRevocations(down, 60);
     const cookie = await seal({ user });
