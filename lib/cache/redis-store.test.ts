@@ -228,5 +228,12 @@ describe("MemoryStore shared records", () => {
     now += 61_000;
     expect(await store.hasAnyShared(["r"])).toBe(false);
   });
+
+  it("are never evicted to make room (a flood of sign-ins cannot bring a revoked session back)", async () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    await store.markShared("revoked-first", 3600);
+    for (let i = 0; i < 100_001; i++) await store.markShared(`other-${i}`, 3600);
+    expect(await store.hasAnyShared(["revoked-first"])).toBe(true);
+  });
 });
 
