@@ -307,11 +307,15 @@ describe("callbacks that end on an explained page", () => {
     const authorize = await startLogin(jar);
     const back = await signInAtEmulator(new Browser(emu), authorize);
     const now = Date.now();
-    jest.spyOn(Date, "now").mockReturnValue(now + 11 * 60_000);
-    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    const clock = jest.spyOn(Date, "now").mockReturnValue(now + 11 * 60_000);
+    let res: Response;
+    try {
+      res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    } finally {
+      clock.mockRestore();
+    }
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("login_expired");
-    jest.restoreAllMocks();
     // and the transaction is used up
     const again = await callback(new Request(back, { headers: jar.headers() }));
     expect(await again.text()).toContain("no_login_in_progress");
