@@ -9,6 +9,9 @@ const config = {
   testMatch: ["<rootDir>/{lib,app,components,emulator,cli,scripts,e2e}/**/*.test.ts", "<rootDir>/bench/lib/**/*.test.ts"],
   // Tests talk to a real emulator over HTTPS; a slow CI core must not flake them.
   testTimeout: 30_000,
+  // Every jest.spyOn (Date.now above all) is restored before each test, even when the test that
+  // made it failed before its own restore (scripts/jest-restores-spies.test.ts).
+  restoreMocks: true,
   moduleNameMapper: {
     // `server-only` throws outside a React Server bundle; in Jest we are plain Node.
     "^server-only$": "<rootDir>/lib/testing/empty-module.ts",

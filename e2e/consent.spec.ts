@@ -108,3 +108,20 @@ test("API without knownClientApplications: after one consent the panel explains 
   expect(c.consentPrompts).toBe(1);
   expect(c.authorize).toBe(2);
 });
+
+test("/admin-consent answers in its own words: the error text in the address (anyone can send such a link) is never shown", async ({ page }) => {
+  const planted = "Your organization requires you to call +1-555-0100 and read out your password";
+  const main = page.getByRole("main");
+
+  await page.goto(`/admin-consent?error=access_denied&error_description=${encodeURIComponent(`AADSTS65004: ${planted}`)}`);
+  await expect(main.getByRole("heading", { name: "Admin consent was not granted" })).toBeVisible();
+  await expect(main.getByRole("alert")).toContainText("declined or cancelled");
+  await expect(main.getByRole("alert")).toContainText("AADSTS65004"); // a number to look up, nothing more
+  await expect(main).not.toContainText("555-0100");
+
+  // An error code it does not know is not echoed either: it is attacker text too.
+  await page.goto(`/admin-consent?error=call_555_0100_now&error_description=${encodeURIComponent(planted)}`);
+  await expect(main.getByRole("heading", { name: "Admin consent was not granted" })).toBeVisible();
+  await expect(main.getByRole("alert")).toContainText("did not grant consent");
+  await expect(main).not.toContainText("555");
+});

@@ -9,24 +9,47 @@ import { EmulatorSignInPage } from "./support/sign-in";
 const MEGAN = "megan.bowen@contoso.test";
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}/;
 
-/** Records every response body the app itself sends (documents, RSC payloads, JSON), to scan for tokens. */
-function recordAppResponses(page: Page, baseURL: string): string[] {
+/**
+ * Records every response body the app itself sends (documents, RSC payloads, JSON), to scan for
+ * tokens. Each body is read as its response arrives; `settled()` waits for every read, so a scan
+ * never runs before the last body is in, and a body that could not be read is a failure reported
+ * by the scan, never skipped in silence (it could be the one carrying a token).
+ */
+interface ResponseRecorder {
+  settled(): Promise<{ bodies: string[]; unread: string[] }>;
+}
+
+function recordAppResponses(page: Page, baseURL: string): ResponseRecorder {
   const bodies: string[] = [];
-  page.on("response", async (response) => {
+  const unread: string[] = [];
+  const reads: Promise<void>[] = [];
+  page.on("response", (response) => {
     if (!response.url().startsWith(baseURL)) return;
+    const status = response.status();
+    if (status >= 300 && status < 400) return; // a redirect has no body (Location is all it says)
     const type = response.headers()["content-type"] ?? "";
     if (!/text\/html|text\/x-component|json/.test(type)) return;
-    try {
-      bodies.push(`${response.url()}\n${await response.text()}`);
-    } catch {
-      // redirects have no body
-    }
+    reads.push(
+      response.text().then(
+        (text) => void bodies.push(`${response.url()}\n${text}`),
+        (error: unknown) => void unread.push(`${response.request().method()} ${response.url()} (${status}): ${error instanceof Error ? error.message : String(error)}`),
+      ),
+    );
   });
-  return bodies;
+  return {
+    async settled() {
+      // A read may start while earlier ones finish: wait until no new one appeared.
+      for (let seen = -1; seen !== reads.length; ) {
+        seen = reads.length;
+        await Promise.all(reads);
+      }
+      return { bodies: [...bodies], unread: [...unread] };
+    },
+  };
 }
 
 /** Asserts the browser holds no access token anywhere script or the user could reach. */
-async function expectNoTokensInBrowser(page: Page, context: BrowserContext, bodies: string[]) {
+async function expectNoTokensInBrowser(page: Page, context: BrowserContext, recorder: ResponseRecorder) {
   for (const cookie of await context.cookies()) {
     expect(cookie.value, `cookie ${cookie.name}`).not.toMatch(JWT);
   }
@@ -37,6 +60,9 @@ async function expectNoTokensInBrowser(page: Page, context: BrowserContext, bodi
   for (const entry of storage) expect(entry).not.toMatch(JWT);
   expect(storage.filter((e) => e.toLowerCase().includes("msal"))).toEqual([]);
   expect(await page.content()).not.toMatch(JWT);
+  const { bodies, unread } = await recorder.settled();
+  expect(unread, "response bodies that could not be read, so were not scanned").toEqual([]);
+  expect(bodies.length, "response bodies scanned").toBeGreaterThan(0);
   for (const body of bodies) expect(JWT.test(body), `token-like string in ${body.split("\n")[0]}`).toBe(false);
 }
 
@@ -50,7 +76,7 @@ test.beforeEach(async () => {
 });
 
 test("sign in on the server, see the Graph profile, reload, sign out; no token ever reaches the browser", async ({ page, context, baseURL }) => {
-  const bodies = recordAppResponses(page, baseURL ?? "");
+  const recorder = recordAppResponses(page, baseURL ?? "");
   await page.goto("/web");
   await expectSignedOut(page);
 
@@ -78,7 +104,7 @@ test("sign in on the server, see the Graph profile, reload, sign out; no token e
   await page.reload();
   await expect(profile).toContainText("Megan Bowen");
   await expect(page.getByText("It came from the server-side token cache")).toBeVisible();
-  await expectNoTokensInBrowser(page, context, bodies);
+  await expectNoTokensInBrowser(page, context, recorder);
 
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(`${baseURL}/web`);
@@ -86,7 +112,7 @@ test("sign in on the server, see the Graph profile, reload, sign out; no token e
   expect((await context.cookies(baseURL)).filter((c) => c.name.includes("web-session"))).toEqual([]);
   await page.reload();
   await expectSignedOut(page);
-  await expectNoTokensInBrowser(page, context, bodies);
+  await expectNoTokensInBrowser(page, context, recorder);
 });
 
 test("when the identity provider needs the user again (consent revoked), /web sends them through sign-in, not to an error", async ({ page, baseURL }) => {

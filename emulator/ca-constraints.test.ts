@@ -77,12 +77,13 @@ describe("the emulator's CA", () => {
   });
 
   test.each([
-    ["an unconstrained CA from an earlier version (10 years)", ["-days", "3650"]],
+    ["an unconstrained CA from an earlier version (10 years)", ["-days", "3650"], true],
     [
       "a constrained CA about to expire",
       ["-days", "2", "-addext", "nameConstraints=critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"],
+      false,
     ],
-  ])("replaces %s, and the server certificate with it", async (_name, extra) => {
+  ] as const)("replaces %s, and the server certificate with it, and says how to remove the old one", async (_name, extra, unconstrained) => {
     const dir = mkdtempSync(path.join(tmpdir(), "emu-ca-"));
     const paths = await ensureCertificates(dir);
     // put an older CA in place (what a developer's .emulator/ may hold), with a server certificate from it
@@ -92,9 +93,25 @@ describe("the emulator's CA", () => {
     writeFileSync(paths.serverKeyPath, old.key);
     const oldCa = new X509Certificate(readFileSync(paths.caCertPath));
 
-    await ensureCertificates(dir);
+    const notices: string[] = [];
+    await ensureCertificates(dir, { onCaReplaced: (n) => notices.push(n) });
     const ca = new X509Certificate(readFileSync(paths.caCertPath));
     expect(ca.fingerprint256).not.toBe(oldCa.fingerprint256);
+    // Whoever trusted the old CA is told which one it was and how to remove it (issue #22 §4 finding 3).
+    expect(notices).toHaveLength(1);
+    const notice = notices[0]!;
+    const sha1 = oldCa.fingerprint.replace(/:/g, "");
+    expect(notice).toContain(`SHA-256: ${oldCa.fingerprint256}`);
+    expect(notice).not.toContain(ca.fingerprint256);
+    expect(notice).toContain(`certutil -d sql:${path.join(dir, "browser-home", ".pki", "nssdb")} -D -n identity-emulator`);
+    expect(notice).toContain(`security delete-certificate -Z ${sha1}`);
+    expect(notice).toContain(`certutil -delstore -user Root ${sha1}`);
+    expect(notice).toMatch(/Firefox.*Authorities/);
+    if (unconstrained) expect(notice).toContain("it can vouch for ANY site");
+    else expect(notice).not.toContain("ANY site");
+    // A start that replaces nothing says nothing.
+    await ensureCertificates(dir, { onCaReplaced: (n) => notices.push(n) });
+    expect(notices).toHaveLength(1);
     expect(openssl(["x509", "-in", paths.caCertPath, "-noout", "-ext", "nameConstraints"], dir)).toMatch(/critical/);
     expect(Date.parse(ca.validTo) - Date.now()).toBeGreaterThan(25 * DAY_MS);
     expect(new X509Certificate(readFileSync(paths.serverCertPath)).checkIssued(ca)).toBe(true);

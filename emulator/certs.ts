@@ -13,6 +13,7 @@ import * as x509 from "@peculiar/x509";
 import { X509Certificate, createPrivateKey, webcrypto } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { describeReplacedCa, replacedCaNotice, type ReplacedCa } from "./ca-notice";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -71,18 +72,23 @@ export function certificatePaths(stateDir: string): CertificatePaths {
   };
 }
 
+export interface EnsureCertificatesOptions {
+  /** Told when an existing CA was replaced (how to remove it where it was trusted). Default: printed to stderr. */
+  onCaReplaced?: (notice: string) => void;
+}
+
 /**
  * Makes sure every certificate exists and is usable; creates what is missing.
  * Safe to call from several processes at once (jest workers): a lock file
  * serialises generation and files are written atomically.
  */
-export async function ensureCertificates(stateDir: string): Promise<CertificatePaths> {
+export async function ensureCertificates(stateDir: string, options: EnsureCertificatesOptions = {}): Promise<CertificatePaths> {
   const paths = certificatePaths(stateDir);
   await fs.mkdir(paths.stateDir, { recursive: true });
   if (await allValid(paths)) return paths;
   const release = await acquireLock(path.join(paths.stateDir, ".certs.lock"));
   try {
-    await generateMissing(paths);
+    await generateMissing(paths, options.onCaReplaced ?? ((notice) => console.warn(notice)));
   } finally {
     await release();
   }
@@ -100,13 +106,15 @@ async function allValid(p: CertificatePaths): Promise<boolean> {
   );
 }
 
-async function generateMissing(p: CertificatePaths): Promise<void> {
+async function generateMissing(p: CertificatePaths, onCaReplaced: (notice: string) => void): Promise<void> {
   let ca = await readCa(p);
   let caRegenerated = false;
   if (!ca) {
+    const old = await replacedCa(p.caCertPath);
     await createCa(p);
     ca = await readCa(p);
     caRegenerated = true;
+    if (ca && old) onCaReplaced(replacedCaNotice(old, p.stateDir));
   }
   if (!ca) throw new Error("could not create the emulator CA");
   const server = await readCert(p.serverCertPath, p.serverKeyPath);
@@ -144,6 +152,27 @@ async function readCa(p: CertificatePaths): Promise<X509Certificate | null> {
   const constraints = new x509.X509Certificate(ca.raw).getExtension(NAME_CONSTRAINTS_OID);
   if (!constraints?.critical || !Buffer.from(constraints.value).equals(NAME_CONSTRAINTS_DER)) return null;
   return ca;
+}
+
+/** The CA about to be replaced, if a certificate is there at all (a developer may have trusted it). */
+async function replacedCa(caCertPath: string): Promise<ReplacedCa | undefined> {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(await fs.readFile(caCertPath));
+  } catch {
+    return undefined; // none yet, or unreadable: nothing anyone could have trusted
+  }
+  const constraints = new x509.X509Certificate(cert.raw).getExtension(NAME_CONSTRAINTS_OID);
+  const constrained = Boolean(constraints?.critical && Buffer.from(constraints.value).equals(NAME_CONSTRAINTS_DER));
+  const lifetimeMs = Date.parse(cert.validTo) - Date.parse(cert.validFrom);
+  const reason = !constrained
+    ? "it was an older CA without name constraints"
+    : lifetimeMs > (CA_LIFETIME_DAYS + 1) * DAY_MS
+      ? "it lived longer than 30 days"
+      : Date.parse(cert.validTo) < Date.now() + CA_RENEW_DAYS * DAY_MS
+        ? "it expires within 3 days"
+        : "its key was missing or did not match";
+  return describeReplacedCa(cert, reason, !constrained);
 }
 
 function serverCertFits(server: X509Certificate, ca: X509Certificate): boolean {

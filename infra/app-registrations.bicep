@@ -25,8 +25,8 @@ param displayNamePrefix string = 'MS identity Next.js'
 @description('Public origin of the deployed app, e.g. https://app-abc.azurewebsites.net (no trailing slash).')
 param webOrigin string
 
-@description('Also register http://localhost:3000 redirect URIs for local development.')
-param includeLocalhost bool = true
+@description('Also register http://localhost:3000 redirect URIs. For development registrations only (docs/deploy.md): a production registration that accepts localhost redirects hands sign-in responses to whatever listens on the user\'s machine.')
+param includeLocalhost bool = false
 
 @description('Principal (object) ID of the web app\'s user-assigned managed identity: becomes the subject of the API\'s federated identity credential. Empty: no federated credential.')
 param managedIdentityPrincipalId string = ''

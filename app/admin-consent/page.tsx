@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { describeAdminConsentError } from "@/lib/consent/admin-consent-result";
 
 export const metadata: Metadata = { title: "Admin consent", robots: { index: false } };
 
@@ -7,19 +8,19 @@ type Search = Record<string, string | string[] | undefined>;
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 const TENANT = /^[0-9a-f-]{36}$/i;
-const ERROR_CODE = /^[a-z0-9_]{1,64}$/i;
 
 /**
  * Where the identity provider's admin-consent endpoint returns the administrator (a redirect URI
  * registered on the API): `admin_consent=True&tenant=<tid>`, or `error` and `error_description`.
- * A plain page: nothing here is trusted beyond being shown (React escapes it) and shortened.
+ * Anyone can link here with any query, so an error is told in this app's words only (see
+ * describeAdminConsentError), never with the text the address carries.
  */
 export default async function AdminConsentPage({ searchParams }: { searchParams: Promise<Search> }) {
   const q = await searchParams;
   const granted = first(q.admin_consent)?.toLowerCase() === "true";
   const tenant = first(q.tenant);
   const error = first(q.error);
-  const description = first(q.error_description)?.split(/\r?\n/)[0]?.slice(0, 300);
+  const failure = error ? describeAdminConsentError(error, first(q.error_description)) : undefined;
   return (
     <main id="main">
       {granted ? (
@@ -36,12 +37,17 @@ export default async function AdminConsentPage({ searchParams }: { searchParams:
             . Users who were told that an administrator must grant consent can select <strong>Try again</strong>.
           </p>
         </>
-      ) : error ? (
+      ) : failure ? (
         <>
           <h1>Admin consent was not granted</h1>
           <p role="alert">
-            The identity provider answered <code>{ERROR_CODE.test(error) ? error : "an error"}</code>
-            {description ? <>: {description}</> : null}
+            {failure.message}
+            {failure.code || failure.entraCode ? (
+              <>
+                {" "}
+                (<code>{[failure.code, failure.entraCode].filter(Boolean).join(", ")}</code>)
+              </>
+            ) : null}
           </p>
           <p>Sign in with an account that may grant consent for your organization (for example a Global Administrator) and try again.</p>
         </>

@@ -9,9 +9,23 @@ import { NextRequest } from "next/server";
 import { getConfig } from "@/lib/config";
 import type { ProblemDetails } from "@/lib/errors";
 import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
+import { emulatorConfig } from "@/lib/testing/emulator-config";
 import { proxy } from "@/proxy";
 import { GET as me } from "./me/route";
 import { GET as subscriptions } from "./subscriptions/route";
+
+/**
+ * What a US Government deployment configures: its hosts, and neither scopes nor a token-exchange
+ * audience (lib/config derives them from the hosts). Undefined removes the harness's own values.
+ */
+const US_GOV_DEPLOYMENT = {
+  AZURE_AUTHORITY_HOST: "https://login.microsoftonline.us",
+  GRAPH_BASE_URL: "https://graph.microsoft.us/v1.0",
+  ARM_BASE_URL: "https://management.usgovcloudapi.net",
+  GRAPH_SCOPES: undefined,
+  ARM_SCOPES: undefined,
+  AZURE_TOKEN_EXCHANGE_AUDIENCE: undefined,
+};
 
 const HANDLERS: Record<string, (r: Request) => Promise<Response>> = { "/api/me": me, "/api/subscriptions": subscriptions };
 
@@ -45,8 +59,23 @@ describe("emulator in US Government mode", () => {
     });
   });
 
-  it("serves profile and subscriptions with the managed identity credential and US Government audiences", async () => {
-    h.configure({ credential: "managedIdentity" });
+  it("derives from a US Government deployment's hosts exactly the audiences the US Government emulator demands", () => {
+    // lib/config (lib/config/clouds.ts) and the emulator (emulator/clouds.ts) each know the clouds on their own.
+    const config = emulatorConfig(h.emulator.tenant, { credential: "managedIdentity", overrides: US_GOV_DEPLOYMENT });
+    expect(config.downstream.graph.scopes).toEqual([`${h.emulator.tenant.graphResource}/User.Read`]);
+    expect(config.downstream.arm.scopes).toEqual([`${h.emulator.tenant.armResource}/user_impersonation`]);
+    expect(config.api.credential).toMatchObject({ kind: "managedIdentity", tokenExchangeAudience: h.emulator.tenant.managedIdentity.resource });
+  });
+
+  it("serves profile and subscriptions with the managed identity credential and the audiences derived for US Government", async () => {
+    // The emulator answers on localhost, from which no cloud can be derived: the app here asks for
+    // what it derived above from a US Government deployment's hosts, not for the harness's own values.
+    const derived = emulatorConfig(h.emulator.tenant, { credential: "managedIdentity", overrides: US_GOV_DEPLOYMENT });
+    const tokenExchangeAudience = derived.api.credential.kind === "managedIdentity" ? derived.api.credential.tokenExchangeAudience : "";
+    h.configure({
+      credential: "managedIdentity",
+      overrides: { GRAPH_SCOPES: derived.downstream.graph.scopes.join(" "), ARM_SCOPES: derived.downstream.arm.scopes.join(" "), AZURE_TOKEN_EXCHANGE_AUDIENCE: tokenExchangeAudience },
+    });
     const config = getConfig();
     expect(config.downstream.graph.scopes).toEqual(["https://graph.microsoft.us/User.Read"]);
     expect(config.downstream.arm.scopes).toEqual(["https://management.usgovcloudapi.net/user_impersonation"]);

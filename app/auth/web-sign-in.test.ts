@@ -20,6 +20,8 @@ import { webSessionRevocations } from "@/lib/webauth/web-session";
 import { MemoryStore, RedisStore } from "@/lib/cache";
 import { SessionRevocations, openRouteSession } from "@/lib/session";
 import { startRedisServer, type RedisServer } from "@/lib/testing/redis-server";
+import { startTcpProxy, type TcpProxy } from "@/lib/testing/tcp-proxy";
+import Redis from "ioredis";
 import { GET as callback } from "./callback/route";
 import { GET as frontChannelLogout } from "./frontchannel-logout/route";
 import { GET as login } from "./login/route";
@@ -305,11 +307,15 @@ describe("callbacks that end on an explained page", () => {
     const authorize = await startLogin(jar);
     const back = await signInAtEmulator(new Browser(emu), authorize);
     const now = Date.now();
-    jest.spyOn(Date, "now").mockReturnValue(now + 11 * 60_000);
-    const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    const clock = jest.spyOn(Date, "now").mockReturnValue(now + 11 * 60_000);
+    let res: Response;
+    try {
+      res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+    } finally {
+      clock.mockRestore();
+    }
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("login_expired");
-    jest.restoreAllMocks();
     // and the transaction is used up
     const again = await callback(new Request(back, { headers: jar.headers() }));
     expect(await again.text()).toContain("no_login_in_progress");
@@ -658,6 +664,85 @@ describe("several app instances sharing one Redis", () => {
     redis = await redis.restart();
     await until(() => storeA().available && b.available);
     await until(async () => (await readOnB(copied)).session.user === undefined);
+  });
+});
+
+describe("a Redis outage: the network to Redis cut, its data kept (issue #22 §4 finding 1)", () => {
+  const KEY = "o".repeat(40);
+  let redis: RedisServer;
+  let proxy: TcpProxy;
+  let raw: Redis;
+  const store = () => getWebTokenStore(getConfig()) as RedisStore;
+  const until = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error("condition not met in time");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const cut = async () => {
+    await until(() => store().available);
+    await proxy.cut();
+    await until(() => !store().available);
+  };
+  const restore = async () => {
+    await proxy.restore();
+    await until(() => store().available);
+  };
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    proxy = await startTcpProxy(redis.port);
+    raw = new Redis(redis.url);
+    restoreEnv();
+    restoreEnv = installEnv(emulatorEnv(emu.tenant, { overrides: { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, TOKEN_CACHE_ENCRYPTION_KEY: KEY } }));
+    resetConfigForTests();
+  });
+
+  afterEach(() => proxy.restore().catch(() => undefined));
+
+  afterAll(async () => {
+    await store().close();
+    raw.disconnect();
+    await proxy.close();
+    await redis.kill();
+    restoreEnv();
+    restoreEnv = installEnv(emulatorEnv(emu.tenant));
+    resetConfigForTests();
+  });
+
+  it("front-channel logout: a session signed in on this instance ends once Redis is back; an identity-provider session it cannot vouch for is answered 503", async () => {
+    const jar = new AppJar();
+    await signIn(jar);
+    const user = (await sessionOf(jar)).user!;
+    await cut();
+
+    const known = await frontChannelLogout(new Request(`${APP}/auth/frontchannel-logout?sid=${encodeURIComponent(user.idpSessionId!)}`));
+    expect(known.status).toBe(200);
+    const unknown = await frontChannelLogout(new Request(`${APP}/auth/frontchannel-logout?sid=${encodeURIComponent("00000000-0000-4000-8000-0000000000aa")}`, { headers: { "x-correlation-id": "44444444-2222-4333-8444-555555555555" } }));
+    expect(unknown.status).toBe(503);
+    expect(await unknown.text()).toBe("");
+    expect(logs.find((l) => l.correlationId === "44444444-2222-4333-8444-555555555555")).toMatchObject({ event: "webauth.front_channel_logout", outcome: "unavailable" });
+
+    await restore();
+    await until(async () => (await sessionOf(jar)).user === undefined);
+  });
+
+  it("sign-out deletes the sign-in's tokens from Redis once it is back (the delete is replayed)", async () => {
+    const jar = new AppJar();
+    await signIn(jar);
+    const user = (await sessionOf(jar)).user!;
+    const config = requireWebConfig(getConfig());
+    const stored = `ms-identity-nextjs:${partitionKey(config.web.clientId, user.homeAccountId, user.sessionId)}`;
+    expect(await raw.exists(stored)).toBe(1);
+    await cut();
+
+    const out = jar.take(await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: jar.headers({ origin: APP }) })));
+    expect(out.status).toBe(303);
+    expect(await raw.exists(stored)).toBe(1); // Redis could not be told yet
+
+    await restore();
+    await until(async () => (await raw.exists(stored)) === 0);
   });
 });
 

@@ -27,14 +27,37 @@ need("node_modules/next/package.json", "the standalone server needs its traced n
 need(".next/static", "static assets were not copied in (scripts/copy-standalone-assets.mjs runs in `npm run build`)");
 if (existsSync("public")) need("public", "public/ was not copied in (scripts/copy-standalone-assets.mjs)");
 
-// Local configuration and key material never belong in the package: App Service gets its
-// configuration from app settings and Key Vault references.
-const forbidden = /^(\.env(\..*)?|.*\.(pem|key|pfx|p12))$/i;
-for (const name of readdirSync(dir)) {
-  if (forbidden.test(name) && !name.endsWith(".example")) {
-    problems.push(`${name} is in the package: remove it (App Service reads configuration from app settings; Next copies .env and .env.production into the standalone output)`);
+// Local configuration and key material never belong in the package, at any depth: App Service
+// gets its configuration from app settings and Key Vault references. Next copies .env files into
+// the standalone output, and its file tracing copies whatever a traced module reads (the emulator's
+// state folder, .emulator/, holds its CA key and the API's client-credential key).
+const forbiddenFile = /^(\.env(\..*)?|.*\.(pem|key|pfx|p12))$/i;
+const forbiddenDir = /^\.emulator$/;
+let files = 0;
+let bytes = 0;
+const walk = (d) => {
+  for (const entry of readdirSync(d, { withFileTypes: true })) {
+    const full = path.join(d, entry.name);
+    const shown = path.relative(dir, full);
+    if (entry.isDirectory()) {
+      if (forbiddenDir.test(entry.name)) {
+        problems.push(`${shown}/ is in the package: the identity emulator's state (its CA key, client credentials) never ships; remove it and whatever copied it there`);
+        continue;
+      }
+      walk(full);
+      continue;
+    }
+    // Files and symbolic links alike (zip -y ships a link as a link).
+    if (forbiddenFile.test(entry.name) && !entry.name.endsWith(".example")) {
+      problems.push(`${shown} is in the package: remove it (App Service reads configuration from app settings; Next copies .env and .env.production into the standalone output)`);
+    }
+    if (entry.isFile()) {
+      files += 1;
+      bytes += statSync(full).size;
+    }
   }
-}
+};
+walk(dir);
 
 if (problems.length > 0) {
   console.error(`check-package: ${path.relative(process.cwd(), dir) || dir} is not deployable:`);
@@ -42,17 +65,4 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
-let files = 0;
-let bytes = 0;
-const walk = (d) => {
-  for (const entry of readdirSync(d, { withFileTypes: true })) {
-    const full = path.join(d, entry.name);
-    if (entry.isDirectory()) walk(full);
-    else if (entry.isFile()) {
-      files += 1;
-      bytes += statSync(full).size;
-    }
-  }
-};
-walk(dir);
 console.log(`check-package: ${path.relative(process.cwd(), dir) || dir} is deployable (${files} files, ${(bytes / 1048576).toFixed(1)} MiB)`);

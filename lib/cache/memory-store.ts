@@ -1,3 +1,4 @@
+import { ExpiringSet } from "./expiring-set";
 import { LruCache } from "./lru";
 import type { CacheStore, SharedRecords } from "./store";
 
@@ -7,22 +8,25 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-/** Revocation records kept by one process: far more than sessions it will see in a session lifetime. */
-const MAX_RECORDS = 100_000;
+/** Records written for unauthenticated requests (front-channel logout of a known session) one process keeps. */
+const MAX_BOUNDED_RECORDS = 100_000;
 
 /**
  * In-process LRU store with TTL: the default, and the fallback when Redis is down. Without Redis
- * there is one instance, so its shared records are simply its own, in their own LRU so that token
- * partitions churning through the cache never evict a revocation.
+ * there is one instance, so its shared records are simply its own, kept apart from the LRU so that
+ * token partitions churning through the cache never evict a revocation, and never dropped before
+ * their TTL (see SharedRecords).
  */
 export class MemoryStore implements CacheStore, SharedRecords {
   readonly kind = "memory";
   private readonly lru: LruCache<string, string>;
-  private readonly records: LruCache<string, true>;
+  private readonly records: ExpiringSet;
+  private readonly boundedRecords: ExpiringSet;
 
   constructor(options: MemoryStoreOptions) {
     this.lru = new LruCache({ maxEntries: options.maxEntries, now: options.now });
-    this.records = new LruCache({ maxEntries: MAX_RECORDS, now: options.now });
+    this.records = new ExpiringSet({ now: options.now });
+    this.boundedRecords = new ExpiringSet({ maxEntries: MAX_BOUNDED_RECORDS, now: options.now });
   }
 
   get size(): number {
@@ -47,16 +51,25 @@ export class MemoryStore implements CacheStore, SharedRecords {
   }
 
   async hasAnyShared(keys: readonly string[]): Promise<boolean> {
-    return keys.some((k) => this.records.has(k));
+    return this.hasAnyWrittenHere(keys);
+  }
+
+  hasAnyWrittenHere(keys: readonly string[]): boolean {
+    return keys.some((k) => this.records.has(k) || this.boundedRecords.has(k));
   }
 
   async markShared(key: string, ttlSeconds: number): Promise<"stored"> {
-    this.records.set(key, true, ttlSeconds * 1000);
+    this.records.add(key, ttlSeconds * 1000);
     return "stored";
+  }
+
+  async markSharedBounded(key: string, ttlSeconds: number): Promise<"stored" | "refused"> {
+    return this.boundedRecords.add(key, ttlSeconds * 1000) ? "stored" : "refused";
   }
 
   async close(): Promise<void> {
     this.lru.clear();
     this.records.clear();
+    this.boundedRecords.clear();
   }
 }

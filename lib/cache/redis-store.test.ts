@@ -1,6 +1,7 @@
 import Redis from "ioredis";
 import { setLogSink, type LogRecord } from "@/lib/http/log";
 import { startRedisServer, type RedisServer } from "@/lib/testing/redis-server";
+import { startTcpProxy, type TcpProxy } from "@/lib/testing/tcp-proxy";
 import { createValueCipher } from "./crypto";
 import { MemoryStore } from "./memory-store";
 import { RedisStore } from "./redis-store";
@@ -23,9 +24,9 @@ beforeEach(() => {
 });
 afterEach(() => restoreLog());
 
-const until = async (cond: () => boolean, ms = 5_000) => {
+const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -182,6 +183,40 @@ describe("shared records (session revocations)", () => {
   });
 });
 
+describe("deletes while Redis is unreachable (the network cut, Redis keeps its data)", () => {
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(redis.port);
+  });
+  afterAll(() => proxy.close());
+
+  it("are replayed when it returns: a token partition deleted during the outage is gone from Redis, and a later write is not undone", async () => {
+    const a = new RedisStore({ url: `redis://127.0.0.1:${proxy.port}`, encryptionKey: KEY, fallback: new MemoryStore({ maxEntries: 10 }) });
+    const raw = new Redis(redis.url);
+    try {
+      await until(() => a.available);
+      await a.set("partition-signed-out", "refresh token", 600);
+      await a.set("partition-rewritten", "old tokens", 600);
+      await proxy.cut();
+      await until(() => !a.available);
+      await a.delete("partition-signed-out");
+      await a.delete("partition-rewritten");
+      expect(await raw.exists("ms-identity-nextjs:partition-signed-out")).toBe(1); // Redis could not be told
+
+      await proxy.restore();
+      await until(() => a.available, 10_000);
+      await until(async () => (await raw.exists("ms-identity-nextjs:partition-signed-out")) === 0);
+      expect(await raw.exists("ms-identity-nextjs:partition-rewritten")).toBe(0);
+      await a.set("partition-rewritten", "new tokens", 600);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await a.get("partition-rewritten")).toBe("new tokens");
+    } finally {
+      raw.disconnect();
+      await a.close();
+    }
+  });
+});
+
 describe("MemoryStore shared records", () => {
   it("are the process's own (one instance): stored, found, expired", async () => {
     let now = 1_000_000;
@@ -192,6 +227,13 @@ describe("MemoryStore shared records", () => {
     expect(await store.hasAnyShared(["q", "r"])).toBe(true);
     now += 61_000;
     expect(await store.hasAnyShared(["r"])).toBe(false);
+  });
+
+  it("are never evicted to make room (a flood of sign-ins cannot bring a revoked session back)", async () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    await store.markShared("revoked-first", 3600);
+    for (let i = 0; i < 100_001; i++) await store.markShared(`other-${i}`, 3600);
+    expect(await store.hasAnyShared(["revoked-first"])).toBe(true);
   });
 });
 

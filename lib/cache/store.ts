@@ -17,6 +17,9 @@ export interface CacheStore {
  * Records that must hold for every instance of the app at once (session revocations): a set of
  * keys with a TTL, kept only in the store all instances share. Unlike CacheStore, never answered
  * from a process-local copy that another instance cannot see or may have deleted.
+ *
+ * A record is never deleted before its TTL, so one this process wrote is known to exist
+ * (`hasAnyWrittenHere`) even while the shared store cannot be asked; a miss there proves nothing.
  */
 export interface SharedRecords {
   /**
@@ -24,11 +27,21 @@ export interface SharedRecords {
    * answer: the caller decides what an unknown answer means (session checks fail closed).
    */
   hasAnyShared(keys: readonly string[]): Promise<boolean>;
+  /** True when this process wrote one of `keys` (stored or waiting for the store) and it has not expired. */
+  hasAnyWrittenHere(keys: readonly string[]): boolean;
   /**
-   * Records `key` for `ttlSeconds`. "deferred": the shared store is unreachable; the record is kept
-   * in this process and written as soon as the store is back (lost only if the process ends first).
+   * Records `key` for `ttlSeconds`, for a signed-in user's own action (a sign-out, a sign-in).
+   * "deferred": the shared store is unreachable; the record waits in this process and is written as
+   * soon as the store is back (lost only if the process ends first). Such records are never
+   * dropped to make room: their number is bounded by real sign-ins.
    */
   markShared(key: string, ttlSeconds: number): Promise<"stored" | "deferred">;
+  /**
+   * Like markShared, for a record written on behalf of an unauthenticated request (the front-channel
+   * logout URL): while the store is unreachable it waits in a separate, bounded queue, and when
+   * that is full it is "refused" — never written in place of another record.
+   */
+  markSharedBounded(key: string, ttlSeconds: number): Promise<"stored" | "deferred" | "refused">;
 }
 
 /** The shared store (Redis) cannot answer right now. */

@@ -159,6 +159,16 @@ describe("parseConfig", () => {
     expect(problemsOf({ ...valid, NODE_ENV: "test" })).toEqual([]);
   });
 
+  it("in production refuses IDENTITY_MODE=emulator, naming the variable (issue #22 §4 finding 6); next dev and tests keep it", () => {
+    const production = { ...valid, NODE_ENV: "production", APP_BASE_URL: "https://contoso.azurewebsites.net" };
+    expect(problemsOf({ ...production, IDENTITY_MODE: "emulator" })).toEqual(["IDENTITY_MODE"]);
+    expect(() => parseConfig({ ...production, IDENTITY_MODE: "emulator" })).toThrow(/IDENTITY_MODE: is "emulator", which is for `npm run dev` only/);
+    expect(parseConfig({ ...production, IDENTITY_MODE: "tenant" }).mode).toBe("tenant");
+    expect(parseConfig(production).mode).toBe("tenant");
+    expect(parseConfig({ ...valid, NODE_ENV: "development", IDENTITY_MODE: "emulator" }).mode).toBe("emulator");
+    expect(parseConfig({ ...valid, NODE_ENV: "test", IDENTITY_MODE: "emulator" }).mode).toBe("emulator");
+  });
+
   it("requires an encryption key when tokens go to Redis", () => {
     expect(problemsOf({ ...valid, REDIS_URL: "redis://localhost:6379" })).toEqual(["TOKEN_CACHE_ENCRYPTION_KEY"]);
     expect(problemsOf({ ...valid, REDIS_URL: "rediss://h:6380", TOKEN_CACHE_ENCRYPTION_KEY: "k".repeat(32) })).toEqual([]);

@@ -278,6 +278,15 @@ function normaliseAppIdUri(scope: string): string {
 function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityMode {
   const raw = env.IDENTITY_MODE?.trim();
   if (!raw) return "tenant";
+  // A production server (npm start, node server.js, App Service) runs against a tenant, never the
+  // emulator: the emulator's tokens are handed to anyone on the machine that runs it.
+  if (raw === "emulator" && env.NODE_ENV === "production") {
+    fail(
+      "IDENTITY_MODE",
+      'is "emulator", which is for `npm run dev` only: a production start (NODE_ENV=production: npm start, node server.js, App Service) refuses it. Remove IDENTITY_MODE and configure a tenant',
+    );
+    return "tenant";
+  }
   if (raw === "emulator" || raw === "tenant") return raw;
   fail("IDENTITY_MODE", 'must be "emulator" or "tenant" (usually left unset: `npm run dev` sets it when no tenant is configured)');
   return "tenant";

@@ -27,29 +27,34 @@ export class SessionRevocations {
 
   /** This session is over on every instance. "deferred": the shared store is down; see SharedRecords. */
   async revokeSession(sessionId: string): Promise<"stored" | "deferred"> {
-    return this.record(sessionKey(sessionId), "session");
+    return this.record("session", () => this.records.markShared(sessionKey(sessionId), this.ttlSeconds));
   }
 
   /** At sign-in: sessions were established under this identity-provider session, so its sign-out counts. */
   async rememberIdpSession(idpSessionId: string): Promise<"stored" | "deferred"> {
-    return this.record(knownIdpSessionKey(idpSessionId), "known_idp_session");
+    return this.record("known_idp_session", () => this.records.markShared(knownIdpSessionKey(idpSessionId), this.ttlSeconds));
   }
 
   /**
-   * Every session established under this identity-provider session (`sid`) is over. "unknown": no
-   * session of this app was established under it, so nothing is written; the front-channel logout
-   * URL is unauthenticated, and guessed ids must not fill the store (or evict real records).
-   * While the store is down the check cannot be made, and the record is kept for later anyway.
+   * Every session established under this identity-provider session (`sid`) is over. The front-channel
+   * logout URL that asks for this is unauthenticated, so guessed ids must neither fill the store nor
+   * push real records out:
+   * - "unknown": no session of this app was established under it; nothing is written.
+   * - "unavailable": the shared store is down, so whether any instance signed someone in under it
+   *   cannot be known, and this instance did not: nothing is written (the caller answers 503).
+   * - "deferred": the store is down, and this instance signed someone in under it: the record waits
+   *   in a bounded queue of its own and is written when the store is back.
+   * - "refused": that queue is full (nothing else was dropped for it).
    */
-  async revokeIdpSession(idpSessionId: string): Promise<"stored" | "deferred" | "unknown"> {
-    let known = true;
+  async revokeIdpSession(idpSessionId: string): Promise<"stored" | "deferred" | "unknown" | "unavailable" | "refused"> {
+    const known = knownIdpSessionKey(idpSessionId);
     try {
-      known = await this.records.hasAnyShared([knownIdpSessionKey(idpSessionId)]);
+      if (!(await this.records.hasAnyShared([known]))) return "unknown";
     } catch (e) {
       if (!(e instanceof StoreUnavailableError)) throw e;
+      if (!this.records.hasAnyWrittenHere([known])) return "unavailable";
     }
-    if (!known) return "unknown";
-    return this.record(idpSessionKey(idpSessionId), "idp_session");
+    return this.record("idp_session", () => this.records.markSharedBounded(idpSessionKey(idpSessionId), this.ttlSeconds));
   }
 
   /**
@@ -63,10 +68,11 @@ export class SessionRevocations {
     return this.records.hasAnyShared(keys);
   }
 
-  private async record(key: string, kind: "session" | "idp_session" | "known_idp_session"): Promise<"stored" | "deferred"> {
+  private async record<T extends "stored" | "deferred" | "refused">(kind: "session" | "idp_session" | "known_idp_session", write: () => Promise<T>): Promise<T> {
     try {
-      const outcome = await this.records.markShared(key, this.ttlSeconds);
+      const outcome = await write();
       if (outcome === "deferred") log("warn", "session.revocation_deferred", { kind, message: "The shared store is unreachable; the revocation is written when it returns." });
+      if (outcome === "refused") log("warn", "session.revocation_refused", { kind, message: "The shared store is unreachable and too many revocations wait for it; this one was not recorded." });
       return outcome;
     } catch (e) {
       log("error", "session.revocation_failed", { kind, error: describeError(e) });

@@ -107,11 +107,15 @@ describe("session cookie", () => {
   it("treats an expired session as signed out", async () => {
     const cookie = await signedInCookie();
     const later = Date.now() + (8 * 3600 + 120) * 1000;
-    jest.spyOn(Date, "now").mockReturnValue(later);
-    const rs = await openRouteSession(requestWith(cookie), config, { secure: false }, check());
-    expect(rs.session.user).toBeUndefined();
-    const value = cookie.slice(cookie.indexOf("=") + 1);
-    await expect(readSession({ get: () => ({ name: "web-session", value }) }, config, { secure: false }, revocations)).resolves.toEqual({});
+    const clock = jest.spyOn(Date, "now").mockReturnValue(later);
+    try {
+      const rs = await openRouteSession(requestWith(cookie), config, { secure: false }, check());
+      expect(rs.session.user).toBeUndefined();
+      const value = cookie.slice(cookie.indexOf("=") + 1);
+      await expect(readSession({ get: () => ({ name: "web-session", value }) }, config, { secure: false }, revocations)).resolves.toEqual({});
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("reads the session for a Server Component without being able to write", async () => {
@@ -195,7 +199,9 @@ describe("session revocation", () => {
   it("fails closed when the revocation records cannot be read; sign-out's read still works", async () => {
     const down: SharedRecords = {
       hasAnyShared: () => Promise.reject(new StoreUnavailableError()),
+      hasAnyWrittenHere: () => false,
       markShared: () => Promise.resolve("deferred"),
+      markSharedBounded: () => Promise.resolve("deferred"),
     };
     revocations = new SessionRevocations(down, 60);
     const cookie = await seal({ user });

@@ -1,5 +1,5 @@
 import { isSameOriginRequest } from "./handlers";
-import { isSecureOrigin, isValidHost, publicOrigin } from "./origin";
+import { forwardedClientAddress, isSecureOrigin, isValidHost, publicOrigin } from "./origin";
 
 const h = (init: Record<string, string>) => new Headers(init);
 
@@ -95,5 +95,18 @@ describe("isSameOriginRequest (sign-out CSRF check)", () => {
     expect(isSameOriginRequest(req({ referer: `${origin}/web` }), origin)).toBe(true);
     expect(isSameOriginRequest(req({ referer: "https://evil.com/" }), origin)).toBe(false);
     expect(isSameOriginRequest(req({}), origin)).toBe(false);
+  });
+});
+
+describe("forwardedClientAddress (per-client rate limits)", () => {
+  it("is the address the nearest proxy appended, without its port, only when forwarded headers are trusted", () => {
+    expect(forwardedClientAddress(h({ "x-forwarded-for": "192.0.2.1, 203.0.113.7:52311" }), true)).toBe("203.0.113.7");
+    expect(forwardedClientAddress(h({ "x-forwarded-for": "[2001:DB8::1]:443" }), true)).toBe("2001:db8::1");
+    expect(forwardedClientAddress(h({ "x-forwarded-for": "2001:db8::2" }), true)).toBe("2001:db8::2");
+    expect(forwardedClientAddress(h({ "x-forwarded-for": "203.0.113.7" }), false)).toBeUndefined();
+  });
+
+  it.each([["evil.example"], ["unknown"], [""], ["999.1.1.1"], ["1.2.3.4:99999:1"]])("ignores %p", (value) => {
+    expect(forwardedClientAddress(h({ "x-forwarded-for": value }), true)).toBeUndefined();
   });
 });

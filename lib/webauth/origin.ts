@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+
 /**
  * The app's public origin (scheme://host[:port]) as the browser sees it: the base of the redirect
  * URI, of post-logout redirects, and of the same-origin check on POST /auth/logout.
@@ -83,4 +85,19 @@ export function publicOrigin(headers: Headers, requestUrl: string, options: Orig
 /** True when the origin is https (cookies are then Secure and `__Host-` prefixed). */
 export function isSecureOrigin(origin: string): boolean {
   return origin.startsWith("https:");
+}
+
+/**
+ * The caller's IP address as the nearest proxy reported it (the rightmost X-Forwarded-For value;
+ * App Service appends `ip:port`), only when forwarded headers are trusted; undefined otherwise or
+ * when the value is not an IP address. For per-client rate limits, never for authorization.
+ */
+export function forwardedClientAddress(headers: Headers, trustForwardedHeaders: boolean): string | undefined {
+  if (!trustForwardedHeaders) return undefined;
+  const value = nearestProxyValue(headers.get("x-forwarded-for"));
+  if (!value || value.length > 64) return undefined;
+  const bracketed = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/i.exec(value);
+  const ipv4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value);
+  const address = bracketed?.[1] ?? ipv4WithPort?.[1] ?? value;
+  return isIP(address) ? address.toLowerCase() : undefined;
 }
