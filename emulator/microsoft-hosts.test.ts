@@ -26,7 +26,9 @@ interface Counters {
 async function ropc(via: Via, origin: string, emu: RunningEmulator, scope: string) {
   const megan = emu.tenant.users[0]!;
   // The CLI has Graph consented; ARM only the API (a confidential client: its secret goes along).
-  const client = scope.includes("/user_impersonation") ? { client_id: emu.tenant.apps.api.clientId, client_secret: emu.tenant.apps.api.clientSecret } : { client_id: emu.tenant.apps.cli.clientId };
+  const client: Record<string, string> = scope.includes("/user_impersonation")
+    ? { client_id: emu.tenant.apps.api.clientId, client_secret: emu.tenant.apps.api.clientSecret }
+    : { client_id: emu.tenant.apps.cli.clientId };
   const res = await requestVia(via, `${origin}/${emu.tenant.tenantId}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
