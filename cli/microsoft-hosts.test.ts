@@ -116,7 +116,8 @@ describe.each([
   });
 
   test("without the run's CA the CLI trusts nothing there: a one-line TLS explanation, exit 1", async () => {
-    const { NODE_EXTRA_CA_CERTS: _omitted, ...withoutCa } = env({ CLI_PASSWORD: "x" });
+    const withoutCa = env({ CLI_PASSWORD: "x" });
+    delete withoutCa.NODE_EXTRA_CA_CERTS;
     const r = await runCliToEnd(["users", "--username", MEGAN], withoutCa);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/certificate/i);
