@@ -3,10 +3,11 @@
  * (tenant mode, the cloud's own sign-in host, Graph and ARM by default, no knownAuthorities), against
  * the identity emulator answering under Microsoft's host names. Steps of `npm test`.
  *
- *   tsx scripts/microsoft-hosts.ts e2e      [--cloud=public|usgov] [playwright args]
+ *   tsx scripts/microsoft-hosts.ts e2e      [--cloud=public,usgov] [playwright args]
  *       the e2e specs of playwright.microsoft-hosts.config.ts against `next start`
- *   tsx scripts/microsoft-hosts.ts deployed [--cloud=public|usgov] [playwright args]
+ *   tsx scripts/microsoft-hosts.ts deployed [--cloud=public,usgov] [playwright args]
  *       `npm run test:e2e:deployed` against the standalone build started as App Service starts it
+ * (both clouds unless --cloud names one).
  *
  * Each run: a CA of its own in a temporary folder, name-constrained to the cloud's host names
  * (scripts/lib/microsoft-hosts.ts); a check that the standalone build holds nothing of it; a fresh
@@ -32,14 +33,14 @@ const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
 const E2E_APP_SERVICE_PORT = Number(process.env.E2E_APP_SERVICE_PORT ?? 3443);
 const TEST_USER = "megan.bowen@contoso.test";
 const CLOUDS: readonly EmulatorCloudName[] = ["public", "usgov"];
-const USAGE = "usage: tsx scripts/microsoft-hosts.ts <e2e|deployed> [--cloud=public|usgov] [playwright args...]";
+const USAGE = "usage: tsx scripts/microsoft-hosts.ts <e2e|deployed> [--cloud=public,usgov] [playwright args...]";
 
 async function main(): Promise<number> {
   const [mode, ...rest] = process.argv.slice(2);
   const cloudArg = rest.find((a) => a.startsWith("--cloud="));
-  const cloud = (cloudArg?.slice("--cloud=".length) ?? "public") as EmulatorCloudName;
+  const clouds = (cloudArg?.slice("--cloud=".length) ?? CLOUDS.join(",")).split(",") as EmulatorCloudName[];
   const playwrightArgs = rest.filter((a) => a !== cloudArg);
-  if ((mode !== "e2e" && mode !== "deployed") || !CLOUDS.includes(cloud)) {
+  if ((mode !== "e2e" && mode !== "deployed") || clouds.length === 0 || !clouds.every((c) => CLOUDS.includes(c))) {
     console.error(USAGE);
     return 2;
   }
@@ -47,7 +48,13 @@ async function main(): Promise<number> {
     console.error("microsoft-hosts: no production build: run `npm run build` first.");
     return 1;
   }
+  // One cloud after the other, each with its own CA, emulator and app.
+  let worst = 0;
+  for (const cloud of clouds) worst = Math.max(worst, await runCloud(mode, cloud, playwrightArgs));
+  return worst;
+}
 
+async function runCloud(mode: "e2e" | "deployed", cloud: EmulatorCloudName, playwrightArgs: string[]): Promise<number> {
   const started = Date.now();
   const hostsRun = await createMicrosoftHostsRun(cloud);
   const tenantFile = path.join(STATE_DIR, `microsoft-hosts-tenant-${process.pid}.json`);
