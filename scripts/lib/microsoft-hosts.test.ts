@@ -81,7 +81,8 @@ describe("the run's CA", () => {
 describe("the run's folder is deleted however the run ends", () => {
   /** A child process that makes a run, prints its folder, then does `then`. */
   function child(then: "exit" | "throw" | "wait"): { dir: Promise<string>; exited: Promise<number | null>; kill: (s: NodeJS.Signals) => void } {
-    const script = path.join(mkdtempSync(path.join(tmpdir(), "mh-child-")), "child.ts");
+    const scriptDir = mkdtempSync(path.join(tmpdir(), "mh-child-"));
+    const script = path.join(scriptDir, "child.ts");
     writeFileSync(
       script,
       `const { createMicrosoftHostsRun } = require(${JSON.stringify(path.resolve(__dirname, "microsoft-hosts.ts"))});
@@ -103,7 +104,13 @@ describe("the run's folder is deleted however the run ends", () => {
       proc.on("exit", () => reject(new Error(`child exited before printing its folder: ${out}`)));
     });
     dir.catch(() => undefined);
-    return { dir, exited: new Promise((resolve) => proc.on("exit", (code) => resolve(code))), kill: (s) => proc.kill(s) };
+    const exited = new Promise<number | null>((resolve) =>
+      proc.on("exit", (code, signal) => {
+        rmSync(scriptDir, { recursive: true, force: true });
+        resolve(code ?? (signal ? -1 : null));
+      }),
+    );
+    return { dir, exited, kill: (s) => proc.kill(s) };
   }
 
   test.each(["exit", "throw"] as const)("when the process ends (%s)", async (then) => {
