@@ -1,6 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import path from "node:path";
 import { launchOptions } from "./e2e/browser";
+import { microsoftHostsBrowser } from "./e2e/microsoft-hosts";
 import { prepareChromiumHome } from "./e2e/trust-ca";
 
 /**
@@ -15,7 +16,10 @@ if (!baseURL) throw new Error("E2E_BASE_URL is not set: run the deployed suite w
 // A deployment behind a private CA (and the offline run in `npm test`, behind the emulator's CA):
 // Chromium trusts it through an NSS database, as in the emulator suite; never ignoreHTTPSErrors.
 const caCert = process.env.E2E_CA_CERT?.trim();
-const chromiumHome = caCert ? prepareChromiumHome(caCert, path.resolve("node_modules", ".cache", "e2e-deployed", "chromium-home")) : undefined;
+// Only in the Microsoft-host run of `npm test` (scripts/microsoft-hosts.ts): Chromium reaches Entra's,
+// Graph's and ARM's host names at the identity emulator, trusting that run's own CA as well.
+const microsoftHosts = microsoftHostsBrowser(caCert ? [caCert] : []);
+const chromiumHome = microsoftHosts?.home ?? (caCert ? prepareChromiumHome(caCert, path.resolve("node_modules", ".cache", "e2e-deployed", "chromium-home")) : undefined);
 if (caCert && !chromiumHome) throw new Error("E2E_CA_CERT is set, but certutil (Debian: libnss3-tools) is missing: Chromium cannot be made to trust that CA");
 
 const chromium = { ...devices["Desktop Chrome"], channel: undefined };
@@ -40,7 +44,7 @@ export default defineConfig({
     video: "off",
     screenshot: "only-on-failure",
     ignoreHTTPSErrors: false,
-    launchOptions: launchOptions(chromiumHome),
+    launchOptions: launchOptions(chromiumHome, microsoftHosts?.args),
   },
   projects: [
     // Signs the test user in once, through the real sign-in page, and saves the browser (e2e/support/signed-in.ts).

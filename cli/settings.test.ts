@@ -111,6 +111,39 @@ describe("resolveSettings", () => {
     expect(s.graphResource).toBe("https://graph.microsoft.us");
   });
 
+  // Issue #20 item 5: Graph and its scopes follow the sign-in host's cloud, as in the app (lib/config/clouds.ts).
+  test.each([
+    ["https://login.microsoftonline.us", "https://graph.microsoft.us/v1.0", "https://graph.microsoft.us"],
+    ["https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn/v1.0", "https://microsoftgraph.chinacloudapi.cn"],
+    ["https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn/v1.0", "https://microsoftgraph.chinacloudapi.cn"],
+    ["https://login.microsoftonline.com", "https://graph.microsoft.com/v1.0", "https://graph.microsoft.com"],
+  ])("tenant mode at %s: Graph defaults to %s, scopes under %s", (authorityHost, graphBaseUrl, graphResource) => {
+    const s = resolveSettings({ AZURE_TENANT_ID: TENANT, AZURE_CLI_CLIENT_ID: CLIENT, AZURE_AUTHORITY_HOST: authorityHost, CLI_CACHE_DIR: "/c" }, { projectRoot: root });
+    expect(s).toMatchObject({ authority: `${authorityHost}/${TENANT}`, knownAuthorities: [], graphBaseUrl, graphResource });
+  });
+
+  test("a Graph of another cloud than the sign-in host stops with a message naming GRAPH_BASE_URL", () => {
+    let err: unknown;
+    try {
+      resolveSettings({ AZURE_TENANT_ID: TENANT, AZURE_CLI_CLIENT_ID: CLIENT, AZURE_AUTHORITY_HOST: "https://login.microsoftonline.us", GRAPH_BASE_URL: "https://graph.microsoft.com/v1.0" }, { projectRoot: root });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems.map((p) => p.variable)).toEqual(["GRAPH_BASE_URL"]);
+    expect(problems[0]!.message).toContain("US Government");
+    expect(problems[0]!.message).toContain("https://graph.microsoft.us/v1.0");
+  });
+
+  test("a Graph proxy keeps the sign-in cloud's scopes", () => {
+    const s = resolveSettings(
+      { AZURE_TENANT_ID: TENANT, AZURE_CLI_CLIENT_ID: CLIENT, AZURE_AUTHORITY_HOST: "https://login.microsoftonline.us", GRAPH_BASE_URL: "https://graph-proxy.contoso.example/v1.0", CLI_CACHE_DIR: "/c" },
+      { projectRoot: root },
+    );
+    expect(s).toMatchObject({ graphBaseUrl: "https://graph-proxy.contoso.example/v1.0", graphResource: "https://graph.microsoft.us" });
+  });
+
   test("IDENTITY_MODE=emulator wins over a configured tenant", () => {
     expect(() => resolveSettings({ IDENTITY_MODE: "emulator", AZURE_TENANT_ID: TENANT }, { projectRoot: root, readFile: files({}) })).toThrow(CliError);
   });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
+import { cloudOfAuthorityHost, cloudSettings, homeCloudOf } from "../lib/config/clouds";
 import { ConfigError, type ConfigProblem } from "../lib/config/errors";
 import { CLI_ENV, type Env } from "./env";
 import { CliError } from "./errors";
@@ -28,8 +29,8 @@ export interface CliSettings {
 const APP_DIR = "ms-identity-nextjs";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i;
-// Same list as lib/config: clouds MSAL knows; any other authority host needs knownAuthorities.
-const MICROSOFT_AUTHORITY_HOSTS = new Set(["login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn"]);
+// Clouds MSAL knows (lib/config/clouds.ts); any other authority host needs knownAuthorities.
+const isMicrosoftAuthorityHost = (host: string) => cloudOfAuthorityHost(host) !== undefined;
 const GRAPH_RESOURCE = "https://graph.microsoft.com";
 
 export interface ResolveOptions {
@@ -102,21 +103,27 @@ function tenantSettings(env: Env): BaseSettings {
     fail("AZURE_CLI_CLIENT_ID", "must be a GUID (the Application (client) ID on the app's Overview page)");
   }
   const authorityHost = httpsUrl("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com");
-  const graphBaseUrl = httpsUrl("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0");
-  if (problems.length > 0) throw new ConfigError(problems);
-
   const host = new URL(authorityHost).host;
+  // As the app does (lib/config/clouds.ts): an unset Graph is the sign-in cloud's, scopes follow the
+  // Graph host when it is Microsoft's (the sign-in cloud's for a proxy), and a Graph of another
+  // cloud than the sign-in host is refused: its tokens would not be accepted there.
+  const home = homeCloudOf(host);
+  const graphBaseUrl = httpsUrl("GRAPH_BASE_URL", `https://${home.graphHosts[0] ?? ""}/v1.0`);
+  const cloud = problems.length === 0
+    ? cloudSettings({ authorityHost: host, graphBaseUrl, armBaseUrl: `https://${home.armHosts[0] ?? ""}`, graphScopes: [], armScopes: [], tokenExchangeAudience: undefined }, fail)
+    : undefined;
+  if (problems.length > 0 || !cloud) throw new ConfigError(problems);
+
   // Users of other tenants (AZURE_ALLOWED_TENANTS, as for the web app) sign in at organizations:
   // a tenant-specific authority refuses them (AADSTS50020).
   const others = (text("AZURE_ALLOWED_TENANTS") ?? "").split(/[\s,]+/).filter((t) => t && t.toLowerCase() !== tenantId!.toLowerCase());
   return {
     mode: "tenant",
     authority: `${authorityHost}/${others.length > 0 ? "organizations" : tenantId}`,
-    knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.has(host) ? [] : [host],
+    knownAuthorities: isMicrosoftAuthorityHost(host) ? [] : [host],
     clientId: clientId!,
     graphBaseUrl,
-    // National clouds have their own Graph (graph.microsoft.us, microsoftgraph.chinacloudapi.cn): the scope follows the base URL.
-    graphResource: new URL(graphBaseUrl).origin,
+    graphResource: cloud.graphResource,
     caPem: undefined,
   };
 }

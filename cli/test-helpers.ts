@@ -123,10 +123,16 @@ const decode = (s: string) =>
   s.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'");
 const text = (html: string) => decode(html.replace(/<[^>]*>/g, "")).replace(/\s+/g, " ").trim();
 
+/** Where to connect for a URL's host (a Microsoft-host run: the emulator's port on 127.0.0.1); the URL's host stays the TLS name and Host. */
+export type Route = (url: URL) => { host: string; port: number } | undefined;
+
 export class MiniBrowser {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly ca: string) {}
+  constructor(
+    private readonly ca: string,
+    private readonly route?: Route,
+  ) {}
 
   async get(url: string): Promise<Page> {
     return this.follow(url, "GET");
@@ -181,7 +187,9 @@ export class MiniBrowser {
       headers["content-length"] = String(Buffer.byteLength(body));
     }
     return new Promise((resolve, reject) => {
-      const req = https.request(u, { method, headers, ca: this.ca, agent: false }, (res) => {
+      const to = this.route?.(u);
+      const target = to ? { host: to.host, hostname: to.host, port: to.port, path: `${u.pathname}${u.search}`, servername: u.hostname, headers: { ...headers, host: u.host } } : { headers };
+      const req = https.request(u, { method, ca: this.ca, agent: false, ...target }, (res) => {
         for (const c of res.headers["set-cookie"] ?? []) {
           const [pair] = c.split(";");
           const eq = pair!.indexOf("=");

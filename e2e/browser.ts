@@ -20,14 +20,18 @@ export function chromiumExecutable(): string | undefined {
   );
 }
 
-/** Launch options: no sandbox as root (CI containers), and none of Chromium's background calls home. */
-export function launchOptions(home: string | undefined): LaunchOptions {
+/**
+ * Launch options: no sandbox as root (CI containers), and none of Chromium's background calls home.
+ * `extraArgs`: a Microsoft-host run's --host-resolver-rules (scripts/lib/microsoft-hosts.ts).
+ */
+export function launchOptions(home: string | undefined, extraArgs: readonly string[] = []): LaunchOptions {
   const args = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    ...extraArgs,
   ];
   if (process.getuid?.() === 0) args.push("--no-sandbox");
   return {

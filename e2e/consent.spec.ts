@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { control, counters, credentials, tenant } from "./emulator";
+import { control, counters, credentials, identityProviderOrigin, tenant } from "./emulator";
 import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
@@ -8,8 +8,9 @@ import { EmulatorSignInPage } from "./support/sign-in";
  * (`api://<api>/.default`, the SPA being a known client of the API), or from an administrator.
  */
 const MEGAN = "megan.bowen@contoso.test";
-const GRAPH_READ = "https://graph.microsoft.com/User.Read";
-const ARM = "https://management.azure.com/user_impersonation";
+// The emulated cloud's Graph and ARM (https://graph.microsoft.us/… when it plays US Government).
+const GRAPH_READ = `${tenant().graphResource}/User.Read`;
+const ARM = `${tenant().armResource}/user_impersonation`;
 
 async function signIn(page: Page, path = "/profile", username = MEGAN) {
   await page.goto(path);
@@ -63,7 +64,7 @@ test("users may not consent: the panel says an administrator must grant consent 
   await expect(panel(page).getByRole("button", { name: "Review and consent" })).toHaveCount(0);
   const link = panel(page).getByRole("link", { name: "Admin consent link" });
   const href = (await link.getAttribute("href")) ?? "";
-  expect(href).toContain(`${tenant().authorityHost}/${tenant().tenantId}/adminconsent?client_id=${tenant().apps.api.clientId}`);
+  expect(href).toContain(`${identityProviderOrigin()}/${tenant().tenantId}/adminconsent?client_id=${tenant().apps.api.clientId}`);
 
   // Coming back later is no loop either: the same message, no new trip to the identity provider.
   await page.reload();

@@ -4,6 +4,11 @@ import type { Credentials } from "./support/sign-in";
 /** The running emulator's tenant (written by scripts/with-emulator.ts before Playwright starts). */
 export interface TestTenant {
   authorityHost: string;
+  /** The emulated cloud's Graph and ARM audiences (scope prefixes), e.g. https://graph.microsoft.us. */
+  graphResource: string;
+  armResource: string;
+  /** Present in a Microsoft-host run: the cloud's own host names the emulator answers at. */
+  microsoftHosts?: { authorityHost: string; graphBaseUrl: string; armBaseUrl: string; names: string[] };
   tenantId: string;
   secondTenantId: string;
   tenants: { id: string; displayName: string; domain: string }[];
@@ -16,6 +21,15 @@ export function tenant(): TestTenant {
   const file = process.env.EMULATOR_TENANT_FILE;
   if (!file) throw new Error("EMULATOR_TENANT_FILE is not set: run the e2e suite with `npm run test:e2e`");
   return JSON.parse(readFileSync(file, "utf8")) as TestTenant;
+}
+
+/**
+ * The identity provider's origin as the app under test knows it: the emulator's localhost origin, or
+ * in a Microsoft-host run (scripts/microsoft-hosts.ts) the cloud's own sign-in host.
+ */
+export function identityProviderOrigin(): string {
+  const t = tenant();
+  return new URL(t.microsoftHosts?.authorityHost ?? t.authorityHost).origin;
 }
 
 export function user(username: string) {
@@ -51,6 +65,10 @@ export interface EmulatorCounters {
   consentPrompts: number;
   adminApprovalPages: number;
   adminConsent: number;
+  /** Entra instance discovery requests (any host). */
+  instanceDiscovery: number;
+  /** Requests per host the emulator served ("localhost" or a Microsoft host name), the control API not counted. */
+  requestsByHost: Record<string, number>;
 }
 
 export async function counters(): Promise<EmulatorCounters> {

@@ -11,7 +11,7 @@ test.beforeEach(async () => {
 
 test("the API may read the profile but not the manager: the profile shows 'Manager unavailable' and why; the trace shows Graph's 403", async ({ page }) => {
   // The API keeps User.Read but loses User.ReadBasic.All for Megan: Graph answers 403 to /me/manager.
-  await control("/consent/revoke", { clientId: tenant().apps.api.clientId, username: MEGAN, scopes: ["https://graph.microsoft.com/User.ReadBasic.All"] });
+  await control("/consent/revoke", { clientId: tenant().apps.api.clientId, username: MEGAN, scopes: [`${tenant().graphResource}/User.ReadBasic.All`] });
   await page.goto("/profile");
   await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
   const profile = page.getByLabel("Profile", { exact: true });

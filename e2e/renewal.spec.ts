@@ -2,7 +2,7 @@ import { chromium, expect, test, type Page } from "@playwright/test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { control, credentials, tenant } from "./emulator";
+import { control, credentials, identityProviderOrigin } from "./emulator";
 import { EmulatorSignInPage } from "./support/sign-in";
 
 // The second day of an open tab: the SPA's refresh token reaches its fixed lifetime (24 h at
@@ -104,7 +104,7 @@ test("refresh token expired and session gone: one sign-in, then back to the same
   await page.getByRole("link", { name: "Subscriptions" }).click();
   // The hidden iframe found no session (login_required): the SPA sends the tab to sign in.
   await expect(page.getByLabel("Email or username")).toBeVisible();
-  expect(new URL(page.url()).origin).toBe(new URL(tenant().authorityHost).origin);
+  expect(new URL(page.url()).origin).toBe(identityProviderOrigin());
   // A new day's sign-in: fresh refresh-token and session lifetimes for what comes next.
   await control("/settings", { spaRefreshTokenLifetimeSeconds: DAY, sessionLifetimeSeconds: DAY / 2 });
   await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
@@ -128,6 +128,6 @@ test("only the redirect bridge may be framed, and only by this app", async ({ re
   const csp = bridge.headers()["content-security-policy"] ?? "";
   expect(csp).toContain("frame-ancestors 'self'");
   // The pages that start a silent renewal may frame the authority and this origin (the bridge).
-  const idp = new URL(tenant().authorityHost).origin;
+  const idp = identityProviderOrigin();
   expect((await request.get("/profile")).headers()["content-security-policy"]).toContain(`frame-src 'self' ${idp}`);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { control, credentials, tenant } from "./emulator";
+import { control, credentials, identityProviderOrigin } from "./emulator";
 import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
@@ -82,7 +82,7 @@ test("the front-channel logout URL answers 200 with no content, frameable by the
   expect(await res.text()).toBe("");
   const headers = res.headers();
   expect(headers["x-frame-options"]).toBeUndefined();
-  expect(headers["content-security-policy"]).toContain(`frame-ancestors ${new URL(tenant().authorityHost).origin}`);
+  expect(headers["content-security-policy"]).toContain(`frame-ancestors ${identityProviderOrigin()}`);
   expect(headers["content-security-policy"]).not.toContain("frame-ancestors 'none'");
   expect(headers["cache-control"]).toContain("no-store");
   // Without a session id there is nothing to sign out.

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { control, counters, tenant } from "./emulator";
+import { control, counters, identityProviderOrigin } from "./emulator";
 import { spa, web } from "./support/app-sign-in";
 import { expect, test } from "./support/signed-in";
 
@@ -13,7 +13,7 @@ const MEGAN = "megan.bowen@contoso.test";
 
 /** Every top-level or frame navigation to the identity provider from now on. */
 function identityProviderVisits(page: Page): string[] {
-  const idp = new URL(tenant().authorityHost).origin;
+  const idp = identityProviderOrigin();
   const visits: string[] = [];
   page.on("request", (r) => {
     if (r.isNavigationRequest() && r.url().startsWith(idp)) visits.push(r.url());

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { identityProviderOrigin } from "./emulator";
 
 test("home page explains the app and how a request flows", async ({ page }) => {
   const response = await page.goto("/");
@@ -13,9 +14,9 @@ test("home page explains the app and how a request flows", async ({ page }) => {
   ]);
   expect(response?.headers()["x-content-type-options"]).toBe("nosniff");
   expect(response?.headers()["x-powered-by"]).toBeUndefined();
-  // The CSP names the identity provider at runtime (the emulator here), for MSAL's token calls.
+  // The CSP names the identity provider at runtime (the emulator here, or Entra's host in a Microsoft-host run), for MSAL's token calls.
   const csp = response?.headers()["content-security-policy"] ?? "";
-  const idp = new URL(process.env.AZURE_AUTHORITY_HOST ?? "https://invalid").origin;
+  const idp = identityProviderOrigin();
   expect(csp).toContain(`connect-src 'self' ${idp}`);
   expect(csp).toContain("frame-ancestors 'none'");
 });

@@ -92,7 +92,7 @@ test("sign in on the server, see the Graph profile, reload, sign out; no token e
   await expect(page.getByLabel("Raw Microsoft Graph response")).toContainText('"displayName": "Megan Bowen"');
   const claims = page.getByLabel("Access token claims");
   await expect(claims).toContainText("User.Read");
-  await expect(claims).toContainText("https://graph.microsoft.com");
+  await expect(claims).toContainText(tenant().graphResource);
   await expect(claims.locator("time")).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT/);
 
   // The session cookie: encrypted, HttpOnly, SameSite=Lax, and nothing else was set by the app.

@@ -48,7 +48,7 @@ export async function revokeSession(ctx: EmulatorContext, target: CaeTarget, use
   const revocation: SessionRevocation = { target, mode: "session_revoked", username: user.userPrincipalName, userOid: user.id, revokedAt, signOut };
   ctx.faults.revoke(revocation);
   if (signOut) {
-    for (const [id, s] of ctx.grants.sessions) if (s.userOid === user.id) ctx.grants.sessions.delete(id);
+    for (const grants of ctx.allGrants) for (const [id, s] of grants.sessions) if (s.userOid === user.id) grants.sessions.delete(id);
   }
   await delay((revokedAt + 1) * 1000 - Date.now());
   return revocation;

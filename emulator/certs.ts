@@ -36,18 +36,13 @@ const CA_LIFETIME_DAYS = 30;
 /** Replace the CA (and the server certificate) when it has less than this left. */
 const CA_RENEW_DAYS = 3;
 const NAME_CONSTRAINTS_OID = "2.5.29.30";
+const IPV4_LOOPBACK = Buffer.from([127, 0, 0, 1, 255, 255, 255, 255]);
+const IPV6_LOOPBACK = Buffer.concat([Buffer.alloc(15), Buffer.from([1]), Buffer.alloc(16, 0xff)]);
 /**
  * DER of NameConstraints { permittedSubtrees: dNSName "localhost", iPAddress 127.0.0.1/32,
- * iPAddress ::1/128 } (RFC 5280 §4.2.1.10). Written out rather than pulled from a second ASN.1
- * library: three fixed subtrees, every length under 128 bytes.
+ * iPAddress ::1/128 } (RFC 5280 §4.2.1.10): the local CA's constraints.
  */
-const NAME_CONSTRAINTS_DER = derSequence(0x30, [
-  derSequence(0xa0, [
-    derSequence(0x30, [derValue(0x82, Buffer.from("localhost", "ascii"))]),
-    derSequence(0x30, [derValue(0x87, Buffer.from([127, 0, 0, 1, 255, 255, 255, 255]))]),
-    derSequence(0x30, [derValue(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1]), Buffer.alloc(16, 0xff)]))]),
-  ]),
-]);
+const NAME_CONSTRAINTS_DER = nameConstraintsDer(["localhost"], [IPV4_LOOPBACK, IPV6_LOOPBACK]);
 const RSA_PARAMS: RsaHashedKeyGenParams = {
   name: "RSASSA-PKCS1-v1_5",
   hash: "SHA-256",
@@ -187,33 +182,89 @@ function serverCertFits(server: X509Certificate, ca: X509Certificate): boolean {
 }
 
 async function createCa(p: CertificatePaths): Promise<void> {
+  const ca = await generateCa("CN=Identity Emulator Local CA, O=ms-identity-nextjs (development only)", NAME_CONSTRAINTS_DER, CA_LIFETIME_DAYS * DAY_MS);
+  await writeAtomic(p.caKeyPath, ca.keyPem, 0o600);
+  await writeAtomic(p.caCertPath, ca.certPem, 0o644);
+}
+
+async function createServerCert(p: CertificatePaths): Promise<void> {
+  const ca = { certPem: await fs.readFile(p.caCertPath, "utf8"), keyPem: await fs.readFile(p.caKeyPath, "utf8") };
+  const leaf = await generateLeaf(ca, "CN=localhost", [
+    { type: "dns", value: "localhost" },
+    { type: "ip", value: "127.0.0.1" },
+    { type: "ip", value: "::1" },
+  ]);
+  await writeAtomic(p.serverKeyPath, leaf.keyPem, 0o600);
+  await writeAtomic(p.serverCertPath, leaf.certPem, 0o644);
+}
+
+/** A certificate and its private key (PKCS#8), both PEM. */
+export interface PemPair {
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * A CA that can vouch for `dnsNames` only: critical name constraints permitting exactly those
+ * names (RFC 5280 §4.2.1.10; a dNSName constraint also permits names below it, so pass exact
+ * host names, never a parent domain), pathlen 0, living `lifetimeMs`. Nothing is written to disk:
+ * the caller decides where it lives (the Microsoft-host test runs keep it in a temporary folder).
+ */
+export async function createNameConstrainedCa(subject: string, dnsNames: readonly string[], lifetimeMs: number): Promise<PemPair> {
+  if (dnsNames.length === 0) throw new Error("a name-constrained CA needs at least one DNS name");
+  return generateCa(subject, nameConstraintsDer(dnsNames, []), lifetimeMs);
+}
+
+/** A TLS server certificate for exactly `dnsNames`, signed by `ca`, never outliving it. */
+export async function issueServerCertificate(ca: PemPair, dnsNames: readonly string[]): Promise<PemPair> {
+  if (dnsNames.length === 0) throw new Error("a server certificate needs at least one DNS name");
+  return generateLeaf(ca, `CN=${dnsNames[0]}`, dnsNames.map((value) => ({ type: "dns" as const, value })));
+}
+
+/**
+ * DER of NameConstraints with only permitted subtrees: a dNSName per host name and an iPAddress
+ * (address followed by mask) per entry of `ipSubtrees`. No excluded subtrees.
+ */
+export function nameConstraintsDer(dnsNames: readonly string[], ipSubtrees: readonly Buffer[]): Buffer {
+  for (const name of dnsNames) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name)) throw new Error(`not a host name: '${name}'`);
+  }
+  return derSequence(0x30, [
+    derSequence(0xa0, [
+      ...dnsNames.map((name) => derSequence(0x30, [derValue(0x82, Buffer.from(name.toLowerCase(), "ascii"))])),
+      ...ipSubtrees.map((range) => derSequence(0x30, [derValue(0x87, range)])),
+    ]),
+  ]);
+}
+
+async function generateCa(subject: string, nameConstraints: Buffer, lifetimeMs: number): Promise<PemPair> {
   const keys = (await webcrypto.subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: "CN=Identity Emulator Local CA, O=ms-identity-nextjs (development only)",
+    name: subject,
     notBefore: new Date(now - 3600_000),
-    notAfter: new Date(now + CA_LIFETIME_DAYS * DAY_MS),
+    notAfter: new Date(now + lifetimeMs),
     keys,
     signingAlgorithm: EC_SIGN,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      new x509.Extension(NAME_CONSTRAINTS_OID, true, Uint8Array.from(NAME_CONSTRAINTS_DER)),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, Uint8Array.from(nameConstraints)),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  await writePair(p.caCertPath, p.caKeyPath, cert, keys.privateKey);
+  return { certPem: cert.toString("pem"), keyPem: await exportPkcs8(keys.privateKey) };
 }
 
-async function createServerCert(p: CertificatePaths): Promise<void> {
-  const caCert = new x509.X509Certificate(await fs.readFile(p.caCertPath, "utf8"));
-  const caKey = await importPkcs8(await fs.readFile(p.caKeyPath, "utf8"), EC_PARAMS);
+async function generateLeaf(ca: PemPair, subject: string, names: x509.JsonGeneralName[]): Promise<PemPair> {
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const caKey = await importPkcs8(ca.keyPem, EC_PARAMS);
   const keys = (await webcrypto.subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: "CN=localhost",
+    subject,
     issuer: caCert.subject,
     notBefore: new Date(now - 3600_000),
     // Never outlives its CA (which is short-lived; browsers' 397-day leaf cap is far beyond it).
@@ -225,16 +276,12 @@ async function createServerCert(p: CertificatePaths): Promise<void> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: "dns", value: "localhost" },
-        { type: "ip", value: "127.0.0.1" },
-        { type: "ip", value: "::1" },
-      ]),
+      new x509.SubjectAlternativeNameExtension(names),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
-  await writePair(p.serverCertPath, p.serverKeyPath, cert, keys.privateKey);
+  return { certPem: cert.toString("pem"), keyPem: await exportPkcs8(keys.privateKey) };
 }
 
 /** RSA self-signed certificate (client credential, token signing need RSA). */
@@ -262,12 +309,6 @@ async function createSelfSignedRsa(certPath: string, keyPath: string, subject: s
   await writeAtomic(certPath, certPem, 0o644);
 }
 
-async function writePair(certPath: string, keyPath: string, cert: x509.X509Certificate, key: CryptoKey): Promise<void> {
-  // Key first: a reader that sees the new certificate must also see its key.
-  await writeAtomic(keyPath, await exportPkcs8(key), 0o600);
-  await writeAtomic(certPath, cert.toString("pem"), 0o644);
-}
-
 async function exportPkcs8(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", key));
   const b64 = der.toString("base64").replace(/(.{64})/g, "$1\n").trimEnd();
@@ -286,10 +327,12 @@ async function writeAtomic(file: string, content: string, mode: number): Promise
   await fs.rename(tmp, file);
 }
 
-/** One DER TLV with a short-form length (the name constraints above never need more). */
+/** One DER TLV (definite length, short or long form). */
 function derValue(tag: number, content: Buffer): Buffer {
-  if (content.length > 127) throw new Error("DER content too long for a short-form length");
-  return Buffer.concat([Buffer.from([tag, content.length]), content]);
+  const n = content.length;
+  const length = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : n < 0x10000 ? Buffer.from([0x82, n >> 8, n & 0xff]) : undefined;
+  if (!length) throw new Error("DER content too long");
+  return Buffer.concat([Buffer.from([tag]), length, content]);
 }
 
 function derSequence(tag: number, items: Buffer[]): Buffer {

@@ -20,6 +20,12 @@ export interface EmulatorCloud {
   armClassic: string;
   /** Audience of a managed identity token presented as a federated client assertion. */
   tokenExchangeAudience: string;
+  /**
+   * The cloud's own host names, served (with their real paths) only when the emulator is given a
+   * certificate for them (StartEmulatorOptions.microsoftHosts): Entra ID's sign-in host, Graph's
+   * and ARM's, and `cloudInstanceName` as Entra's OpenID configuration names the cloud.
+   */
+  hosts: { login: string; graph: string; arm: string; cloudInstanceName: string };
 }
 
 export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
@@ -30,6 +36,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     arm: "https://management.azure.com",
     armClassic: "https://management.core.windows.net",
     tokenExchangeAudience: "api://AzureADTokenExchange",
+    hosts: { login: "login.microsoftonline.com", graph: "graph.microsoft.com", arm: "management.azure.com", cloudInstanceName: "microsoftonline.com" },
   },
   usgov: {
     name: "usgov",
@@ -38,6 +45,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     arm: "https://management.usgovcloudapi.net",
     armClassic: "https://management.core.usgovcloudapi.net",
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
+    hosts: { login: "login.microsoftonline.us", graph: "graph.microsoft.us", arm: "management.usgovcloudapi.net", cloudInstanceName: "microsoftonline.us" },
   },
   china: {
     name: "china",
@@ -46,6 +54,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     arm: "https://management.chinacloudapi.cn",
     armClassic: "https://management.core.chinacloudapi.cn",
     tokenExchangeAudience: "api://AzureADTokenExchangeChina",
+    hosts: { login: "login.chinacloudapi.cn", graph: "microsoftgraph.chinacloudapi.cn", arm: "management.chinacloudapi.cn", cloudInstanceName: "chinacloudapi.cn" },
   },
 };
 

@@ -23,19 +23,30 @@ export interface Settings {
   sessionLifetimeSeconds: number;
 }
 
+/**
+ * A request's handlers get a shallow copy of the context for the host the request came to
+ * (emulator/hosts.ts): its origins and grant store; everything else is shared. So mutate the shared
+ * objects (settings, counters, stores), never reassign a field.
+ */
 export interface EmulatorContext {
   /**
    * Origin of the Entra ID endpoints (issuer prefix, sign-in pages, token endpoint), e.g.
    * https://localhost:<port>. Build every Entra URL from it, never from a literal host.
    */
   baseUrl: string;
-  /** Microsoft Graph's versioned root, e.g. https://localhost:<port>/graph/v1.0. Build Graph links from it. */
+  /**
+   * Microsoft Graph's versioned root, e.g. https://localhost:<port>/graph/v1.0 (or
+   * https://graph.microsoft.com/v1.0 at Microsoft's host names). Build Graph links from it.
+   */
   graphBaseUrl: string;
-  /** Azure Resource Manager's root, e.g. https://localhost:<port>/arm. Build ARM links from it. */
+  /** Azure Resource Manager's root, e.g. https://localhost:<port>/arm (or https://management.azure.com). Build ARM links from it. */
   armBaseUrl: string;
   store: TenantStore;
   keys: KeyManager;
+  /** Sessions, codes and refresh tokens of the host this request came to. */
   grants: GrantStore;
+  /** Every host's grant store: what resets and sign-outs must reach. */
+  allGrants: readonly GrantStore[];
   counters: Counters;
   faults: FaultInjector;
   /** Paging links planted in Graph/ARM collection responses (control API, issue #14 item 1). */

@@ -146,7 +146,7 @@ async function dispatch(ctx: EmulatorContext, route: string, body: Json, req: In
       ctx.keys.reset();
       Object.assign(ctx.settings, ctx.defaultSettings);
       // Sessions and issued tokens survive by default so a running browser stays signed in.
-      if (body["sessions"] === true) ctx.grants.reset();
+      if (body["sessions"] === true) for (const grants of ctx.allGrants) grants.reset();
       return { reset: true, currentKid: ctx.keys.currentKid };
     case "POST /mfa": {
       const user = userOrFail(ctx, str(body, "username", true) ?? "");

@@ -17,6 +17,7 @@ export type CountedEndpoint =
   | "authorizePromptNone"
   | "deviceCode"
   | "discovery"
+  | "instanceDiscovery"
   | "jwks"
   | "msi"
   | "logout"
@@ -45,6 +46,13 @@ export interface CountersSnapshot {
   adminApprovalPages: number;
   /** Requests to /{tenant}/adminconsent. */
   adminConsent: number;
+  /**
+   * Entra instance discovery requests (`/{tenant}/discovery/instance`), at any host; also counted
+   * in `discovery`. msal-js asks only for an authority it has no built-in metadata for.
+   */
+  instanceDiscovery: number;
+  /** Requests per host served ("localhost", or a Microsoft host name); the control API is not counted. */
+  requestsByHost: Record<string, number>;
 }
 
 export class Counters {
@@ -52,6 +60,7 @@ export class Counters {
   private tokenRequestsByTenant = new Map<GrantName, Map<string, number>>();
   private total = 0;
   private endpoints = new Map<CountedEndpoint, number>();
+  private hosts = new Map<string, number>();
 
   countToken(grant: GrantName, clientId: string, tenant?: string): void {
     const byClient = this.tokenRequests.get(grant) ?? new Map<string, number>();
@@ -69,11 +78,16 @@ export class Counters {
     this.endpoints.set(endpoint, (this.endpoints.get(endpoint) ?? 0) + 1);
   }
 
+  countHost(host: string): void {
+    this.hosts.set(host, (this.hosts.get(host) ?? 0) + 1);
+  }
+
   reset(): void {
     this.tokenRequests.clear();
     this.tokenRequestsByTenant.clear();
     this.total = 0;
     this.endpoints.clear();
+    this.hosts.clear();
   }
 
   snapshot(): CountersSnapshot {
@@ -98,6 +112,8 @@ export class Counters {
       consentPrompts: e("consentPrompt"),
       adminApprovalPages: e("adminApproval"),
       adminConsent: e("adminConsent"),
+      instanceDiscovery: e("instanceDiscovery"),
+      requestsByHost: Object.fromEntries(this.hosts),
     };
   }
 }

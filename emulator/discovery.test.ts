@@ -58,7 +58,8 @@ describe("OpenID configuration", () => {
     const { body: instance } = await json(`${emu.url}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`${emu.tenant.authority}/oauth2/v2.0/authorize`)}`);
     const host = new URL(emu.url).host;
     expect(instance).toMatchObject({
-      tenant_discovery_endpoint: `${emu.url}/{tenant}/v2.0/.well-known/openid-configuration`,
+      // Entra names the asked authority's own document (msal-common test_kit CLOUD_DISCOVERY_METADATA)
+      tenant_discovery_endpoint: `${emu.tenant.authority}/v2.0/.well-known/openid-configuration`,
       metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
     });
     const { body: realm } = await json(`${emu.url}/common/userrealm/megan.bowen@contoso.test?api-version=1.0`);

@@ -3,20 +3,23 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import { ensureCertificates, type CertificatePaths } from "./certs";
+import { ensureCertificates, type CertificatePaths, type PemPair } from "./certs";
 import { emulatorCloud, seedForCloud, type EmulatorCloudName } from "./clouds";
 import type { EmulatorContext, Settings } from "./context";
 import { Counters } from "./counters";
 import { FaultInjector } from "./faults";
 import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIFETIME_S } from "./grants";
+import { checkMicrosoftHostsCertificate, HostRouter, microsoftHostNames } from "./hosts";
 import { KeyManager } from "./keys";
 import { NextLinkOverrides } from "./next-links";
 import { createEmulatorServer } from "./server";
 import { TenantStore, registeredOrigins } from "./tenant-store";
 import type { TenantDescription } from "./types";
 
-export { ensureCertificates };
-export type { CertificatePaths, TenantDescription };
+export { ensureCertificates, microsoftHostNames };
+export { createNameConstrainedCa, issueServerCertificate } from "./certs";
+export type { CertificatePaths, PemPair, TenantDescription };
+export type { EmulatorCloudName } from "./clouds";
 export type { TenantUserDescription } from "./types";
 
 export interface StartEmulatorOptions {
@@ -36,6 +39,14 @@ export interface StartEmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** The Microsoft cloud to emulate (Graph/ARM/token-exchange audiences). Default: EMULATOR_CLOUD or "public". */
   cloud?: EmulatorCloudName;
+  /**
+   * A TLS certificate (and key) for the cloud's own host names, `microsoftHostNames(cloud)`: with
+   * it the emulator also answers as login.microsoftonline.com, graph.microsoft.com and
+   * management.azure.com (or the cloud's), with their real paths, to clients that reach this port
+   * under those names. Test harnesses only: a per-run CA that nothing else trusts
+   * (scripts/lib/microsoft-hosts.ts). Without it those names are refused.
+   */
+  microsoftHosts?: PemPair;
 }
 
 export interface RunningEmulator {
@@ -90,6 +101,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     spaRefreshTokenLifetimeSeconds: SPA_REFRESH_LIFETIME_S,
     sessionLifetimeSeconds: SESSION_LIFETIME_S,
   };
+  if (opts.microsoftHosts) checkMicrosoftHostsCertificate(opts.microsoftHosts.certPem, cloud.name);
+  const allGrants: GrantStore[] = [];
   const ctx: EmulatorContext = {
     baseUrl: "https://localhost",
     graphBaseUrl: "https://localhost/graph/v1.0",
@@ -97,6 +110,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     store,
     keys,
     grants: new GrantStore(),
+    allGrants,
     counters: new Counters(),
     faults: new FaultInjector(),
     nextLinks: new NextLinkOverrides(),
@@ -109,7 +123,14 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     cloud,
   };
   const [key, cert] = await Promise.all([fs.readFile(certs.serverKeyPath, "utf8"), fs.readFile(certs.serverCertPath, "utf8")]);
-  const server = createEmulatorServer(ctx, { key, cert });
+  const router = new HostRouter(ctx, Boolean(opts.microsoftHosts));
+  allGrants.push(...router.grantStores);
+  const server = createEmulatorServer(
+    ctx,
+    router,
+    { key, cert },
+    opts.microsoftHosts ? { names: microsoftHostNames(cloud.name), tls: { key: opts.microsoftHosts.keyPem, cert: opts.microsoftHosts.certPem } } : undefined,
+  );
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(err.code === "EADDRINUSE" ? new Error(`port ${port} is already in use (set EMULATOR_PORT or pass port: 0)`) : err);
@@ -127,7 +148,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   ctx.graphBaseUrl = `${ctx.baseUrl}/graph/v1.0`;
   ctx.armBaseUrl = `${ctx.baseUrl}/arm`;
 
-  const tenant = describeTenant(ctx, certs);
+  const tenant = describeTenant(ctx, certs, Boolean(opts.microsoftHosts));
   await fs.mkdir(path.dirname(tenantFile), { recursive: true });
   const tmp = `${tenantFile}.${process.pid}.tmp`;
   await fs.writeFile(tmp, `${JSON.stringify(tenant, null, 2)}\n`, { mode: 0o600 });
@@ -140,7 +161,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     tenantFile,
     close() {
       closed ??= new Promise<void>((resolve) => {
-        ctx.grants.stop();
+        for (const grants of allGrants) grants.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -149,7 +170,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   };
 }
 
-function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDescription {
+function describeTenant(ctx: EmulatorContext, certs: CertificatePaths, microsoftHosts: boolean): TenantDescription {
   const b = ctx.baseUrl;
   const primary = ctx.store.primaryTenant;
   const second = ctx.store.tenants[1] ?? primary;
@@ -220,5 +241,15 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
     cloud: ctx.cloud.name,
     graphResource: ctx.cloud.graph,
     armResource: ctx.cloud.arm,
+    ...(microsoftHosts
+      ? {
+          microsoftHosts: {
+            authorityHost: `https://${ctx.cloud.hosts.login}`,
+            graphBaseUrl: `https://${ctx.cloud.hosts.graph}/v1.0`,
+            armBaseUrl: `https://${ctx.cloud.hosts.arm}`,
+            names: microsoftHostNames(ctx.cloud.name),
+          },
+        }
+      : {}),
   };
 }

@@ -234,4 +234,9 @@ export interface TenantDescription {
   cloud: string;
   graphResource: string;
   armResource: string;
+  /**
+   * Present when the emulator also answers at the cloud's own host names (given a certificate for
+   * them): the URLs a production configuration uses, and every name a client must map to this port.
+   */
+  microsoftHosts?: { authorityHost: string; graphBaseUrl: string; armBaseUrl: string; names: string[] };
 }

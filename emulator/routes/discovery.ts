@@ -4,6 +4,7 @@
 import type { ServerResponse } from "node:http";
 import { issuerFor, type EmulatorContext } from "../context";
 import { EntraError } from "../errors";
+import { atMicrosoftHost } from "../hosts";
 import { sendJson } from "../http";
 
 export const CORS_ANY = { "access-control-allow-origin": "*" };
@@ -44,7 +45,7 @@ export function openIdConfiguration(ctx: EmulatorContext, res: ServerResponse, s
       scopes_supported: ["openid", "profile", "email", "offline_access"],
       issuer,
       request_uri_parameter_supported: false,
-      userinfo_endpoint: `${b}/graph/oidc/userinfo`,
+      userinfo_endpoint: `${graphRoot(ctx)}/oidc/userinfo`,
       authorization_endpoint: `${b}/${pathTenant}/oauth2/v2.0/authorize`,
       device_authorization_endpoint: `${b}/${pathTenant}/oauth2/v2.0/devicecode`,
       http_logout_supported: true,
@@ -58,9 +59,9 @@ export function openIdConfiguration(ctx: EmulatorContext, res: ServerResponse, s
       kerberos_endpoint: `${b}/${pathTenant}/kerberos`,
       code_challenge_methods_supported: ["S256"],
       tenant_region_scope: null,
-      cloud_instance_name: "localhost",
+      cloud_instance_name: cloudInstanceName(ctx),
       cloud_graph_host_name: new URL(b).host,
-      msgraph_host: new URL(ctx.graphBaseUrl).host + new URL(ctx.graphBaseUrl).pathname.replace(/\/v1\.0$/, ""),
+      msgraph_host: graphRoot(ctx).replace(/^https:\/\//, ""),
       rbac_url: ctx.armBaseUrl,
     },
     { ...CORS_ANY, "cache-control": "max-age=86400, private" },
@@ -74,48 +75,13 @@ export function jwks(ctx: EmulatorContext, res: ServerResponse, segment: string)
   sendJson(res, 200, ctx.keys.jwks(issuer), { ...CORS_ANY, "cache-control": "max-age=60, private" });
 }
 
-/** GET /common/discovery/instance: what Entra answers for a known host. */
-export function instanceDiscovery(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
-  const host = new URL(ctx.baseUrl).host;
-  const authority = url.searchParams.get("authorization_endpoint") ?? "";
-  let authHost = host;
-  try {
-    if (authority) authHost = new URL(authority).host;
-  } catch {
-    authHost = "";
-  }
-  if (authHost && authHost !== host) {
-    sendJson(
-      res,
-      400,
-      {
-        error: "invalid_instance",
-        error_description: `AADSTS50049: Unknown or invalid instance. ${authHost} is not served by this emulator.`,
-        error_codes: [50049],
-      },
-      CORS_ANY,
-    );
-    return;
-  }
-  sendJson(
-    res,
-    200,
-    {
-      tenant_discovery_endpoint: `${ctx.baseUrl}/{tenant}/v2.0/.well-known/openid-configuration`,
-      "api-version": "1.1",
-      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
-    },
-    CORS_ANY,
-  );
-}
-
 /** GET /common/userrealm/<username>?api-version=1.0 */
 export function userRealm(ctx: EmulatorContext, res: ServerResponse, username: string): void {
   const at = username.lastIndexOf("@");
   const domain = at >= 0 ? username.slice(at + 1).toLowerCase() : "";
   const tenant = ctx.store.tenants.find((t) => t.domain === domain);
   if (!tenant) {
-    sendJson(res, 200, { ver: "1.0", account_type: "Unknown", cloud_instance_name: "localhost" }, CORS_ANY);
+    sendJson(res, 200, { ver: "1.0", account_type: "Unknown", cloud_instance_name: cloudInstanceName(ctx) }, CORS_ANY);
     return;
   }
   sendJson(
@@ -125,9 +91,19 @@ export function userRealm(ctx: EmulatorContext, res: ServerResponse, username: s
       ver: "1.0",
       account_type: "Managed",
       domain_name: tenant.domain,
-      cloud_instance_name: "localhost",
+      cloud_instance_name: cloudInstanceName(ctx),
       cloud_audience_urn: "urn:federation:MicrosoftOnline",
     },
     CORS_ANY,
   );
+}
+
+/** Graph's root without the version: https://graph.microsoft.com, or https://localhost:<port>/graph. */
+function graphRoot(ctx: EmulatorContext): string {
+  return ctx.graphBaseUrl.replace(/\/v1\.0$/, "");
+}
+
+/** How Entra's metadata names the cloud (microsoftonline.com, microsoftonline.us, …); "localhost" at localhost. */
+function cloudInstanceName(ctx: EmulatorContext): string {
+  return atMicrosoftHost(ctx) ? ctx.cloud.hosts.cloudInstanceName : "localhost";
 }

@@ -80,6 +80,9 @@ export interface CloudSettings {
   graphScopes: string[];
   armScopes: string[];
   tokenExchangeAudience: string;
+  /** Graph's and ARM's audience (the prefix of their scopes), e.g. https://graph.microsoft.us. */
+  graphResource: string;
+  armResource: string;
 }
 
 /**
@@ -149,5 +152,10 @@ export function cloudSettings(inputs: CloudInputs, fail: (variable: string, mess
     graphScopes: inputs.graphScopes.length ? [...inputs.graphScopes] : [`${graphResource}/User.Read`],
     armScopes: inputs.armScopes.length ? [...inputs.armScopes] : [`${armResource}/user_impersonation`],
     tokenExchangeAudience,
+    graphResource,
+    armResource,
   };
 }
+
+/** The Microsoft cloud a sign-in host belongs to, the public cloud for any other host (the emulator, CIAM). */
+export const homeCloudOf = (authorityHost: string): MicrosoftCloud => cloudOfAuthorityHost(authorityHost) ?? PUBLIC_CLOUD;

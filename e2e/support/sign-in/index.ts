@@ -15,7 +15,20 @@ export { SignInRefusedError, type SignInPage } from "./sign-in-page";
 export function signInPageFor(page: Page, appOrigin: string): SignInPage | undefined {
   const kind = identityProviderAt(page.url(), appOrigin);
   if (kind === "app") return undefined;
-  return kind === "entra" ? new EntraSignInPage(page) : new EmulatorSignInPage(page);
+  if (kind === "entra") return entraHostsServedByEmulator() ? new EmulatorSignInPage(page) : new EntraSignInPage(page);
+  return new EmulatorSignInPage(page);
+}
+
+/**
+ * A Microsoft-host test run (scripts/microsoft-hosts.ts) has the identity emulator answer at
+ * Entra's own host names, and says so explicitly: E2E_SIGN_IN_PAGES=emulator. The host-based
+ * choice itself stays exactly as strict; nothing is guessed from what a page looks like.
+ */
+function entraHostsServedByEmulator(): boolean {
+  const choice = process.env.E2E_SIGN_IN_PAGES?.trim();
+  if (!choice) return false;
+  if (choice !== "emulator") throw new Error(`E2E_SIGN_IN_PAGES must be "emulator" (a Microsoft-host test run) or unset, got "${choice}"`);
+  return true;
 }
 
 /**
