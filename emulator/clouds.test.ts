@@ -14,7 +14,7 @@ async function withManagedIdentity<T>(fn: (mia: ManagedIdentityApplication) => P
   process.env.IDENTITY_ENDPOINT = emu.tenant.managedIdentity.endpoint;
   process.env.IDENTITY_HEADER = emu.tenant.managedIdentity.header;
   try {
-    return await fn(new ManagedIdentityApplication());
+    return await fn(new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: emu.tenant.managedIdentity.clientId } }));
   } finally {
     for (const [k, v] of [["IDENTITY_ENDPOINT", saved.endpoint], ["IDENTITY_HEADER", saved.header]] as const) {
       if (v === undefined) delete process.env[k];

@@ -11,6 +11,7 @@ import { FaultInjector } from "./faults";
 import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIFETIME_S } from "./grants";
 import { KeyManager } from "./keys";
 import { NextLinkOverrides } from "./next-links";
+import { managedIdentityResourceId } from "./routes/msi";
 import { createEmulatorServer } from "./server";
 import { TenantStore, registeredOrigins } from "./tenant-store";
 import type { TenantDescription } from "./types";
@@ -173,6 +174,8 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       endpoint: `${b}/msi/token`,
       header: ctx.managedIdentityHeader,
       objectId: ctx.store.seed.managedIdentity.objectId,
+      clientId: ctx.store.seed.managedIdentity.clientId,
+      resourceId: managedIdentityResourceId(ctx),
       resource: ctx.cloud.tokenExchangeAudience,
     },
     apps: {

@@ -140,7 +140,7 @@ describe("client credentials", () => {
     process.env.IDENTITY_ENDPOINT = emu.tenant.managedIdentity.endpoint;
     process.env.IDENTITY_HEADER = emu.tenant.managedIdentity.header;
     try {
-      const mia = new ManagedIdentityApplication();
+      const mia = new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: emu.tenant.managedIdentity.clientId } });
       const mi = await mia.acquireToken({ resource: "api://AzureADTokenExchange" });
       expect(decodePayload(mi.accessToken)).toMatchObject({ aud: "api://AzureADTokenExchange", sub: emu.tenant.managedIdentity.objectId, iss: emu.tenant.issuer });
       const cca = new ConfidentialClientApplication({

@@ -123,7 +123,11 @@ export interface SeedData {
   /** Tenant-wide (admin) grants; `tenantId` defaults to the client's home tenant. */
   consents: { clientId: string; tenantId?: string; scopes: string[] }[];
   appRoleAssignments: { clientId: string; resource: string; roles: string[] }[];
-  managedIdentity: { objectId: string; clientId: string; displayName: string };
+  /**
+   * The web app's user-assigned managed identity (App Service has no system-assigned one here):
+   * `name` and `resourceGroup` form its Azure resource id (the endpoint's `mi_res_id`).
+   */
+  managedIdentity: { objectId: string; clientId: string; displayName: string; name: string; resourceGroup: string };
   mfaPolicy: { policyId: string; displayName: string; resources: string[] };
   users: SeedUser[];
   subscriptions: SeedSubscription[];
@@ -200,7 +204,11 @@ export interface TenantDescription {
   graphBaseUrl: string;
   armBaseUrl: string;
   control: { url: string; secret: string };
-  managedIdentity: { endpoint: string; header: string; objectId: string; resource: string };
+  /**
+   * App Service's managed identity endpoint and the web app's user-assigned identity: requests
+   * must name it (`client_id`, `object_id`/`principal_id` or `mi_res_id`).
+   */
+  managedIdentity: { endpoint: string; header: string; objectId: string; clientId: string; resourceId: string; resource: string };
   apps: {
     spa: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[]; signInAudience?: SignInAudience };
     api: {

@@ -310,6 +310,17 @@ function apiCredential(
   const secret = text("AZURE_API_CLIENT_SECRET");
   const certPath = text("AZURE_API_CERTIFICATE_PATH");
   const managedIdentity = optionalGuid(text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID"));
+  if (managedIdentity?.toLowerCase() === "system") {
+    // Microsoft Learn, "Configure an application to trust a managed identity": "Only user-assigned
+    // managed identities can be used as a federated credential for apps."
+    fail(
+      "AZURE_API_MANAGED_IDENTITY_CLIENT_ID",
+      'is "system", but only a user-assigned managed identity can be a federated identity credential of an app registration (system-assigned ones are not supported): ' +
+        "assign a user-assigned identity to the web app and set its client ID here (infra/main.bicep does both)",
+    );
+  } else if (managedIdentity !== undefined && !GUID.test(managedIdentity)) {
+    fail("AZURE_API_MANAGED_IDENTITY_CLIENT_ID", "must be the client ID (a GUID) of the user-assigned managed identity assigned to the web app");
+  }
   const chosen = [secret && "AZURE_API_CLIENT_SECRET", certPath && "AZURE_API_CERTIFICATE_PATH", managedIdentity && "AZURE_API_MANAGED_IDENTITY_CLIENT_ID"].filter(
     (v): v is string => Boolean(v),
   );
@@ -353,7 +364,7 @@ function apiCredential(
   }
   return {
     kind: "managedIdentity",
-    managedIdentityClientId: managedIdentity === "system" ? undefined : managedIdentity,
+    managedIdentityClientId: managedIdentity ?? "",
     endpoint: endpoint ?? "",
     header: header ?? "",
     tokenExchangeAudience,

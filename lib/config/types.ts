@@ -7,8 +7,11 @@ export type ApiCredential =
   | { kind: "certificate"; privateKeyPem: string; certificatePem: string; thumbprintSha256: string }
   | {
       kind: "managedIdentity";
-      /** Client id of a user-assigned managed identity; undefined = system-assigned. */
-      managedIdentityClientId: string | undefined;
+      /**
+       * Client id of the user-assigned managed identity: only user-assigned identities can be an
+       * app registration's federated credential, so App Service's endpoint is always told which.
+       */
+      managedIdentityClientId: string;
       /** App Service's local token endpoint (IDENTITY_ENDPOINT) and its header secret. */
       endpoint: string;
       header: string;
