@@ -153,7 +153,7 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
         if (await entraFault(ctx, req, res, "token")) return;
         return await deviceCode(ctx, req, res, segment);
       case "/oauth2/v2.0/logout":
-        return await logout(ctx, req, res, url);
+        return await logout(ctx, req, res, url, segment);
       case "/adminconsent":
         return adminConsent(ctx, req, res, url, segment);
     }

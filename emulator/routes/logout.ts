@@ -8,10 +8,13 @@ import { appendSetCookie, parseCookies, parseForm, queryParams, readBody, redire
 import { decodeJwt, stringClaim } from "../jwt";
 import { messagePage, signOutPage } from "../pages";
 import type { AppRegistration } from "../types";
+import { resolveTenantSegment } from "./discovery";
 import { SESSION_COOKIE } from "./signin";
 
-export async function logout(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function logout(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, segment: string): Promise<void> {
   ctx.counters.count("logout");
+  // A tenant id, a verified domain, organizations or common; anything else is AADSTS90002 (a page).
+  resolveTenantSegment(ctx, segment);
   const q = queryParams(url);
   if (req.method === "POST") for (const [k, v] of parseForm(await readBody(req, 64 * 1024))) if (!q.has(k)) q.set(k, v);
   const session = ctx.grants.liveSession(parseCookies(req).get(SESSION_COOKIE));

@@ -222,7 +222,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,
-    signInAuthority: `${authorityHost}/${signInTenant(tenantId, allowedTenants)}`,
+    signInAuthority: signInAuthorityFor(authorityHost, tenantId, allowedTenants),
     knownAuthorities,
     allowedTenants,
     allowedClientIds,
@@ -284,11 +284,12 @@ function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityM
 }
 
 /**
- * The authority segment users sign in at: the home tenant, or `organizations` when other tenants
- * are allowed (a tenant-specific authority refuses their users with AADSTS50020).
+ * The authority users sign in at: the home tenant's, or `organizations` when other tenants are
+ * allowed (a tenant-specific authority refuses their users with AADSTS50020).
  */
-function signInTenant(tenantId: string, allowedTenants: readonly string[]): string {
-  return allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase()) ? "organizations" : tenantId;
+export function signInAuthorityFor(authorityHost: string, tenantId: string, allowedTenants: readonly string[]): string {
+  const others = allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase());
+  return `${authorityHost}/${others ? "organizations" : tenantId}`;
 }
 
 function safeHost(url: string): string {

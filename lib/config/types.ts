@@ -41,8 +41,14 @@ export interface AppConfig {
      */
     trustForwardedHeaders: boolean;
   };
-  /** Home tenant of the app registrations (GUID or verified domain). */
+  /**
+   * Home tenant of the app registrations: its GUID, as tokens name it. When AZURE_TENANT_ID is a
+   * verified domain, the server resolves the GUID at startup (lib/config/tenant.ts); only
+   * parseConfig's raw result can still hold the domain.
+   */
   tenantId: string;
+  /** The verified domain AZURE_TENANT_ID named, when it named one (for logs and messages). */
+  tenantDomain?: string;
   /** e.g. https://login.microsoftonline.com (no trailing slash). */
   authorityHost: string;
   /** `${authorityHost}/${tenantId}` */
