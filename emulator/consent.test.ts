@@ -112,6 +112,37 @@ describe("combined consent (knownClientApplications + .default)", () => {
   });
 });
 
+describe(".default needs the resource among the client's configured permissions (AADSTS650057)", () => {
+  // Entra: "Invalid resource. The client has requested access to a resource which is not listed in
+  // the requested permissions in the client's application registration." Combined consent asks the
+  // API's .default, so the SPA's registration must list the API (issue #20 item 2).
+  test("a SPA that does not list the API gets invalid_client AADSTS650057 for api://<api>/.default, before any page, also with prompt=none", async () => {
+    await control(emu, "POST", "/apps/registration", { clientId: spa().clientId, requiredResourceAccess: [] });
+    for (const prompt of [undefined, "none"]) {
+      const { challenge } = pkcePair();
+      const page = await new Browser(emu).go(authorizeUrl({ scope: `${apiDefault()} openid profile offline_access`, challenge, prompt }));
+      const params = redirectParams(page.leftTo);
+      expect({ prompt, error: params.get("error") }).toEqual({ prompt, error: "invalid_client" });
+      expect(params.get("error_description")).toMatch(/^AADSTS650057: Invalid resource\. The client has requested access to a resource which is not listed in the requested permissions in the client's application registration\./);
+      expect(params.get("error_description")).toContain(`Resource app ID: ${api().clientId}`);
+    }
+    // A named scope of the same API is not .default: pre-authorization still covers it.
+    const named = await signIn("megan.", { scope: `api://${api().clientId}/access_as_user openid` });
+    expect(redirectParams(named.page.leftTo).get("code")).toBeTruthy();
+  });
+
+  test("the device code endpoint refuses .default for an unlisted resource too", async () => {
+    await control(emu, "POST", "/apps/registration", { clientId: emu.tenant.apps.cli.clientId, requiredResourceAccess: [] });
+    const device = await fetch(`${emu.url}/${emu.tenant.tenantId}/oauth2/v2.0/devicecode`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: emu.tenant.apps.cli.clientId, scope: "https://graph.microsoft.com/.default" }).toString(),
+    });
+    expect(device.status).toBe(400);
+    expect(((await device.json()) as { error_codes?: number[] }).error_codes).toEqual([650057]);
+  });
+});
+
 describe("tenant setting: users may not consent", () => {
   test("the consent step answers 'Need admin approval' (AADSTS90094); returning to the app carries the error", async () => {
     await control(emu, "POST", "/consent/revoke", { clientId: api().clientId });

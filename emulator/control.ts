@@ -88,16 +88,25 @@ function patchRegistration(ctx: EmulatorContext, body: Json): Json {
     if (!ok) throw new ControlError(400, "'preAuthorizedApplications' must be an array of { appId, scopes: string[] }");
     preAuthorized = pre as { appId: string; scopes: string[] }[];
   }
+  const required = body["requiredResourceAccess"] === undefined ? undefined : (strings(body, "requiredResourceAccess") ?? []);
+  for (const scope of required ?? []) {
+    const slash = scope.lastIndexOf("/");
+    if (slash <= 0 || !ctx.store.resourceByIdentifier(scope.slice(0, slash))) {
+      throw new ControlError(400, `'requiredResourceAccess' entries are full scope names of a known resource, e.g. https://graph.microsoft.com/User.Read (got '${scope}')`);
+    }
+  }
   const app = ctx.store.patchRegistration(client.clientId, {
     knownClientApplications: known,
     preAuthorizedApplications: preAuthorized,
     signInAudience: audience as "AzureADMyOrg" | "AzureADMultipleOrgs" | undefined,
+    requiredResourceAccess: required,
   });
   return {
     clientId: client.clientId,
     signInAudience: app?.signInAudience,
     knownClientApplications: app?.knownClientApplications,
     preAuthorizedApplications: app?.preAuthorizedApplications,
+    requiredResourceAccess: app?.requiredResourceAccess,
   };
 }
 

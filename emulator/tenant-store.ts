@@ -34,6 +34,8 @@ export interface RegistrationPatch {
   knownClientApplications?: string[];
   preAuthorizedApplications?: PreAuthorizedApplication[];
   signInAudience?: SignInAudience;
+  /** Configured permissions: full delegated scope names, e.g. "api://<api>/access_as_user". */
+  requiredResourceAccess?: string[];
 }
 
 /** Per-client consent in one tenant: tenant-wide (admin) grants, per-user grants and per-user revocations. */
@@ -236,6 +238,7 @@ export class TenantStore {
     if (patch.knownClientApplications) app.knownClientApplications = patch.knownClientApplications.map((id) => id.toLowerCase());
     if (patch.preAuthorizedApplications) app.preAuthorizedApplications = patch.preAuthorizedApplications.map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] }));
     if (patch.signInAudience) app.signInAudience = patch.signInAudience;
+    if (patch.requiredResourceAccess) app.requiredResourceAccess = [...patch.requiredResourceAccess];
     return app;
   }
 

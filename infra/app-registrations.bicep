@@ -81,19 +81,25 @@ var graphScopeIds = toObject(graphSp.oauth2PermissionScopes, s => s.value, s => 
 var armScopeIds = toObject(armSp.oauth2PermissionScopes, s => s.value, s => s.id)
 
 // ---- SPA: public client, auth code + PKCE -----------------------------------------------------
-resource spaApp 'Microsoft.Graph/applications@v1.0' = {
-  uniqueName: '${namePrefix}-spa'
-  displayName: '${displayNamePrefix} SPA'
-  signInAudience: signInAudience
-  spa: {
-    // '/' is where sign-out returns: Entra accepts a post_logout_redirect_uri only when it is a
-    // registered redirect URI.
-    redirectUris: flatten([for origin in origins: ['${origin}/redirect', '${origin}/']])
+var spaUniqueName = '${namePrefix}-spa'
+var spaDisplayName = '${displayNamePrefix} SPA'
+// '/' is where sign-out returns: Entra accepts a post_logout_redirect_uri only when it is a
+// registered redirect URI.
+var spaRedirectUris = flatten([for origin in origins: ['${origin}/redirect', '${origin}/']])
+
+// First write: the API below names the SPA (knownClientApplications, preAuthorizedApplications).
+module spaApp 'modules/spa-registration.bicep' = {
+  name: 'spa-registration'
+  params: {
+    uniqueName: spaUniqueName
+    displayName: spaDisplayName
+    signInAudience: signInAudience
+    redirectUris: spaRedirectUris
   }
 }
 
 resource spaSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
-  appId: spaApp.appId
+  appId: spaApp.outputs.appId
 }
 
 // ---- API: confidential client, On-Behalf-Of to Graph and ARM -----------------------------------
@@ -112,7 +118,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
     // Combined consent: the SPA asking for api://<api>/.default consents, in one prompt, to the
     // API's own Graph and ARM permissions below (what it calls On-Behalf-Of). Pre-authorization
     // alone covers access_as_user only.
-    knownClientApplications: [spaApp.appId]
+    knownClientApplications: [spaApp.outputs.appId]
     oauth2PermissionScopes: [
       {
         id: accessAsUserId
@@ -128,7 +134,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
     // The SPA gets a token for access_as_user without any consent prompt (that scope only).
     preAuthorizedApplications: [
       {
-        appId: spaApp.appId
+        appId: spaApp.outputs.appId
         delegatedPermissionIds: [accessAsUserId]
       }
     ]
@@ -168,6 +174,28 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
 
 resource apiSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: apiApp.appId
+}
+
+// Second write of the SPA: the API among its configured permissions. Combined consent asks for
+// api://<api>/.default, and Entra refuses .default for a resource the client does not list
+// (AADSTS650057: "The client has requested access to a resource which is not listed in the
+// requested permissions in the client's application registration").
+module spaApiPermission 'modules/spa-registration.bicep' = {
+  name: 'spa-api-permission'
+  params: {
+    uniqueName: spaUniqueName
+    displayName: spaDisplayName
+    signInAudience: signInAudience
+    redirectUris: spaRedirectUris
+    requiredResourceAccess: [
+      {
+        resourceAppId: apiApp.appId
+        resourceAccess: [
+          { id: accessAsUserId, type: 'Scope' }
+        ]
+      }
+    ]
+  }
 }
 
 resource apiGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
@@ -234,7 +262,7 @@ resource cliSp 'Microsoft.Graph/servicePrincipals@v1.0' = if (createCliApp) {
 }
 
 // Values for `azd env set` (docs/deploy.md).
-output ENTRA_SPA_CLIENT_ID string = spaApp.appId
+output ENTRA_SPA_CLIENT_ID string = spaApiPermission.outputs.appId
 output ENTRA_API_CLIENT_ID string = apiApp.appId
 output ENTRA_API_SCOPE string = '${apiIdentifierUri}/access_as_user'
 output ENTRA_WEB_CLIENT_ID string = createWebApp ? webApp.appId : ''

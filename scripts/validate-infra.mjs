@@ -482,6 +482,54 @@ function checkWebAppHardening() {
 }
 
 // ================================================================================================
+// App registrations (infra/app-registrations.bicep) against what Entra needs for the app's flows
+// ================================================================================================
+/** Bicep source without line and block comments (quoted strings kept). */
+function stripBicepComments(source) {
+  return source.replace(/'(?:[^'\\]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (m) => (m.startsWith("'") ? m : ""));
+}
+
+/** Top-level `resource`/`module` declarations: kind, symbolic name, type or module path, body. */
+function bicepDeclarations(source) {
+  const out = [];
+  for (const m of source.matchAll(/^(resource|module)\s+(\w+)\s+'([^']+)'[^\n{]*\{/gm)) {
+    let depth = 0;
+    let quoted = false;
+    let end = m.index + m[0].length - 1;
+    for (; end < source.length; end++) {
+      const c = source[end];
+      if (c === "'" && source[end - 1] !== "\\") quoted = !quoted;
+      if (quoted) continue;
+      if (c === "{") depth++;
+      if (c === "}" && --depth === 0) break;
+    }
+    out.push({ kind: m[1], name: m[2], target: m[3], body: source.slice(m.index + m[0].length, end) });
+  }
+  return out;
+}
+
+function checkAppRegistrations() {
+  const file = "infra/app-registrations.bicep";
+  if (!exists(file)) return;
+  const declarations = bicepDeclarations(stripBicepComments(read(file)));
+  // The SPA: a Graph application with the Single-page application platform, declared here or in a module.
+  const configuresSpa = (d) =>
+    d.kind === "resource"
+      ? /^Microsoft\.Graph\/applications@/.test(d.target) && /\bspa:\s*\{/.test(d.body)
+      : exists(path.join("infra", d.target)) && /\bspa:\s*\{/.test(stripBicepComments(read(path.join("infra", d.target))));
+  const spa = declarations.filter(configuresSpa);
+  report(
+    "App registrations: the SPA lists the API in requiredResourceAccess (.default, AADSTS650057)",
+    spa.some((d) => /resourceAppId:\s*apiApp\.appId\b/.test(d.body))
+      ? []
+      : [
+          `${file}: the SPA's requiredResourceAccess does not list the API (resourceAppId: apiApp.appId): the SPA's combined consent asks for api://<api>/.default, which Entra refuses with AADSTS650057 for a resource the client does not list`,
+        ],
+    `${spa.map((d) => d.name).join(", ")} (the SPA) lists apiApp`,
+  );
+}
+
+// ================================================================================================
 // azure.yaml
 // ================================================================================================
 function checkAzureYaml(parser) {
@@ -640,6 +688,7 @@ async function main() {
   await checkBicep();
   checkAppSettings();
   checkWebAppHardening();
+  checkAppRegistrations();
   checkAzureYaml(parser);
   await checkWorkflows(parser);
   checkDocs();

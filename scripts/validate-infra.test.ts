@@ -168,6 +168,14 @@ describe("validate-infra", () => {
     expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("no job runs the deployed suite");
   });
 
+  it("checks that the SPA registration lists the API in requiredResourceAccess (combined consent asks .default: AADSTS650057 otherwise)", () => {
+    const check = "App registrations: the SPA lists the API in requiredResourceAccess (.default, AADSTS650057)";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/app-registrations.bicep", /resourceAppId: apiApp\.appId/, "resourceAppId: graphAppId");
+    expect(failures(validate(dir)).find((f) => f.check === check)?.detail).toMatch(/the SPA's requiredResourceAccess does not list the API/);
+  });
+
   (hasActionlint ? it : it.skip)("runs actionlint on the workflow", () => {
     const dir = copy();
     edit(dir, ".github/workflows/ci-deploy.yml", "${{ github.event_name == 'pull_request' }}", "${{ github.event_nme == 'pull_request' }}");

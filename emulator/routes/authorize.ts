@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
 import { audienceError } from "../audience";
+import { unlistedResourceError } from "../consent";
 import { EntraError } from "../errors";
 import { nowSeconds, type PendingSignIn } from "../grants";
 import { parseForm, queryParams, readBody } from "../http";
@@ -80,6 +81,8 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
       );
     }
     const scopes = resolveScopes(ctx.store, q.get("scope"));
+    const unlisted = unlistedResourceError(ctx, client, scopes);
+    if (unlisted) throw unlisted;
     const codeChallenge = q.get("code_challenge");
     const codeChallengeMethod = q.get("code_challenge_method");
     const pkceRequired = registration.platform === "spa" || client.publicClient;
