@@ -450,6 +450,38 @@ function checkAppSettings() {
     exclusive.map((k) => `${k} is not conditioned on apiCredentialType`),
     "each credential setting depends on apiCredentialType",
   );
+  checkCloudDefaults(settings, main);
+}
+
+/**
+ * A setting's value with the vars it names written out (a few levels), so a rule can see what an
+ * expression is built from without a Bicep evaluator.
+ */
+function expandVars(source, expression, depth = 3) {
+  if (depth === 0) return expression;
+  return expression.replace(/\b[A-Za-z_]\w*\b/g, (name) => {
+    const m = new RegExp(`^var\\s+${name}\\s*=\\s*([\\s\\S]*?)\\n(?=\\S)`, "m").exec(source);
+    return m ? `(${expandVars(source, m[1], depth - 1)})` : name;
+  });
+}
+
+/**
+ * National clouds: defaults that name a host come from the cloud being deployed to. A public-cloud
+ * host in a US Government or China deployment breaks sign-in (the token-exchange audience would
+ * disagree with the federated credential's) and redirect URIs.
+ */
+function checkCloudDefaults(settings, main) {
+  const problems = [];
+  const appBaseUrl = expandVars(main, settings.get("APP_BASE_URL") ?? "");
+  const domains = ["azurewebsites.net", "azurewebsites.us", "chinacloudsites.cn"];
+  if (!/environment\(\)\.name/.test(appBaseUrl) || !domains.every((d) => appBaseUrl.includes(`'${d}'`))) {
+    problems.push(`APP_BASE_URL: the default host must come from the cloud's App Service domain (${domains.join(", ")}, keyed by environment().name), not a fixed one`);
+  }
+  const authority = expandVars(main, settings.get("AZURE_AUTHORITY_HOST") ?? "");
+  if (!/environment\(\)\.authentication\.loginEndpoint/.test(authority)) {
+    problems.push("AZURE_AUTHORITY_HOST: the default must be environment().authentication.loginEndpoint (the cloud's sign-in host), so Graph, ARM and the token-exchange audience follow the cloud");
+  }
+  report("National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()", problems, "both derived from environment()");
 }
 
 function checkWebAppHardening() {

@@ -176,6 +176,17 @@ describe("validate-infra", () => {
     expect(failures(validate(dir)).find((f) => f.check === check)?.detail).toMatch(/the SPA's requiredResourceAccess does not list the API/);
   });
 
+  it("checks that APP_BASE_URL and AZURE_AUTHORITY_HOST follow the cloud deployed to (environment()), never the public cloud's hosts", () => {
+    const check = "National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/main.bicep", /\{ name: 'APP_BASE_URL', value: [^\n]+ \}/, "{ name: 'APP_BASE_URL', value: !empty(appBaseUrl) ? appBaseUrl : 'https://${names.site}.azurewebsites.net' }");
+    edit(dir, "infra/main.bicep", /\{ name: 'AZURE_AUTHORITY_HOST', value: [^\n]+ \}/, "{ name: 'AZURE_AUTHORITY_HOST', value: authorityHost }");
+    const detail = failures(validate(dir)).find((f) => f.check === check)?.detail ?? "";
+    expect(detail).toMatch(/APP_BASE_URL: the default host must come from the cloud's App Service domain/);
+    expect(detail).toMatch(/AZURE_AUTHORITY_HOST: the default must be environment\(\)\.authentication\.loginEndpoint/);
+  });
+
   (hasActionlint ? it : it.skip)("runs actionlint on the workflow", () => {
     const dir = copy();
     edit(dir, ".github/workflows/ci-deploy.yml", "${{ github.event_name == 'pull_request' }}", "${{ github.event_nme == 'pull_request' }}");
