@@ -216,6 +216,47 @@ describe("admin consent endpoint (/{tenant}/adminconsent)", () => {
   });
 });
 
+describe("admin consent to the SPA covers its API through knownClientApplications (issue #20 item 6)", () => {
+  // Graph's apiApplication: "If you set the appID of the client app to this value, the user only
+  // consents once to the client app. Microsoft Entra ID knows that consenting to the client means
+  // implicitly consenting to the web API" — and not the other way round.
+  const fabrikamAdmin = () => emu.tenant.users.find((u) => u.tenantId === emu.tenant.secondTenantId && u.roles?.includes("Global Administrator"))!;
+  const fabrikamUser = () => emu.tenant.users.find((u) => u.tenantId === emu.tenant.secondTenantId && !u.roles?.includes("Global Administrator"))!;
+
+  test("in a tenant where users may not consent, an administrator's consent to the SPA lets its users through combined consent, with the API's Graph and ARM permissions", async () => {
+    const fabrikam = emu.tenant.secondTenantId;
+    await control(emu, "POST", "/consent/revoke", { clientId: api().clientId, tenantId: fabrikam });
+    await control(emu, "POST", "/tenants/settings", { tenantId: fabrikam, usersMayConsent: false });
+    expect(consentRequired(await obo(fabrikamUser().username, GRAPH_READ, fabrikam))).toBe(true);
+
+    const admin = fabrikamAdmin();
+    const b = new Browser(emu);
+    const page = await b.submit(await b.go(`${emu.tenant.authorityHost}/${fabrikam}/adminconsent?client_id=${spa().clientId}&state=ac2`), { username: admin.username, password: admin.password });
+    expect(has(page, "Accept for your organization")).toBe(true);
+    // The prompt names what the administrator grants: the SPA's access to the API and the API's own permissions.
+    for (const scope of [`api://${api().clientId}/access_as_user`, GRAPH_READ, GRAPH_BASIC, ARM]) expect({ scope, shown: has(page, scope) }).toEqual({ scope, shown: true });
+    const done = await b.submit(page, {}, { name: "action", value: "accept" });
+    expect(redirectParams(done.leftTo).get("admin_consent")).toBe("True");
+
+    // A user of that tenant: combined consent asks nothing more, and the API may call Graph and ARM for them.
+    const { page: after } = await signIn(fabrikamUser().username.split("@")[0]!, { scope: `${apiDefault()} openid profile offline_access`, tenant: "organizations" });
+    expect(redirectParams(after.leftTo).get("code")).toBeTruthy();
+    for (const scope of [GRAPH_READ, ARM]) expect(await obo(fabrikamUser().username, scope, fabrikam)).toMatchObject({ accessToken: expect.any(String) });
+  });
+
+  test("admin consent to the API does not cover the SPA (not the other way round)", async () => {
+    const fabrikam = emu.tenant.secondTenantId;
+    await control(emu, "POST", "/consent/revoke", { clientId: spa().clientId, tenantId: fabrikam });
+    const admin = fabrikamAdmin();
+    const b = new Browser(emu);
+    const page = await b.submit(await b.go(`${emu.tenant.authorityHost}/${fabrikam}/adminconsent?client_id=${api().clientId}`), { username: admin.username, password: admin.password });
+    expect(has(page, `api://${api().clientId}/access_as_user`)).toBe(false);
+    await b.submit(page, {}, { name: "action", value: "accept" });
+    const consented = await control<{ consented: string[] }>(emu, "POST", "/consent/grant", { clientId: spa().clientId, tenantId: fabrikam, scopes: [] });
+    expect(consented.consented).toEqual([]);
+  });
+});
+
 describe("consent belongs to one tenant", () => {
   test("revoking the API's grants in Fabrikam leaves Contoso's alone, and the other way round", async () => {
     const ben = emu.tenant.users.find((u) => u.tenantId === emu.tenant.secondTenantId)!.username;

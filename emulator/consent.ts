@@ -57,6 +57,20 @@ export function unlistedResourceError(ctx: EmulatorContext, client: AppRegistrat
   );
 }
 
+/**
+ * What a tenant-wide admin consent to `client` grants: the client's configured permissions and,
+ * for every API that lists the client in `knownClientApplications`, that API's configured
+ * permissions too ("consenting to the client means implicitly consenting to the web API",
+ * https://learn.microsoft.com/graph/api/resources/apiapplication). Consent to an API never
+ * covers its clients.
+ */
+export function adminConsentGrants(ctx: EmulatorContext, client: AppRegistration): { clientId: string; scopes: string[] }[] {
+  const apis = ctx.store.apps.filter((a) => a.clientId !== client.clientId && a.knownClientApplications.includes(client.clientId));
+  return [client, ...apis]
+    .map((a) => ({ clientId: a.clientId, scopes: ctx.store.configuredPermissions(a.clientId) }))
+    .filter((g) => g.scopes.length > 0);
+}
+
 /** Scopes (full names) that only an administrator may consent to, e.g. Graph User.Read.All. */
 export function adminOnlyScopes(ctx: EmulatorContext, scopes: string[]): string[] {
   return scopes.filter((name) => {

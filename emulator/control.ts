@@ -10,6 +10,7 @@ import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarge
 import { NEXT_LINK_TARGETS, type NextLinkTarget, type PlantedNextLink } from "./next-links";
 import { BodyTooLargeError, header, parseJsonObject, readBody, sendJson } from "./http";
 import { resolveScopes } from "./scopes";
+import { OIDC_SCOPES } from "./tenant-store";
 import { mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
 import type { AppRegistration, ResourceDefinition } from "./types";
 
@@ -91,6 +92,7 @@ function patchRegistration(ctx: EmulatorContext, body: Json): Json {
   const required = body["requiredResourceAccess"] === undefined ? undefined : (strings(body, "requiredResourceAccess") ?? []);
   for (const scope of required ?? []) {
     const slash = scope.lastIndexOf("/");
+    if (OIDC_SCOPES.includes(scope.toLowerCase() as (typeof OIDC_SCOPES)[number])) continue;
     if (slash <= 0 || !ctx.store.resourceByIdentifier(scope.slice(0, slash))) {
       throw new ControlError(400, `'requiredResourceAccess' entries are full scope names of a known resource, e.g. https://graph.microsoft.com/User.Read (got '${scope}')`);
     }

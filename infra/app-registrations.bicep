@@ -84,8 +84,9 @@ var armScopeIds = toObject(armSp.oauth2PermissionScopes, s => s.value, s => s.id
 var spaUniqueName = '${namePrefix}-spa'
 var spaDisplayName = '${displayNamePrefix} SPA'
 // '/' is where sign-out returns: Entra accepts a post_logout_redirect_uri only when it is a
-// registered redirect URI.
-var spaRedirectUris = flatten([for origin in origins: ['${origin}/redirect', '${origin}/']])
+// registered redirect URI. '/admin-consent' is where the admin-consent link (which names the SPA:
+// consent to it covers the API through knownClientApplications) returns the administrator.
+var spaRedirectUris = flatten([for origin in origins: ['${origin}/redirect', '${origin}/', '${origin}/admin-consent']])
 
 // First write: the API below names the SPA (knownClientApplications, preAuthorizedApplications).
 module spaApp 'modules/spa-registration.bicep' = {
@@ -108,8 +109,9 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
   displayName: '${displayNamePrefix} API'
   signInAudience: signInAudience
   identifierUris: [apiIdentifierUri]
-  // Where the tenant-wide admin-consent URL (/{tenant}/adminconsent?client_id=<api>) returns the
-  // administrator: Entra answers AADSTS500113 for an app without a reply URL.
+  // Where the tenant-wide admin-consent URL for the API itself (/{tenant}/adminconsent?client_id=<api>,
+  // shown when the SPA's consent cannot cover the API) returns the administrator: Entra answers
+  // AADSTS500113 for an app without a reply URL.
   web: {
     redirectUris: [for origin in origins: '${origin}/admin-consent']
   }
@@ -192,6 +194,15 @@ module spaApiPermission 'modules/spa-registration.bicep' = {
         resourceAppId: apiApp.appId
         resourceAccess: [
           { id: accessAsUserId, type: 'Scope' }
+        ]
+      }
+      // Sign-in itself: an administrator's consent to the SPA then covers it where users may not consent.
+      {
+        resourceAppId: graphAppId
+        resourceAccess: [
+          { id: graphScopeIds.openid, type: 'Scope' }
+          { id: graphScopeIds.profile, type: 'Scope' }
+          { id: graphScopeIds.offline_access, type: 'Scope' }
         ]
       }
     ]

@@ -109,6 +109,9 @@ export interface PublicConfig {
   clientCapabilities: string[];
   /** e.g. https://login.microsoftonline.com: the admin-consent URL is built on it. */
   authorityHost: string;
-  /** The API's client id, for the admin-consent URL (`/{tenant}/adminconsent?client_id=`). */
+  /**
+   * The API's client id, for the admin-consent URL (`/{tenant}/adminconsent?client_id=`) when the
+   * SPA's consent cannot cover the API (no knownClientApplications); otherwise the SPA's is used.
+   */
   apiClientId: string;
 }
