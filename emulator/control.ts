@@ -11,7 +11,7 @@ import { NEXT_LINK_TARGETS, type NextLinkTarget, type PlantedNextLink } from "./
 import { BodyTooLargeError, header, parseJsonObject, readBody, sendJson } from "./http";
 import { resolveScopes } from "./scopes";
 import { OIDC_SCOPES } from "./tenant-store";
-import { mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
+import { ID_TOKEN_OPTIONAL_CLAIMS, mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
 import type { AppRegistration, ResourceDefinition } from "./types";
 
 class ControlError extends Error {
@@ -97,11 +97,16 @@ function patchRegistration(ctx: EmulatorContext, body: Json): Json {
       throw new ControlError(400, `'requiredResourceAccess' entries are full scope names of a known resource, e.g. https://graph.microsoft.com/User.Read (got '${scope}')`);
     }
   }
+  const idTokenClaims = body["idTokenOptionalClaims"] === undefined ? undefined : (strings(body, "idTokenOptionalClaims") ?? []);
+  for (const claim of idTokenClaims ?? []) {
+    if (!ID_TOKEN_OPTIONAL_CLAIMS.includes(claim)) throw new ControlError(400, `'idTokenOptionalClaims' may hold ${ID_TOKEN_OPTIONAL_CLAIMS.join(", ")} (got '${claim}')`);
+  }
   const app = ctx.store.patchRegistration(client.clientId, {
     knownClientApplications: known,
     preAuthorizedApplications: preAuthorized,
     signInAudience: audience as "AzureADMyOrg" | "AzureADMultipleOrgs" | undefined,
     requiredResourceAccess: required,
+    idTokenOptionalClaims: idTokenClaims,
   });
   return {
     clientId: client.clientId,
@@ -109,6 +114,7 @@ function patchRegistration(ctx: EmulatorContext, body: Json): Json {
     knownClientApplications: app?.knownClientApplications,
     preAuthorizedApplications: app?.preAuthorizedApplications,
     requiredResourceAccess: app?.requiredResourceAccess,
+    idTokenOptionalClaims: app?.idTokenOptionalClaims,
   };
 }
 

@@ -2,7 +2,7 @@
 // redirect URIs, and the sign-out page loads the front-channel logout URL of every app the browser
 // session signed in to (with the session's `sid`) before it returns to the app.
 import type { RunningEmulator } from "./index";
-import { Browser, decodePayload, has, pkcePair, redirectParams, setupTestEmulator, tokenRequest, unescapeHtml, type Page } from "./test-support/harness";
+import { Browser, control, decodePayload, has, pkcePair, redirectParams, setupTestEmulator, tokenRequest, unescapeHtml, type Page } from "./test-support/harness";
 
 const A = "http://localhost:3000";
 const B = "http://localhost:4000";
@@ -93,6 +93,32 @@ describe("post_logout_redirect_uri", () => {
 
     // no session and no client: nothing to check the address against, so no redirect
     expect((await logout(new Browser(emu), { post_logout_redirect_uri: `${A}/` })).leftTo).toBeUndefined();
+  });
+});
+
+describe("optional ID-token claims: sid and login_hint only when the registration asks (issue #20 items 8, 9)", () => {
+  // Microsoft Learn, "Optional claims reference": `sid` ("Session ID, used for per-session user sign
+  // out") and `login_hint` are optional claims; a registration that does not ask gets neither.
+  test("the web app asks for both: its ID token has them; without them in the registration, it has neither", async () => {
+    const withClaims = await webIdToken(await signInTo(new Browser(emu), "web"));
+    expect(withClaims.sid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(withClaims.login_hint).toEqual(expect.any(String));
+    expect(String(withClaims.login_hint)).not.toContain(MEGAN); // opaque, never the UPN
+
+    await control(emu, "POST", "/apps/registration", { clientId: emu.tenant.apps.web.clientId, idTokenOptionalClaims: [] });
+    const without = await webIdToken(await signInTo(new Browser(emu), "web"));
+    expect(without).not.toHaveProperty("sid");
+    expect(without).not.toHaveProperty("login_hint");
+  });
+
+  test("the login_hint claim works as login_hint (what msal sends when the ID token has it): silent sign-in succeeds", async () => {
+    const browser = new Browser(emu);
+    const { login_hint: hint } = await webIdToken(await signInTo(browser, "web"));
+    const { challenge } = pkcePair();
+    const silent = await browser.go(
+      `${emu.tenant.authority}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: emu.tenant.apps.spa.clientId, response_type: "code", redirect_uri: `${A}/redirect`, scope: "openid", code_challenge: challenge, code_challenge_method: "S256", prompt: "none", login_hint: String(hint) })}`,
+    );
+    expect(redirectParams(silent.leftTo).get("code")).toBeTruthy();
   });
 });
 

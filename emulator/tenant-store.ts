@@ -36,6 +36,8 @@ export interface RegistrationPatch {
   signInAudience?: SignInAudience;
   /** Configured permissions: full delegated scope names, e.g. "api://<api>/access_as_user". */
   requiredResourceAccess?: string[];
+  /** Optional ID-token claims, e.g. ["sid", "login_hint"]. */
+  idTokenOptionalClaims?: string[];
 }
 
 /** Per-client consent in one tenant: tenant-wide (admin) grants, per-user grants and per-user revocations. */
@@ -239,6 +241,7 @@ export class TenantStore {
     if (patch.preAuthorizedApplications) app.preAuthorizedApplications = patch.preAuthorizedApplications.map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] }));
     if (patch.signInAudience) app.signInAudience = patch.signInAudience;
     if (patch.requiredResourceAccess) app.requiredResourceAccess = [...patch.requiredResourceAccess];
+    if (patch.idTokenOptionalClaims) app.idTokenOptionalClaims = [...patch.idTokenOptionalClaims];
     return app;
   }
 
@@ -374,9 +377,13 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
 }
 
 /** The registration properties tests may patch, as the seed defines them. */
-function registrationFromSeed(seed: SeedData, key: AppKey): Pick<AppRegistration, "knownClientApplications" | "signInAudience" | "requiredResourceAccess" | "preAuthorizedApplications"> {
+function registrationFromSeed(
+  seed: SeedData,
+  key: AppKey,
+): Pick<AppRegistration, "knownClientApplications" | "signInAudience" | "requiredResourceAccess" | "preAuthorizedApplications" | "idTokenOptionalClaims"> {
   const s = seed.apps[key];
   return {
+    idTokenOptionalClaims: [...(s.idTokenOptionalClaims ?? [])],
     knownClientApplications: (s.knownClientApplications ?? []).map((id) => id.toLowerCase()),
     signInAudience: s.signInAudience ?? "AzureADMyOrg",
     requiredResourceAccess: [...(s.requiredResourceAccess ?? [])],

@@ -154,11 +154,38 @@ export function mintAppAccessToken(
   return { token: ctx.keys.sign(claims), expiresIn: lifetime, expiresOn: exp };
 }
 
+/** The optional ID-token claims the emulator knows (Microsoft Learn, "Optional claims reference"). */
+export const ID_TOKEN_OPTIONAL_CLAIMS = ["sid", "login_hint"];
+
+/**
+ * The `login_hint` optional claim: an opaque value naming the user, for `login_hint` and
+ * `logout_hint` ("Don't use UPNs or phone numbers as the value of the logout_hint parameter").
+ * Apps must not parse it; the emulator reads it back with userOfLoginHint.
+ */
+export function loginHintClaim(user: User): string {
+  return `O.${Buffer.from(JSON.stringify({ oid: user.id, tid: user.tenantId })).toString("base64url")}`;
+}
+
+/** The user a `login_hint` claim value names, or undefined for anything else (a UPN included). */
+export function userOfLoginHint(ctx: EmulatorContext, hint: string | undefined): User | undefined {
+  if (!hint?.startsWith("O.")) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(hint.slice(2), "base64url").toString("utf8"));
+    const oid = typeof v === "object" && v !== null ? (v as { oid?: unknown }).oid : undefined;
+    return typeof oid === "string" ? ctx.store.userById(oid) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function mintIdToken(
   ctx: EmulatorContext,
   p: { user: User; client: AppRegistration; auth: Pick<AuthContext, "amr" | "acrs" | "sid" | "authTime">; nonce?: string },
 ): string {
   const now = nowSeconds();
+  // Optional claims only when the registration asks for them: `sid` (per-session sign-out) and
+  // `login_hint` (Microsoft Learn, "Optional claims reference"); a claims request does not add them.
+  const optional = p.client.idTokenOptionalClaims;
   return ctx.keys.sign({
     aud: p.client.clientId,
     iss: issuerFor(ctx, p.user.tenantId),
@@ -172,7 +199,8 @@ export function mintIdToken(
     oid: p.user.id,
     preferred_username: p.user.userPrincipalName,
     rh: randomToken(16),
-    sid: p.auth.sid,
+    ...(optional.includes("sid") ? { sid: p.auth.sid } : {}),
+    ...(optional.includes("login_hint") ? { login_hint: loginHintClaim(p.user) } : {}),
     sub: pairwiseSub(p.user.id, p.client.clientId),
     tid: p.user.tenantId,
     uti: randomToken(16),

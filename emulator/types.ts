@@ -72,6 +72,12 @@ export interface SeedApp {
   /** Optional access-token claims, e.g. ["xms_cc"] (Token configuration > Add optional claim). */
   optionalClaims?: string[];
   /**
+   * Optional ID-token claims the registration asks for (Token configuration > Add optional claim >
+   * ID): `sid` (per-session sign-out: front-channel logout) and `login_hint` (the opaque hint that
+   * `logout_hint` must carry). Not requested = not in the ID token, as with Entra.
+   */
+  idTokenOptionalClaims?: string[];
+  /**
    * Clients whose consent prompt also covers this app's own permissions (Entra's "combined
    * consent"): a SPA asking for `api://<this app>/.default` consents to what the API calls OBO.
    */
@@ -161,6 +167,8 @@ export interface AppRegistration {
   /** Full scope names, lower-case resource ids resolved at use. */
   requiredResourceAccess: string[];
   preAuthorizedApplications: PreAuthorizedApplication[];
+  /** Optional ID-token claims: "sid", "login_hint". */
+  idTokenOptionalClaims: string[];
 }
 
 /** Something that can be the audience of a token: Graph, ARM or one of our apps. */

@@ -234,6 +234,15 @@ resource webApp 'Microsoft.Graph/applications@v1.0' = if (createWebApp) {
     // Front-channel logout: Entra loads it (with ?sid=) when the user signs out of any app of the session.
     logoutUrl: '${webOrigin}/auth/frontchannel-logout'
   }
+  // ID-token optional claims (Microsoft Learn, "Optional claims reference"): sid names the Entra
+  // session the front-channel logout URL is called for (without it, the app logs that it cannot
+  // end such sessions); login_hint is what sign-out sends as logout_hint (no account picker).
+  optionalClaims: {
+    idToken: [
+      { name: 'sid' }
+      { name: 'login_hint' }
+    ]
+  }
   requiredResourceAccess: [
     {
       resourceAppId: graphAppId

@@ -559,6 +559,16 @@ function checkAppRegistrations() {
         ],
     `${spa.map((d) => d.name).join(", ")} (the SPA) lists apiApp`,
   );
+
+  // ID-token optional claims: `sid` (front-channel logout finds the session by it) and
+  // `login_hint` (sign-out's logout_hint), as the app uses them.
+  const idTokenClaims = (text) => [...(/\bidToken:\s*\[([\s\S]*?)\]/.exec(text)?.[1] ?? "").matchAll(/name:\s*'([^']+)'/g)].map((m) => m[1]);
+  const web = declarations.find((d) => d.kind === "resource" && /logoutUrl:/.test(d.body));
+  const spaClaims = spa.flatMap((d) => idTokenClaims(d.kind === "resource" ? d.body : stripBicepComments(read(path.join("infra", d.target)))));
+  const claimProblems = [];
+  for (const claim of ["sid", "login_hint"]) if (!idTokenClaims(web?.body ?? "").includes(claim)) claimProblems.push(`${file}: the web app's ID token does not ask for ${claim} (optionalClaims.idToken)`);
+  if (!spaClaims.includes("login_hint")) claimProblems.push(`${file}: the SPA's ID token does not ask for login_hint (optionalClaims.idToken): sign-out would ask "Pick an account"`);
+  report("App registrations: ID-token optional claims sid (web app) and login_hint (web app, SPA)", claimProblems, "requested");
 }
 
 // ================================================================================================

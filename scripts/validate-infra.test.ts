@@ -176,6 +176,17 @@ describe("validate-infra", () => {
     expect(failures(validate(dir)).find((f) => f.check === check)?.detail).toMatch(/the SPA's requiredResourceAccess does not list the API/);
   });
 
+  it("checks the ID-token optional claims: sid and login_hint for the web app, login_hint for the SPA (front-channel logout, logout_hint)", () => {
+    const check = "App registrations: ID-token optional claims sid (web app) and login_hint (web app, SPA)";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/app-registrations.bicep", /\{ name: 'sid' \}/, "");
+    edit(dir, "infra/modules/spa-registration.bicep", /\{ name: 'login_hint' \}/, "");
+    const detail = failures(validate(dir)).find((f) => f.check === check)?.detail ?? "";
+    expect(detail).toMatch(/the web app's ID token does not ask for sid/);
+    expect(detail).toMatch(/the SPA's ID token does not ask for login_hint/);
+  });
+
   it("checks that APP_BASE_URL and AZURE_AUTHORITY_HOST follow the cloud deployed to (environment()), never the public cloud's hosts", () => {
     const check = "National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()";
     expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");

@@ -27,6 +27,13 @@ resource spaApp 'Microsoft.Graph/applications@v1.0' = {
     redirectUris: redirectUris
   }
   requiredResourceAccess: requiredResourceAccess
+  // login_hint in the ID token: msal-browser's logoutRedirect sends it as logout_hint, so Entra signs
+  // the account out without asking "Pick an account" (Microsoft Learn, "Send a sign-out request").
+  optionalClaims: {
+    idToken: [
+      { name: 'login_hint' }
+    ]
+  }
 }
 
 @description('Application (client) ID of the SPA.')

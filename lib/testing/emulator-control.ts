@@ -51,6 +51,9 @@ export class EmulatorControl {
   }
 
   reset = () => this.call<void>("POST", "/_control/reset");
+  /** Changes registration properties (POST /_control/apps/registration); reset restores the seed. */
+  registration = (body: { clientId: string; idTokenOptionalClaims?: string[]; requiredResourceAccess?: string[]; knownClientApplications?: string[] }) =>
+    this.call<void>("POST", "/_control/apps/registration", body);
   requireMfa = (username: string) => this.call<void>("POST", "/_control/mfa", { username });
   revokeConsent = (body: { clientId: string; scopes?: string[]; username?: string }) => this.call<void>("POST", "/_control/consent/revoke", body);
   rotateKeys = (dropPrevious = false) => this.call<void>("POST", "/_control/keys/rotate", { dropPrevious });
