@@ -51,6 +51,8 @@ export interface EmulatorCounters {
   consentPrompts: number;
   adminApprovalPages: number;
   adminConsent: number;
+  /** Sign-outs that asked "Pick an account" (no logout_hint). */
+  logoutAccountPicker: number;
 }
 
 export async function counters(): Promise<EmulatorCounters> {

@@ -22,7 +22,8 @@ export type CountedEndpoint =
   | "logout"
   | "consentPrompt"
   | "adminApproval"
-  | "adminConsent";
+  | "adminConsent"
+  | "logoutAccountPicker";
 
 export interface CountersSnapshot {
   tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
@@ -45,6 +46,8 @@ export interface CountersSnapshot {
   adminApprovalPages: number;
   /** Requests to /{tenant}/adminconsent. */
   adminConsent: number;
+  /** Sign-outs that asked "Pick an account" (no logout_hint naming the signed-in account). */
+  logoutAccountPicker: number;
 }
 
 export class Counters {
@@ -98,6 +101,7 @@ export class Counters {
       consentPrompts: e("consentPrompt"),
       adminApprovalPages: e("adminApproval"),
       adminConsent: e("adminConsent"),
+      logoutAccountPicker: e("logoutAccountPicker"),
     };
   }
 }

@@ -458,8 +458,16 @@ describe("client assertion failures", () => {
 describe("logout", () => {
   test("registered post-logout URI redirects (with state) and ends the session; unknown URI shows a page", async () => {
     const megan = user("megan.");
-    const { browser } = await spaCode(megan.username, megan.password);
-    const out = await browser.go(`${emu.tenant.authority}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("http://localhost:3000/")}&state=bye`);
+    const { browser, code, verifier } = await spaCode(megan.username, megan.password);
+    // The SPA's ID token carries the login_hint optional claim; msal-browser sends it as logout_hint.
+    const spa = emu.tenant.apps.spa;
+    const tokens = await tokenRequest(
+      emu,
+      { grant_type: "authorization_code", client_id: spa.clientId, code, code_verifier: verifier, redirect_uri: spa.redirectUris[0]!, scope: `${api().scope} openid profile offline_access` },
+      { origin: new URL(spa.redirectUris[0]!).origin },
+    );
+    const hint = String(decodePayload(String(tokens.body.id_token)).login_hint);
+    const out = await browser.go(`${emu.tenant.authority}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("http://localhost:3000/")}&state=bye&logout_hint=${encodeURIComponent(hint)}`);
     expect(out.leftTo).toBe("http://localhost:3000/?state=bye");
     const { challenge } = pkcePair();
     const silent = await browser.go(spaAuthorizeUrl({ challenge, extra: { prompt: "none" } }));

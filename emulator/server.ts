@@ -16,7 +16,7 @@ import { authorize } from "./routes/authorize";
 import { deviceCode, deviceLoginPage, deviceLoginSubmit } from "./routes/device";
 import { CORS_ANY, instanceDiscovery, jwks, openIdConfiguration, userRealm } from "./routes/discovery";
 import { graph } from "./routes/graph";
-import { logout } from "./routes/logout";
+import { logout, postSignOutAccount } from "./routes/logout";
 import { managedIdentityToken } from "./routes/msi";
 import { postAccount, postConsent, postCredentials, postMfa } from "./routes/signin";
 import { token, corsPreflight } from "./routes/token";
@@ -111,6 +111,8 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
         return postMfa(ctx, req, res);
       case "/_login/consent":
         return postConsent(ctx, req, res);
+      case "/_login/sign-out-account":
+        return postSignOutAccount(ctx, req, res);
     }
   }
   if (path === "/error") {
