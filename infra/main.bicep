@@ -370,9 +370,13 @@ output AZURE_WEBAPP_NAME string = web.outputs.name
 output WEB_APP_HOSTNAME string = web.outputs.defaultHostName
 output WEB_APP_URL string = web.outputs.uri
 
-// Register these on the app registrations (docs/deploy.md).
+// Register these on the app registrations (docs/deploy.md, "Addresses to register": all of them).
 output SPA_REDIRECT_URI string = '${web.outputs.uri}/redirect'
 output WEB_REDIRECT_URI string = '${web.outputs.uri}/auth/callback'
+output SPA_REDIRECT_URIS string = '${web.outputs.uri}/redirect ${web.outputs.uri}/ ${web.outputs.uri}/admin-consent'
+output WEB_REDIRECT_URIS string = '${web.outputs.uri}/auth/callback ${web.outputs.uri}/web'
+output WEB_FRONT_CHANNEL_LOGOUT_URL string = '${web.outputs.uri}/auth/frontchannel-logout'
+output API_REDIRECT_URI string = '${web.outputs.uri}/admin-consent'
 
 // The federated identity credential to add to the API app registration (secretless option).
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId

@@ -721,8 +721,32 @@ function checkDocs() {
     const doc = read("docs/deploy.md");
     if (!/What was not verified against Azure/i.test(doc)) problems.push('docs/deploy.md has no "What was not verified against Azure" section');
     for (const cmd of ["azd auth login", "azd env new", "azd env set", "azd up"]) if (!doc.includes(cmd)) problems.push(`docs/deploy.md does not show \`${cmd}\``);
+    checkQuickPathAddresses(doc);
   }
   report("docs/deploy.md: commands and the not-verified section", problems, "present");
+}
+
+/**
+ * The quick path ("Deploy in a few commands") must name every address the app registrations need
+ * on the deployed origin, or link to the section that does: listing only the sign-in callbacks
+ * left sign-out, front-channel logout and admin consent broken on a first deployment.
+ */
+const REGISTERED_PATHS = ["/redirect", "/", "/admin-consent", "/auth/callback", "/web", "/auth/frontchannel-logout"];
+function checkQuickPathAddresses(doc) {
+  const sections = new Map();
+  for (const part of doc.split(/^(?=#{2,4} )/m)) {
+    const heading = /^#{2,4} (.+)$/m.exec(part)?.[1] ?? "";
+    sections.set(heading.toLowerCase().replace(/[^a-z0-9 -]/g, "").trim().replace(/\s+/g, "-"), part);
+  }
+  const quick = sections.get("deploy-in-a-few-commands") ?? "";
+  const linked = [...quick.matchAll(/\]\(#([a-z0-9-]+)\)/g)].map((m) => sections.get(m[1]) ?? "").join("\n");
+  const text = `${quick}\n${linked}`;
+  const missing = REGISTERED_PATHS.map((p) => `https://<host>${p}`).filter((address) => !text.includes(`\`${address}\``));
+  report(
+    "docs/deploy.md: the quick path names every address the registrations need",
+    missing.length ? [`"Deploy in a few commands" neither names nor links to a section naming ${missing.join(", ")}`] : [],
+    `${REGISTERED_PATHS.length} addresses`,
+  );
 }
 
 async function main() {

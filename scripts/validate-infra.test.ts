@@ -187,6 +187,15 @@ describe("validate-infra", () => {
     expect(detail).toMatch(/the SPA's ID token does not ask for login_hint/);
   });
 
+  it("checks that the quick path of docs/deploy.md names every address to register, or points to the one complete list (issue #20 item 11)", () => {
+    const check = "docs/deploy.md: the quick path names every address the registrations need";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "docs/deploy.md", /\[the addresses to register\]\(#addresses-to-register\)/, "the redirect URIs");
+    const detail = failures(validate(dir)).find((f) => f.check === check)?.detail ?? "";
+    for (const path of ["/web", "/auth/frontchannel-logout", "/admin-consent"]) expect(detail).toContain(`https://<host>${path}`);
+  });
+
   it("checks that APP_BASE_URL and AZURE_AUTHORITY_HOST follow the cloud deployed to (environment()), never the public cloud's hosts", () => {
     const check = "National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()";
     expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
