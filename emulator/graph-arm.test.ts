@@ -226,6 +226,21 @@ describe("Azure Resource Manager", () => {
     expect(denied.body).toMatchObject({ error: { code: "AuthorizationFailed" } });
   });
 
+  test("api-version: only the versions ARM documents for these routes (Subscriptions - List/Get, Tenants - List); any other is InvalidApiVersionParameter", async () => {
+    const token = await armToken();
+    const subscription = ((await get(`${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`, token)).body!.value as { subscriptionId: string }[])[0]!.subscriptionId;
+    for (const route of ["/subscriptions", `/subscriptions/${subscription}`, "/tenants"]) {
+      for (const version of ["2016-06-01", "2020-01-01", "2022-12-01"]) {
+        expect({ route, version, status: (await get(`${emu.tenant.armBaseUrl}${route}?api-version=${version}`, token)).res.status }).toEqual({ route, version, status: 200 });
+      }
+      for (const version of ["2023-07-01", "2022-12-01-preview", "2099-01-01"]) {
+        const bad = await get(`${emu.tenant.armBaseUrl}${route}?api-version=${version}`, token);
+        expect({ route, version, status: bad.res.status }).toEqual({ route, version, status: 400 });
+        expect(bad.body).toEqual({ error: { code: "InvalidApiVersionParameter", message: expect.stringContaining(`The api-version '${version}' is invalid. The supported versions are '2022-12-01,`) } });
+      }
+    }
+  });
+
   test("faults: throttled ARM answers 429 with Retry-After in ARM's shape", async () => {
     const token = await armToken();
     await control(emu, "POST", "/faults", { target: "arm", mode: "throttle", retryAfter: 1, count: 1 });
