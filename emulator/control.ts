@@ -63,8 +63,8 @@ function strings(body: Json, key: string): string[] | undefined {
 }
 
 function userOrFail(ctx: EmulatorContext, username: string) {
-  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
-  if (!user) throw new ControlError(404, `unknown user '${username}' (synthetic users must look like loaduser<N>@<tenant domain>)`);
+  const user = ctx.store.userByName(username);
+  if (!user) throw new ControlError(404, `unknown user '${username}' (load users exist once POST /_control/users created them)`);
   return user;
 }
 
@@ -355,15 +355,18 @@ function mintForTest(ctx: EmulatorContext, body: Json): Json {
   return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer", oid: user.id, tid: user.tenantId };
 }
 
+/** `{ count, first?, domain? }`: load users loaduser<first>…loaduser<first+count-1> (first defaults to 1). */
 function createUsers(ctx: EmulatorContext, body: Json): Json {
   const count = int(body, "count", 1, 10_000);
   if (count === undefined) throw new ControlError(400, "'count' is required");
+  const first = int(body, "first", 0, 9_999_999 - count + 1) ?? 1;
   const domain = str(body, "domain") ?? ctx.store.primaryTenant.domain;
-  if (!ctx.store.tenants.some((t) => t.domain === domain.toLowerCase())) throw new ControlError(400, `unknown tenant domain '${domain}'`);
+  const tenant = ctx.store.tenants.find((t) => t.domain === domain.toLowerCase());
+  if (!tenant) throw new ControlError(400, `unknown tenant domain '${domain}'`);
   const users = [];
-  for (let i = 1; i <= count; i++) {
-    const u = ctx.store.ensureSyntheticUser(`loaduser${i}@${domain}`);
-    if (u) users.push({ username: u.userPrincipalName, oid: u.id, tenantId: u.tenantId });
+  for (let i = first; i < first + count; i++) {
+    const u = ctx.store.createSyntheticUser(i, tenant);
+    users.push({ username: u.userPrincipalName, oid: u.id, tenantId: u.tenantId });
   }
   return { users, password: ctx.store.seed.users[0]?.password ?? "" };
 }

@@ -160,18 +160,14 @@ export class TenantStore {
   }
 
   /**
-   * Load tests use synthetic users `loaduser<N>@<tenant domain>`; they are created
-   * on first use with a deterministic oid so repeated runs mint the same identities.
+   * Load tests use synthetic users `loaduser<N>@<tenant domain>`, created only by the control API
+   * (POST /_control/users), with a deterministic oid so repeated runs mint the same identities.
+   * Nothing else invents a user: a name nobody created does not exist, as in a real directory.
    */
-  ensureSyntheticUser(username: string): User | undefined {
-    const existing = this.userByName(username);
-    if (existing) return existing;
-    const m = /^loaduser(\d{1,7})@([a-z0-9.-]+)$/i.exec(username.trim());
-    if (!m) return undefined;
-    const tenant = this.tenants.find((t) => t.domain === (m[2] ?? "").toLowerCase());
-    if (!tenant) return undefined;
-    const n = m[1] ?? "0";
+  createSyntheticUser(n: number, tenant: SeedTenant): User {
     const upn = `loaduser${n}@${tenant.domain}`;
+    const existing = this.userByName(upn);
+    if (existing) return existing;
     const user: User = {
       id: deterministicGuid(`${tenant.id}/${upn}`),
       tenantId: tenant.id,

@@ -31,6 +31,7 @@ const issuedTokens: string[] = [];
 beforeAll(async () => {
   restoreLogs = setLogSink((r) => logs.push(r));
   h = await startApiHarness();
+  await h.control.createUsers(1001, 200); // freshUser()'s load users
   // fast retries for the fault tests
   h.configure({ overrides: { DOWNSTREAM_MAX_RETRIES: "2", DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: "2" } });
 });
@@ -42,7 +43,7 @@ afterEach(async () => {
   await h.control.clearFaults();
 });
 
-/** Synthetic users (the emulator creates loaduser<N> on first use): fresh token caches per test. */
+/** Load users (created in beforeAll through the control API): fresh token caches per test. */
 let userSeq = 0;
 async function freshUser(): Promise<string> {
   return `loaduser${1000 + ++userSeq}@contoso.test`;

@@ -287,7 +287,7 @@ export async function postCredentials(ctx: EmulatorContext, req: IncomingMessage
   }
   const username = (form.get("username") ?? "").trim();
   const password = form.get("password") ?? "";
-  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
+  const user = ctx.store.userByName(username);
   if (!user) {
     renderSignIn(res, pending, {
       username,

@@ -237,7 +237,7 @@ function password({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBody
   const resolved = resolveScopes(ctx.store, required(form, "scope"));
   const unlisted = unlistedResourceError(ctx, client, resolved);
   if (unlisted) throw unlisted;
-  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
+  const user = ctx.store.userByName(username);
   const tenant = ctx.store.tenantById(tenantId ?? ctx.store.primaryTenant.id);
   if (!user || (tenantId && user.tenantId !== tenantId)) {
     throw new EntraError(

@@ -28,6 +28,7 @@ beforeAll(async () => {
   restoreLogs = setLogSink((r) => logs.push(r));
   emulator = await startEmulator({ port: 0, tenantFile: join(mkdtempSync(join(tmpdir(), "obo-emulator-")), "tenant.json") });
   control = new EmulatorControl(emulator.tenant);
+  await control.createUsers(2001, 300); // caller()'s load users
 });
 afterAll(async () => {
   await emulator?.close();
