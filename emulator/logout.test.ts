@@ -2,7 +2,7 @@
 // redirect URIs, and the sign-out page loads the front-channel logout URL of every app the browser
 // session signed in to (with the session's `sid`) before it returns to the app.
 import type { RunningEmulator } from "./index";
-import { Browser, control, decodePayload, has, pkcePair, redirectParams, setupTestEmulator, tokenRequest, unescapeHtml, type Page } from "./test-support/harness";
+import { Browser, control, decodePayload, has, pkcePair, redirectParams, setupTestEmulator, startTestEmulator, tokenRequest, unescapeHtml, type Page } from "./test-support/harness";
 
 const A = "http://localhost:3000";
 const B = "http://localhost:4000";
@@ -228,11 +228,15 @@ describe("single sign-out (front-channel logout)", () => {
     expect(redirectParams(silent.leftTo).get("error")).toBe("login_required");
   });
 
-  test("the front-channel URL is the one on the origin the app signed in from; unvalidated targets get the frames but no way back", async () => {
+  test("a registration has one front-channel logout URL, loaded whichever origin the app signed in from; unvalidated targets get the frames but no way back (issue #20 item 12)", async () => {
+    // Entra: one "Front-channel logout URL" per registration (the application's logoutUrl). The
+    // emulator registers it on the first app origin unless told otherwise (frontChannelLogoutOrigin).
+    expect(emu.tenant.apps.web.frontChannelLogoutUrls).toEqual([`${A}/auth/frontchannel-logout`]);
+    expect(emu.tenant.apps.web.frontChannelLogoutUrl).toBe(`${A}/auth/frontchannel-logout`);
     const browser = new Browser(emu);
     await signInTo(browser, "web", B);
     const page = await logout(browser, { post_logout_redirect_uri: "https://evil.example/", logout_hint: await meganLoginHint() });
-    expect(frames(page)).toEqual([expect.stringMatching(new RegExp(`^${B}/auth/frontchannel-logout\\?sid=[0-9a-f-]{36}$`))]);
+    expect(frames(page)).toEqual([expect.stringMatching(new RegExp(`^${A}/auth/frontchannel-logout\\?sid=[0-9a-f-]{36}$`))]);
     expect(page.html).not.toContain("evil.example");
     expect(page.html).not.toContain('id="continue"');
   });
@@ -243,4 +247,14 @@ describe("single sign-out (front-channel logout)", () => {
     const out = await logout(browser, { post_logout_redirect_uri: `${A}/redirect`, logout_hint: await meganLoginHint() });
     expect(out.leftTo).toBe(`${A}/redirect`);
   });
+});
+
+test("the launcher chooses which origin's front-channel logout URL is registered (frontChannelLogoutOrigin), one of the app origins", async () => {
+  const other = await startTestEmulator({ appOrigins: [A, B], frontChannelLogoutOrigin: B });
+  try {
+    expect(other.tenant.apps.web.frontChannelLogoutUrls).toEqual([`${B}/auth/frontchannel-logout`]);
+  } finally {
+    await other.close();
+  }
+  await expect(startTestEmulator({ appOrigins: [A], frontChannelLogoutOrigin: "https://elsewhere.example" })).rejects.toThrow(/frontChannelLogoutOrigin/);
 });

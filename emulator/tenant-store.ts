@@ -23,6 +23,8 @@ export const ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
 export interface StoreOptions {
   seed: SeedData;
   appOrigins: string[];
+  /** The app origin whose front-channel logout URL is registered (default: the first). */
+  frontChannelLogoutOrigin?: string;
   apiClientCertPem: string;
 }
 
@@ -64,7 +66,7 @@ export class TenantStore {
   constructor(opts: StoreOptions) {
     this.seed = opts.seed;
     this.tenants = opts.seed.tenants;
-    this.apps = buildApps(opts.seed, opts.appOrigins, opts.apiClientCertPem);
+    this.apps = buildApps(opts.seed, opts.appOrigins, opts.frontChannelLogoutOrigin ?? opts.appOrigins[0], opts.apiClientCertPem);
     this.resources = [
       ...opts.seed.resources,
       ...this.apps
@@ -336,7 +338,7 @@ export class TenantStore {
   }
 }
 
-function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string): AppRegistration[] {
+function buildApps(seed: SeedData, origins: string[], frontChannelLogoutOrigin: string | undefined, apiClientCertPem: string): AppRegistration[] {
   const keys: AppKey[] = ["spa", "api", "web", "cli"];
   return keys.map((key) => {
     const s = seed.apps[key];
@@ -364,7 +366,7 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
       clientSecret: s.clientSecret,
       certificate,
       redirects,
-      frontChannelLogoutPath: s.frontChannelLogoutPath,
+      frontChannelLogoutUrl: s.frontChannelLogoutPath && frontChannelLogoutOrigin ? frontChannelLogoutOrigin + s.frontChannelLogoutPath : undefined,
       federatedCredentials: s.federatedCredentials ?? [],
       servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
       ...registrationFromSeed(seed, key),
@@ -385,11 +387,6 @@ function registrationFromSeed(
     requiredResourceAccess: [...(s.requiredResourceAccess ?? [])],
     preAuthorizedApplications: (s.preAuthorizedApplications ?? []).map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] })),
   };
-}
-
-/** The app origins an app has redirect URIs on (its front-channel logout URL lives on each). */
-export function registeredOrigins(app: AppRegistration): string[] {
-  return [...new Set(app.redirects.filter((r) => r.platform !== "native").map((r) => new URL(r.uri).origin))];
 }
 
 /** A stable GUID derived from a name (the emulator's stand-in for directory object ids). */

@@ -61,9 +61,10 @@ export interface SeedApp {
   spaRedirectPaths?: string[];
   webRedirectPaths?: string[];
   /**
-   * Path of the app's front-channel logout URL (Entra: one "Front-channel logout URL" per app;
-   * here one per app origin). Post-logout redirect URIs have no list of their own: like Entra,
-   * `post_logout_redirect_uri` must be one of the redirect URIs above.
+   * Path of the app's front-channel logout URL. Entra registers one "Front-channel logout URL" per
+   * app: the emulator puts this path on one app origin (startEmulator's frontChannelLogoutOrigin).
+   * Post-logout redirect URIs have no list of their own: like Entra, `post_logout_redirect_uri`
+   * must be one of the redirect URIs above.
    */
   frontChannelLogoutPath?: string;
   nativeRedirects?: string[];
@@ -158,8 +159,8 @@ export interface AppRegistration {
   /** SHA-1 and SHA-256 thumbprints (hex, upper case) of the registered certificate. */
   certificate?: { sha1: string; sha256: string; publicKeyPem: string };
   redirects: RedirectRegistration[];
-  /** Path of the front-channel logout URL, loaded on the app origin the app signed in from. */
-  frontChannelLogoutPath?: string;
+  /** The app's one front-channel logout URL (Entra's logoutUrl), whatever origin it signed in from. */
+  frontChannelLogoutUrl?: string;
   federatedCredentials: SeedFederatedCredential[];
   knownClientApplications: string[];
   servicePrincipalId: string;
@@ -240,8 +241,10 @@ export interface TenantDescription {
       redirectUris: string[];
       postLogoutRedirectUris: string[];
       signInAudience?: SignInAudience;
-      /** One per app origin (Entra registers one). */
+      /** The registration's front-channel logout URL, as a one-element list (empty when it has none). */
       frontChannelLogoutUrls: string[];
+      /** The registration's one front-channel logout URL (Entra registers one per app). */
+      frontChannelLogoutUrl?: string;
     };
     cli: { clientId: string; signInAudience?: SignInAudience };
   };

@@ -108,13 +108,16 @@ function withState(target: string, state: string | undefined): string {
   return u.toString();
 }
 
-/** `<origin the app signed in from><its front-channel logout path>?sid=<session sid>`: Entra sends `sid` only. */
+/**
+ * `<the app's front-channel logout URL>?sid=<session sid>` for every app the session signed in to:
+ * one URL per registration, whichever origin the app signed in from. Entra sends `sid` only.
+ */
 function frontChannelLogoutUrls(ctx: EmulatorContext, session: Session): { url: string; appName: string }[] {
   const out: { url: string; appName: string }[] = [];
-  for (const [clientId, origin] of session.signedInApps) {
+  for (const clientId of session.signedInApps.keys()) {
     const app = ctx.store.apps.find((a) => a.clientId === clientId);
-    if (!app?.frontChannelLogoutPath) continue;
-    const u = new URL(origin + app.frontChannelLogoutPath);
+    if (!app?.frontChannelLogoutUrl) continue;
+    const u = new URL(app.frontChannelLogoutUrl);
     u.searchParams.set("sid", session.sid);
     out.push({ url: u.toString(), appName: app.displayName });
   }
