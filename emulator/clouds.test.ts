@@ -44,7 +44,7 @@ test("the managed identity token exchange works with the US Government audience 
       auth: { ...msalAuth(emu, emu.tenant.apps.api.clientId), clientAssertion: async () => ok.accessToken },
     });
     const r = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.us/.default"] });
-    expect(decodePayload(r!.accessToken)).toMatchObject({ aud: "https://graph.microsoft.us", azpacr: "2" });
+    expect(decodePayload(r!.accessToken)).toMatchObject({ aud: "https://graph.microsoft.us", appidacr: "2", iss: `https://sts.windows.net/${emu.tenant.tenantId}/` });
     await expect(cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] })).rejects.toThrow(/AADSTS500011/);
   });
 });

@@ -20,6 +20,8 @@ export interface EmulatorCloud {
   armClassic: string;
   /** Audience of a managed identity token presented as a federated client assertion. */
   tokenExchangeAudience: string;
+  /** Origin of v1.0 token issuers (`<origin>/<tenant id>/`): Graph's and ARM's tokens are v1.0. */
+  v1IssuerOrigin: string;
 }
 
 export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
@@ -30,6 +32,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     arm: "https://management.azure.com",
     armClassic: "https://management.core.windows.net",
     tokenExchangeAudience: "api://AzureADTokenExchange",
+    v1IssuerOrigin: "https://sts.windows.net",
   },
   usgov: {
     name: "usgov",
@@ -38,6 +41,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     arm: "https://management.usgovcloudapi.net",
     armClassic: "https://management.core.usgovcloudapi.net",
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
+    v1IssuerOrigin: "https://sts.windows.net",
   },
   china: {
     name: "china",
@@ -46,6 +50,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     arm: "https://management.chinacloudapi.cn",
     armClassic: "https://management.core.chinacloudapi.cn",
     tokenExchangeAudience: "api://AzureADTokenExchangeChina",
+    v1IssuerOrigin: "https://sts.chinacloudapi.cn",
   },
 };
 

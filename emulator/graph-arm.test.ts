@@ -1,7 +1,7 @@
 // The Microsoft Graph and Azure Resource Manager slices: data, paging, auth
 // errors in each service's own shape, and injected faults.
 import type { RunningEmulator } from "./index";
-import { control, setupTestEmulator, tokenRequest } from "./test-support/harness";
+import { control, decodePayload, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
 setupTestEmulator((e) => (emu = e));
@@ -21,6 +21,67 @@ async function get(url: string, token?: string, headers: Record<string, string> 
   const body = type.includes("json") ? ((await res.json()) as Record<string, unknown>) : undefined;
   return { res, body };
 }
+
+describe("Graph and ARM tokens are v1.0 tokens, as Microsoft's APIs get them (issue #20 item 12)", () => {
+  // Microsoft Learn, "Access tokens": v1.0 is the format of apps with accessTokenAcceptedVersion
+  // null/1, which Graph and ARM are; "Access token claims reference": v1.0 tokens carry appid,
+  // appidacr, acr, amr, unique_name, upn (not azp, azpacr, preferred_username) and an issuer without /v2.0.
+  const v1Issuer = () => `https://sts.windows.net/${emu.tenant.tenantId}/`;
+
+  test("delegated: OBO, ROPC and the control API's tokens for Graph and ARM", async () => {
+    const api = emu.tenant.apps.api;
+    const cli = emu.tenant.apps.cli;
+    const megan = user("megan.");
+    const assertion = await mint({ username: megan.username, clientId: emu.tenant.apps.spa.clientId, scopes: [api.scope] });
+    const obo = await tokenRequest(emu, {
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      client_id: api.clientId,
+      client_secret: api.clientSecret,
+      assertion,
+      requested_token_use: "on_behalf_of",
+      scope: "https://graph.microsoft.com/User.Read",
+    });
+    const tokens = [
+      { what: "OBO Graph", token: String(obo.body.access_token), client: api.clientId, appidacr: "1" },
+      { what: "ROPC Graph", token: await graphToken("megan."), client: cli.clientId, appidacr: "0" },
+      { what: "control ARM", token: await mint({ username: megan.username, scopes: ["https://management.azure.com/user_impersonation"] }), client: api.clientId, appidacr: "1" },
+    ];
+    for (const { what, token, client, appidacr } of tokens) {
+      const p = decodePayload(token);
+      expect({ what, ver: p.ver, iss: p.iss, appid: p.appid, appidacr: p.appidacr, upn: p.upn, unique_name: p.unique_name, oid: p.oid, tid: p.tid }).toEqual({
+        what,
+        ver: "1.0",
+        iss: v1Issuer(),
+        appid: client,
+        appidacr,
+        upn: megan.username,
+        unique_name: megan.username,
+        oid: megan.oid,
+        tid: emu.tenant.tenantId,
+      });
+      for (const v2Only of ["azp", "azpacr", "preferred_username"]) expect({ what, [v2Only]: p[v2Only] }).toEqual({ what, [v2Only]: undefined });
+      expect(p.amr).toEqual(expect.any(Array));
+      expect(p.given_name).toBe("Megan");
+    }
+    expect((await get(`${emu.tenant.graphBaseUrl}/me`, tokens[0]!.token)).res.status).toBe(200);
+    expect((await get(`${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`, tokens[2]!.token)).res.status).toBe(200);
+  });
+
+  test("app-only (client credentials) too; our own API keeps v2.0 tokens", async () => {
+    const api = emu.tenant.apps.api;
+    const r = await tokenRequest(emu, { grant_type: "client_credentials", client_id: api.clientId, client_secret: api.clientSecret, scope: "https://graph.microsoft.com/.default" });
+    expect(decodePayload(String(r.body.access_token))).toMatchObject({ ver: "1.0", iss: v1Issuer(), appid: api.clientId, appidacr: "1", idtyp: "app", roles: ["User.Read.All"] });
+    const ours = decodePayload(await mint({ scopes: [api.scope] }));
+    expect(ours).toMatchObject({ ver: "2.0", iss: `${emu.url}/${emu.tenant.tenantId}/v2.0`, azp: emu.tenant.apps.spa.clientId });
+  });
+
+  test("Graph and ARM refuse a v2.0-shaped token (an issuer they do not trust)", async () => {
+    const v2 = await mint({ username: user("megan.").username, scopes: ["https://graph.microsoft.com/User.Read"], claims: { ver: "2.0", iss: `${emu.url}/${emu.tenant.tenantId}/v2.0` } });
+    const graph = await get(`${emu.tenant.graphBaseUrl}/me`, v2);
+    expect(graph.res.status).toBe(401);
+    expect(graph.body).toMatchObject({ error: { code: "InvalidAuthenticationToken", message: "Access token validation failure. Invalid issuer." } });
+  });
+});
 
 describe("Graph", () => {
   test("/me returns the signed-in user's default properties", async () => {

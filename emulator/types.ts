@@ -43,6 +43,8 @@ export interface SeedResource {
   appRoles: string[];
   /** Optional access-token claims the resource asked for (app registration "Token configuration"). */
   optionalClaims?: string[];
+  /** The format of its access tokens (manifest accessTokenAcceptedVersion): 1 for Graph and ARM. Default 2. */
+  accessTokenAcceptedVersion?: 1 | 2;
 }
 
 export interface SeedFederatedCredential {
@@ -182,6 +184,8 @@ export interface ResourceDefinition {
   appRoles: string[];
   /** Optional claims its access tokens may carry when requested, e.g. xms_cc. */
   optionalClaims?: string[];
+  /** 1: v1.0 access tokens (Graph, ARM); 2 or unset: v2.0 (our API: accessTokenAcceptedVersion 2). */
+  accessTokenAcceptedVersion?: 1 | 2;
 }
 
 export type User = SeedUser;

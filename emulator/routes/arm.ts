@@ -100,7 +100,7 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
   const audiences = ctx.store.audiencesOf(ctx.store.arm);
-  const result = checkBearer(ctx, req, audiences);
+  const result = checkBearer(ctx, req, audiences, "1.0");
   if (!result.ok) {
     switch (result.reason) {
       case "missing":

@@ -186,7 +186,7 @@ function notFoundSegment(segment: string): GraphError {
 }
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
-  const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph));
+  const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph), "1.0");
   if (result.ok) {
     const revoked = revokedTokenChallenge(ctx, "graph", result.caller.payload, result.caller.oid);
     if (revoked) {

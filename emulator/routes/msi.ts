@@ -12,9 +12,10 @@
 // the system-assigned identity, which does not exist here.
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { issuerFor, type EmulatorContext } from "../context";
+import { issuerFor, v1IssuerFor, type EmulatorContext } from "../context";
 import { nowSeconds, randomToken } from "../grants";
 import { header, sendJson } from "../http";
+import { isV1Resource } from "../tokens";
 
 /** The public cloud's audience; the running emulator's is ctx.cloud.tokenExchangeAudience. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -65,6 +66,7 @@ export function managedIdentityToken(ctx: EmulatorContext, req: IncomingMessage,
   const mi = ctx.store.seed.managedIdentity;
   const tenantId = ctx.store.primaryTenant.id;
   let audience: string;
+  let v1 = false;
   if (resourceParam === ctx.cloud.tokenExchangeAudience) audience = ctx.cloud.tokenExchangeAudience;
   else {
     const resource = ctx.store.resourceByIdentifier(resourceParam);
@@ -75,23 +77,24 @@ export function managedIdentityToken(ctx: EmulatorContext, req: IncomingMessage,
       });
     }
     audience = resource.tokenAudience;
+    v1 = isV1Resource(resource); // Graph and ARM take v1.0 tokens, the identity's too
   }
   const now = nowSeconds();
   const exp = now + MSI_LIFETIME_S;
+  const iss = v1 ? v1IssuerFor(ctx, tenantId) : issuerFor(ctx, tenantId);
   const accessToken = ctx.keys.sign({
     aud: audience,
-    iss: issuerFor(ctx, tenantId),
+    iss,
     iat: now,
     nbf: now,
     exp,
-    azp: mi.clientId,
-    azpacr: "2",
+    ...(v1 ? { appid: mi.clientId, appidacr: "2", idp: iss } : { azp: mi.clientId, azpacr: "2" }),
     idtyp: "app",
     oid: mi.objectId,
     sub: mi.objectId,
     tid: tenantId,
     uti: randomToken(16),
-    ver: "2.0",
+    ver: v1 ? "1.0" : "2.0",
     // A user-assigned identity's token names the identity's own resource id.
     xms_mirid: managedIdentityResourceId(ctx),
   });
