@@ -451,6 +451,25 @@ function checkAppSettings() {
     "each credential setting depends on apiCredentialType",
   );
   checkCloudDefaults(settings, main);
+  checkManagedIdentitySetting(settings, main);
+}
+
+/**
+ * Only a user-assigned managed identity can be a federated identity credential of an app
+ * registration (Microsoft Learn, "Configure an application to trust a managed identity"):
+ * AZURE_API_MANAGED_IDENTITY_CLIENT_ID must be the client id output of a module that declares a
+ * user-assigned identity, never a system-assigned one ("system", the site's principalId).
+ */
+function checkManagedIdentitySetting(settings, main) {
+  const value = settings.get("AZURE_API_MANAGED_IDENTITY_CLIENT_ID") ?? "";
+  const problems = [];
+  const ref = /\b(\w+)\.outputs\.clientId\b/.exec(value);
+  const modulePath = ref ? new RegExp(`^module\\s+${ref[1]}\\s+'([^']+)'`, "m").exec(main)?.[1] : undefined;
+  const userAssigned = modulePath && exists(path.join("infra", modulePath)) && /'Microsoft\.ManagedIdentity\/userAssignedIdentities@/.test(read(path.join("infra", modulePath)));
+  if (!userAssigned || /system/i.test(value)) {
+    problems.push(`AZURE_API_MANAGED_IDENTITY_CLIENT_ID (${value || "unset"}) is not the client id of a user-assigned identity module: only a user-assigned managed identity can be a federated credential of an app registration`);
+  }
+  report("App settings: AZURE_API_MANAGED_IDENTITY_CLIENT_ID is a user-assigned identity's client id", problems, modulePath ?? "");
 }
 
 /**

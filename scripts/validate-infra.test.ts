@@ -196,6 +196,14 @@ describe("validate-infra", () => {
     for (const path of ["/web", "/auth/frontchannel-logout", "/admin-consent"]) expect(detail).toContain(`https://<host>${path}`);
   });
 
+  it("checks that the managed identity credential is a user-assigned identity's client id (issue #20 item 3)", () => {
+    const check = "App settings: AZURE_API_MANAGED_IDENTITY_CLIENT_ID is a user-assigned identity's client id";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/main.bicep", "apiCredentialType == 'managedIdentity' ? identity.outputs.clientId : ''", "apiCredentialType == 'managedIdentity' ? 'system' : ''");
+    expect(failures(validate(dir)).find((f) => f.check === check)?.detail).toMatch(/only a user-assigned managed identity can be a federated credential/);
+  });
+
   it("checks that APP_BASE_URL and AZURE_AUTHORITY_HOST follow the cloud deployed to (environment()), never the public cloud's hosts", () => {
     const check = "National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()";
     expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
