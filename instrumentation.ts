@@ -8,5 +8,5 @@ export async function register(): Promise<void> {
   // `next build` also loads this file; the build must not need runtime secrets.
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { exitOnInvalidConfig } = await import("./lib/config/startup");
-  exitOnInvalidConfig();
+  await exitOnInvalidConfig();
 }

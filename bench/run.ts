@@ -119,6 +119,7 @@ async function startApp(ctx: Context, name: string, env: Record<string, string> 
 async function startBaseline(ctx: Context): Promise<Managed> {
   const port = await freePort();
   const domain = ctx.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
+  await ctx.control.createUsers(1, 1);
   const [graphToken, armToken] = await ctx.control.mint([
     // what the API's On-Behalf-Of token for Graph carries: every consented Graph permission
     // (/me/manager needs User.ReadBasic.All besides User.Read)

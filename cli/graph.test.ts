@@ -60,6 +60,15 @@ test("manager: 404 means none", async () => {
   await expect(new GraphClient(t, BASE, () => "tok").manager()).resolves.toBeNull();
 });
 
+test("manager: limited information (only User.Read: id and type, no name) is 'unavailable' with the reason, never a nameless manager (issue #20 item 10)", async () => {
+  const limited = { "@odata.type": "#microsoft.graph.user", id: "da0aea0e-aa72-470b-9d63-d2a5d1764460", displayName: null, userPrincipalName: null, mail: null, jobTitle: null };
+  const { t } = transport([{ status: 200, headers: {}, text: JSON.stringify(limited) }]);
+  const manager = await new GraphClient(t, BASE, () => "tok").manager();
+  expect(manager).toBeInstanceOf(ManagerUnavailable);
+  expect(manager).toMatchObject({ reason: expect.stringContaining("User.ReadBasic.All") });
+  expect(formatProfileAndManager({ displayName: "Adele Vance" }, manager)).not.toMatch(/null|undefined/);
+});
+
 test("manager: 403 (no User.ReadBasic.All / User.Read.All) is 'unavailable' with the reason, not a failed command", async () => {
   const { t } = transport([{ status: 403, headers: {}, text: JSON.stringify({ error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } }) }]);
   const manager = await new GraphClient(t, BASE, () => "tok").manager();

@@ -25,8 +25,10 @@ export class ManagerUnavailable {
   ) {}
 }
 
-const MANAGER_FORBIDDEN =
-  "Microsoft Graph refused to read your manager: the CLI app needs the delegated permission User.ReadBasic.All (with User.Read) or User.Read.All, consented for your organization.";
+const MANAGER_PERMISSION = "the CLI app needs the delegated permission User.ReadBasic.All (with User.Read) or User.Read.All, consented for your organization.";
+const MANAGER_FORBIDDEN = `Microsoft Graph refused to read your manager: ${MANAGER_PERMISSION}`;
+/** With User.Read alone Graph names the manager by id only ("limited information"): never print a nameless manager. */
+const MANAGER_NAMELESS = `Microsoft Graph named your manager only by id, without a name: ${MANAGER_PERMISSION}`;
 
 /** Graph answered 401: the token was rejected (expired, revoked, wrong audience). The caller may re-acquire once. */
 export class GraphUnauthorized extends CliError {
@@ -58,11 +60,13 @@ export class GraphClient {
 
   /**
    * The signed-in user's manager; null when none is set (Graph answers 404); ManagerUnavailable
-   * when Graph refuses to say (403), so the profile is still shown.
+   * when Graph refuses to say (403) or names the manager without a name, so the profile is still shown.
    */
   async manager(): Promise<GraphUser | null | ManagerUnavailable> {
     try {
-      return (await this.get(`${this.baseUrl}/me/manager`, { allowNotFound: true })) as GraphUser | null;
+      const manager = (await this.get(`${this.baseUrl}/me/manager`, { allowNotFound: true })) as GraphUser | null;
+      const named = [manager?.displayName, manager?.userPrincipalName].some((v) => typeof v === "string" && v.trim() !== "");
+      return manager && !named ? new ManagerUnavailable(200, MANAGER_NAMELESS) : manager;
     } catch (e) {
       if (e instanceof CliError && e.code === "graph_forbidden") return new ManagerUnavailable(403, MANAGER_FORBIDDEN);
       throw e;

@@ -64,7 +64,12 @@ test("users may not consent: the panel says an administrator must grant consent 
   await expect(panel(page).getByRole("button", { name: "Review and consent" })).toHaveCount(0);
   const link = panel(page).getByRole("link", { name: "Admin consent link" });
   const href = (await link.getAttribute("href")) ?? "";
-  expect(href).toContain(`${identityProviderOrigin()}/${tenant().tenantId}/adminconsent?client_id=${tenant().apps.api.clientId}`);
+  // The SPA, not the API: consent to the client covers the API through knownClientApplications,
+  // not the other way round (issue #20 item 6). It returns to the SPA's registered /admin-consent.
+  expect(href).toContain(`${identityProviderOrigin()}/${tenant().tenantId}/adminconsent?client_id=${tenant().apps.spa.clientId}`);
+  expect(new URL(href).searchParams.get("redirect_uri")).toBe(new URL("/admin-consent", page.url()).toString());
+  // …and the panel says what the administrator grants.
+  await expect(panel(page)).toContainText("this app, its access to its API, and the API's permissions listed above");
 
   // Coming back later is no loop either: the same message, no new trip to the identity provider.
   await page.reload();
@@ -102,7 +107,10 @@ test("API without knownClientApplications: after one consent the panel explains 
 
   await expect(page).toHaveURL(/\/profile$/);
   await expect(panel(page)).toContainText("An administrator must grant consent");
-  await expect(panel(page).getByRole("link", { name: "Admin consent link" })).toBeVisible();
+  // The SPA's consent does not cover the API here (it is no known client of it): the link names the API.
+  const href = (await panel(page).getByRole("link", { name: "Admin consent link" }).getAttribute("href")) ?? "";
+  expect(new URL(href).searchParams.get("client_id")).toBe(tenant().apps.api.clientId);
+  await expect(panel(page)).toContainText("this app's API the permissions listed above");
   await page.reload();
   await expect(panel(page)).toContainText("An administrator must grant consent");
   const c = await counters();

@@ -69,6 +69,8 @@ export interface EmulatorCounters {
   instanceDiscovery: number;
   /** Requests per host the emulator served ("localhost" or a Microsoft host name), the control API not counted. */
   requestsByHost: Record<string, number>;
+  /** Sign-outs that asked "Pick an account" (no logout_hint). */
+  logoutAccountPicker: number;
 }
 
 export async function counters(): Promise<EmulatorCounters> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { control, credentials, identityProviderOrigin } from "./emulator";
+import { control, counters, credentials, identityProviderOrigin, tenant } from "./emulator";
 import { EmulatorSignInPage } from "./support/sign-in";
 
 /**
@@ -26,8 +27,11 @@ test("a session cookie copied before sign-out is refused afterwards, even once t
   const copied = (await context.cookies(baseURL)).find((c) => c.name === "web-session");
   expect(copied).toBeDefined();
 
+  const webSignOut = page.waitForRequest((r) => r.url().includes("/oauth2/v2.0/logout"));
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expectWebSignedOut(page);
+  // The web app named the account with logout_hint (its ID token's login_hint claim): no account picker.
+  expect(new URL((await webSignOut).url()).searchParams.get("logout_hint")).toEqual(expect.any(String));
   // The same user signs back in: their tokens are in the token cache again.
   await page.goto("/auth/login?returnTo=%2Fweb");
   await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
@@ -64,7 +68,10 @@ test("signing out of the SPA signs /web out too (front-channel logout) and lands
   await page.goto("/");
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   const frontChannel = page.waitForRequest((r) => r.url().startsWith(`${baseURL}/auth/frontchannel-logout?sid=`));
+  const spaSignOut = page.waitForRequest((r) => r.url().includes("/oauth2/v2.0/logout"));
   await page.getByRole("button", { name: "Sign out" }).click();
+  // msal-browser's logoutRedirect names the account with logout_hint (the SPA's login_hint claim).
+  expect(new URL((await spaSignOut).url()).searchParams.get("logout_hint")).toEqual(expect.any(String));
   // The identity provider's sign-out page loads the web app's front-channel logout URL in a frame...
   expect((await frontChannel).frame().parentFrame()).not.toBeNull();
   // ...then returns to the registered post-logout redirect URI: the app's home page (with the
@@ -73,6 +80,24 @@ test("signing out of the SPA signs /web out too (front-channel logout) and lands
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
 
   await page.goto("/web");
+  await expectWebSignedOut(page);
+  // Neither sign-out asked "Pick an account".
+  expect((await counters()).logoutAccountPicker).toBe(0);
+});
+
+test("without logout_hint the identity provider asks which account to sign out of: an accessible picker that then signs out", async ({ page, baseURL }) => {
+  await page.goto("/auth/login?returnTo=%2Fweb");
+  await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
+  await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
+  // An app that sends no logout_hint (this one always does): Entra's "Pick an account".
+  const t = tenant();
+  await page.goto(`${identityProviderOrigin()}/${t.tenantId}/oauth2/v2.0/logout?client_id=${t.apps.web.clientId}&post_logout_redirect_uri=${encodeURIComponent(`${baseURL}/web`)}`);
+  await expect(page.getByRole("heading", { name: "Pick an account" })).toBeVisible();
+  await expect(page.getByText("Which account do you want to sign out of?")).toBeVisible();
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  await page.getByRole("button", { name: new RegExp(MEGAN) }).click();
+  await expect(page).toHaveURL(`${baseURL}/web`);
   await expectWebSignedOut(page);
 });
 

@@ -13,7 +13,9 @@
 //
 // The emulator is stricter than the services: during a revocation the resource accepts only a
 // token that carries the requested claim (minted for a request with that `claims` value), so an
-// app that does not pass the challenge's claims to its token request never gets through.
+// app that does not pass the challenge's claims to its token request never gets through. Like the
+// services, it challenges only CAE tokens: those of clients that declared the cp1 capability
+// (`xms_cc`); other tokens stay valid until they expire.
 import type { EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { delay } from "./http";
@@ -55,12 +57,24 @@ export async function revokeSession(ctx: EmulatorContext, target: CaeTarget, use
 }
 
 /**
+ * Whether the token is a CAE token: its client declared the cp1 capability (`xms_cc`), which the
+ * resource put in it. "If a resource API implements CAE and your application declares it can handle
+ * CAE, your app receives CAE tokens for that resource" (Microsoft Learn, "How to use Continuous
+ * Access Evaluation enabled APIs"); other clients get ordinary tokens, no claims challenge.
+ */
+export function isCaeToken(payload: JwtPayload): boolean {
+  const cc = payload["xms_cc"];
+  return Array.isArray(cc) && cc.some((c) => typeof c === "string" && c.toLowerCase() === "cp1");
+}
+
+/**
  * The challenge a revoked user's token meets at `target`, or undefined when the token is
- * acceptable: issued after the revocation and carrying the requested `nbf`.
+ * acceptable: not a CAE token (it runs out by itself, within the ordinary lifetime), or issued
+ * after the revocation and carrying the requested `nbf`.
  */
 export function revokedTokenChallenge(ctx: EmulatorContext, target: CaeTarget, payload: JwtPayload, oid: string): SessionRevocation | undefined {
   const revocation = ctx.faults.revocation(target, oid);
-  if (!revocation) return undefined;
+  if (!revocation || !isCaeToken(payload)) return undefined;
   const iat = numberClaim(payload, "iat") ?? 0;
   const nbf = numberClaim(payload, "nbf");
   return iat >= revocation.revokedAt && nbf === revocation.revokedAt ? undefined : revocation;

@@ -14,7 +14,7 @@ async function withManagedIdentity<T>(fn: (mia: ManagedIdentityApplication) => P
   process.env.IDENTITY_ENDPOINT = emu.tenant.managedIdentity.endpoint;
   process.env.IDENTITY_HEADER = emu.tenant.managedIdentity.header;
   try {
-    return await fn(new ManagedIdentityApplication());
+    return await fn(new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: emu.tenant.managedIdentity.clientId } }));
   } finally {
     for (const [k, v] of [["IDENTITY_ENDPOINT", saved.endpoint], ["IDENTITY_HEADER", saved.header]] as const) {
       if (v === undefined) delete process.env[k];
@@ -44,7 +44,7 @@ test("the managed identity token exchange works with the US Government audience 
       auth: { ...msalAuth(emu, emu.tenant.apps.api.clientId), clientAssertion: async () => ok.accessToken },
     });
     const r = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.us/.default"] });
-    expect(decodePayload(r!.accessToken)).toMatchObject({ aud: "https://graph.microsoft.us", azpacr: "2" });
+    expect(decodePayload(r!.accessToken)).toMatchObject({ aud: "https://graph.microsoft.us", appidacr: "2", iss: `https://sts.windows.net/${emu.tenant.tenantId}/` });
     await expect(cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] })).rejects.toThrow(/AADSTS500011/);
   });
 });

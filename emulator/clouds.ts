@@ -26,6 +26,8 @@ export interface EmulatorCloud {
    * and ARM's, and `cloudInstanceName` as Entra's OpenID configuration names the cloud.
    */
   hosts: { login: string; graph: string; arm: string; cloudInstanceName: string };
+  /** Origin of v1.0 token issuers (`<origin>/<tenant id>/`): Graph's and ARM's tokens are v1.0. */
+  v1IssuerOrigin: string;
 }
 
 export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
@@ -37,6 +39,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     armClassic: "https://management.core.windows.net",
     tokenExchangeAudience: "api://AzureADTokenExchange",
     hosts: { login: "login.microsoftonline.com", graph: "graph.microsoft.com", arm: "management.azure.com", cloudInstanceName: "microsoftonline.com" },
+    v1IssuerOrigin: "https://sts.windows.net",
   },
   usgov: {
     name: "usgov",
@@ -46,6 +49,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     armClassic: "https://management.core.usgovcloudapi.net",
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
     hosts: { login: "login.microsoftonline.us", graph: "graph.microsoft.us", arm: "management.usgovcloudapi.net", cloudInstanceName: "microsoftonline.us" },
+    v1IssuerOrigin: "https://sts.windows.net",
   },
   china: {
     name: "china",
@@ -55,6 +59,7 @@ export const EMULATOR_CLOUDS: Record<EmulatorCloudName, EmulatorCloud> = {
     armClassic: "https://management.core.chinacloudapi.cn",
     tokenExchangeAudience: "api://AzureADTokenExchangeChina",
     hosts: { login: "login.chinacloudapi.cn", graph: "microsoftgraph.chinacloudapi.cn", arm: "management.chinacloudapi.cn", cloudInstanceName: "chinacloudapi.cn" },
+    v1IssuerOrigin: "https://sts.chinacloudapi.cn",
   },
 };
 

@@ -112,6 +112,37 @@ describe("combined consent (knownClientApplications + .default)", () => {
   });
 });
 
+describe(".default needs the resource among the client's configured permissions (AADSTS650057)", () => {
+  // Entra: "Invalid resource. The client has requested access to a resource which is not listed in
+  // the requested permissions in the client's application registration." Combined consent asks the
+  // API's .default, so the SPA's registration must list the API (issue #20 item 2).
+  test("a SPA that does not list the API gets invalid_client AADSTS650057 for api://<api>/.default, before any page, also with prompt=none", async () => {
+    await control(emu, "POST", "/apps/registration", { clientId: spa().clientId, requiredResourceAccess: [] });
+    for (const prompt of [undefined, "none"]) {
+      const { challenge } = pkcePair();
+      const page = await new Browser(emu).go(authorizeUrl({ scope: `${apiDefault()} openid profile offline_access`, challenge, prompt }));
+      const params = redirectParams(page.leftTo);
+      expect({ prompt, error: params.get("error") }).toEqual({ prompt, error: "invalid_client" });
+      expect(params.get("error_description")).toMatch(/^AADSTS650057: Invalid resource\. The client has requested access to a resource which is not listed in the requested permissions in the client's application registration\./);
+      expect(params.get("error_description")).toContain(`Resource app ID: ${api().clientId}`);
+    }
+    // A named scope of the same API is not .default: pre-authorization still covers it.
+    const named = await signIn("megan.", { scope: `api://${api().clientId}/access_as_user openid` });
+    expect(redirectParams(named.page.leftTo).get("code")).toBeTruthy();
+  });
+
+  test("the device code endpoint refuses .default for an unlisted resource too", async () => {
+    await control(emu, "POST", "/apps/registration", { clientId: emu.tenant.apps.cli.clientId, requiredResourceAccess: [] });
+    const device = await fetch(`${emu.url}/${emu.tenant.tenantId}/oauth2/v2.0/devicecode`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: emu.tenant.apps.cli.clientId, scope: "https://graph.microsoft.com/.default" }).toString(),
+    });
+    expect(device.status).toBe(400);
+    expect(((await device.json()) as { error_codes?: number[] }).error_codes).toEqual([650057]);
+  });
+});
+
 describe("tenant setting: users may not consent", () => {
   test("the consent step answers 'Need admin approval' (AADSTS90094); returning to the app carries the error", async () => {
     await control(emu, "POST", "/consent/revoke", { clientId: api().clientId });
@@ -182,6 +213,47 @@ describe("admin consent endpoint (/{tenant}/adminconsent)", () => {
     const b = new Browser(emu);
     const page = await b.submit(await b.go(adminConsentUrl()), { username: ben.username, password: ben.password });
     expect(has(page, "AADSTS50020")).toBe(true);
+  });
+});
+
+describe("admin consent to the SPA covers its API through knownClientApplications (issue #20 item 6)", () => {
+  // Graph's apiApplication: "If you set the appID of the client app to this value, the user only
+  // consents once to the client app. Microsoft Entra ID knows that consenting to the client means
+  // implicitly consenting to the web API" — and not the other way round.
+  const fabrikamAdmin = () => emu.tenant.users.find((u) => u.tenantId === emu.tenant.secondTenantId && u.roles?.includes("Global Administrator"))!;
+  const fabrikamUser = () => emu.tenant.users.find((u) => u.tenantId === emu.tenant.secondTenantId && !u.roles?.includes("Global Administrator"))!;
+
+  test("in a tenant where users may not consent, an administrator's consent to the SPA lets its users through combined consent, with the API's Graph and ARM permissions", async () => {
+    const fabrikam = emu.tenant.secondTenantId;
+    await control(emu, "POST", "/consent/revoke", { clientId: api().clientId, tenantId: fabrikam });
+    await control(emu, "POST", "/tenants/settings", { tenantId: fabrikam, usersMayConsent: false });
+    expect(consentRequired(await obo(fabrikamUser().username, GRAPH_READ, fabrikam))).toBe(true);
+
+    const admin = fabrikamAdmin();
+    const b = new Browser(emu);
+    const page = await b.submit(await b.go(`${emu.tenant.authorityHost}/${fabrikam}/adminconsent?client_id=${spa().clientId}&state=ac2`), { username: admin.username, password: admin.password });
+    expect(has(page, "Accept for your organization")).toBe(true);
+    // The prompt names what the administrator grants: the SPA's access to the API and the API's own permissions.
+    for (const scope of [`api://${api().clientId}/access_as_user`, GRAPH_READ, GRAPH_BASIC, ARM]) expect({ scope, shown: has(page, scope) }).toEqual({ scope, shown: true });
+    const done = await b.submit(page, {}, { name: "action", value: "accept" });
+    expect(redirectParams(done.leftTo).get("admin_consent")).toBe("True");
+
+    // A user of that tenant: combined consent asks nothing more, and the API may call Graph and ARM for them.
+    const { page: after } = await signIn(fabrikamUser().username.split("@")[0]!, { scope: `${apiDefault()} openid profile offline_access`, tenant: "organizations" });
+    expect(redirectParams(after.leftTo).get("code")).toBeTruthy();
+    for (const scope of [GRAPH_READ, ARM]) expect(await obo(fabrikamUser().username, scope, fabrikam)).toMatchObject({ accessToken: expect.any(String) });
+  });
+
+  test("admin consent to the API does not cover the SPA (not the other way round)", async () => {
+    const fabrikam = emu.tenant.secondTenantId;
+    await control(emu, "POST", "/consent/revoke", { clientId: spa().clientId, tenantId: fabrikam });
+    const admin = fabrikamAdmin();
+    const b = new Browser(emu);
+    const page = await b.submit(await b.go(`${emu.tenant.authorityHost}/${fabrikam}/adminconsent?client_id=${api().clientId}`), { username: admin.username, password: admin.password });
+    expect(has(page, `api://${api().clientId}/access_as_user`)).toBe(false);
+    await b.submit(page, {}, { name: "action", value: "accept" });
+    const consented = await control<{ consented: string[] }>(emu, "POST", "/consent/grant", { clientId: spa().clientId, tenantId: fabrikam, scopes: [] });
+    expect(consented.consented).toEqual([]);
   });
 });
 

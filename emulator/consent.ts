@@ -37,6 +37,40 @@ export function combinedConsent(
   return scopes.length ? { resourceApp, scopes } : undefined;
 }
 
+/**
+ * `.default` asks for the client's configured permissions (requiredResourceAccess) on that resource,
+ * so a resource the client does not list is an error, AADSTS650057 in Entra's words
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). Named scopes are
+ * dynamic consent and need no listing. Client credentials are not delegated and are not checked here.
+ */
+export function unlistedResourceError(ctx: EmulatorContext, client: AppRegistration, resolved: ResolvedScopes): EntraError | undefined {
+  if (!resolved.isDefault || !resolved.resource) return undefined;
+  const resource = resolved.resource;
+  if (ctx.store.configuredPermissions(client.clientId, resource.appId).length > 0) return undefined;
+  const listed = [...new Set(ctx.store.configuredPermissions(client.clientId).map((s) => ctx.store.canonicalConsentKey(s).split("/")[0] ?? ""))].filter(Boolean);
+  const requested = resolved.raw.split(/\s+/).find((s) => s.toLowerCase().endsWith("/.default"))?.slice(0, -"/.default".length) ?? resource.identifierUris[0] ?? resource.appId;
+  return new EntraError(
+    400,
+    "invalid_client",
+    650057,
+    `Invalid resource. The client has requested access to a resource which is not listed in the requested permissions in the client's application registration. Client app ID: ${client.clientId}(${client.displayName}). Resource value from request: ${requested}. Resource app ID: ${resource.appId}. List of valid resources from app registration: ${listed.join(", ")}.`,
+  );
+}
+
+/**
+ * What a tenant-wide admin consent to `client` grants: the client's configured permissions and,
+ * for every API that lists the client in `knownClientApplications`, that API's configured
+ * permissions too ("consenting to the client means implicitly consenting to the web API",
+ * https://learn.microsoft.com/graph/api/resources/apiapplication). Consent to an API never
+ * covers its clients.
+ */
+export function adminConsentGrants(ctx: EmulatorContext, client: AppRegistration): { clientId: string; scopes: string[] }[] {
+  const apis = ctx.store.apps.filter((a) => a.clientId !== client.clientId && a.knownClientApplications.includes(client.clientId));
+  return [client, ...apis]
+    .map((a) => ({ clientId: a.clientId, scopes: ctx.store.configuredPermissions(a.clientId) }))
+    .filter((g) => g.scopes.length > 0);
+}
+
 /** Scopes (full names) that only an administrator may consent to, e.g. Graph User.Read.All. */
 export function adminOnlyScopes(ctx: EmulatorContext, scopes: string[]): string[] {
   return scopes.filter((name) => {

@@ -70,3 +70,17 @@ export function issuerFor(ctx: EmulatorContext, tenantId: string): string {
 export function knownIssuers(ctx: EmulatorContext): Map<string, string> {
   return new Map(ctx.store.tenants.map((t) => [issuerFor(ctx, t.id), t.id]));
 }
+
+/**
+ * The v1.0 issuer of a tenant (`https://sts.windows.net/<tid>/`; China `https://sts.chinacloudapi.cn/<tid>/`):
+ * the issuer of Graph's and ARM's access tokens, which are v1.0 tokens (Microsoft Learn, "Access
+ * token claims reference": a v2.0 token's issuer ends in /v2.0, a v1.0 token's does not).
+ */
+export function v1IssuerFor(ctx: EmulatorContext, tenantId: string): string {
+  return `${ctx.cloud.v1IssuerOrigin}/${tenantId}/`;
+}
+
+/** All v1.0 issuers we sign for (one per tenant). */
+export function knownV1Issuers(ctx: EmulatorContext): Map<string, string> {
+  return new Map(ctx.store.tenants.map((t) => [v1IssuerFor(ctx, t.id), t.id]));
+}

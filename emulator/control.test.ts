@@ -2,7 +2,7 @@
 import { connect } from "node:tls";
 import { readFileSync } from "node:fs";
 import type { RunningEmulator } from "./index";
-import { control, decodePayload, setupTestEmulator, tokenRequest } from "./test-support/harness";
+import { Browser, control, decodePayload, has, pkcePair, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
 setupTestEmulator((e) => (emu = e));
@@ -72,8 +72,31 @@ describe("control API", () => {
     expect(Number(p.exp) - Number(p.iat)).toBe(120);
   });
 
+  test("load users exist only once POST /users created them: the sign-in form, ROPC and /tokens do not invent loaduser<N> (issue #20 item 12)", async () => {
+    const ghost = "loaduser777@contoso.test";
+    const password = emu.tenant.users[0]!.password;
+    const ropc = await tokenRequest(emu, { grant_type: "password", client_id: emu.tenant.apps.cli.clientId, username: ghost, password, scope: "User.Read" });
+    expect(ropc.status).toBe(400);
+    expect(ropc.body.error_codes).toEqual([50034]);
+    await expect(control(emu, "POST", "/tokens", { username: ghost, scopes: [emu.tenant.apps.api.scope] })).rejects.toThrow(/404/);
+    const { challenge } = pkcePair();
+    const browser = new Browser(emu);
+    const form = await browser.go(
+      `${emu.tenant.authority}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: emu.tenant.apps.spa.clientId, response_type: "code", redirect_uri: emu.tenant.apps.spa.redirectUris[0]!, scope: "openid", code_challenge: challenge, code_challenge_method: "S256" })}`,
+    );
+    const refused = await browser.submit(form, { username: ghost, password });
+    expect(refused.leftTo).toBeUndefined();
+    expect(has(refused, "This username may be incorrect")).toBe(true);
+
+    // Created by the control call (from any number, as the load tests need), they are real users.
+    const created = await control<{ users: { username: string }[] }>(emu, "POST", "/users", { count: 2, first: 777 });
+    expect(created.users.map((u) => u.username)).toEqual([ghost, "loaduser778@contoso.test"]);
+    expect((await tokenRequest(emu, { grant_type: "password", client_id: emu.tenant.apps.cli.clientId, username: ghost, password, scope: "User.Read" })).status).toBe(200);
+  });
+
   test("/tokens mints user, synthetic-user and app-only tokens quickly", async () => {
     const api = emu.tenant.apps.api;
+    await control(emu, "POST", "/users", { count: 2000, first: 0 });
     const one = await control<{ access_token: string; expires_on: number }>(emu, "POST", "/tokens", {
       username: "loaduser42@contoso.test",
       scopes: [api.scope],

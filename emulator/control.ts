@@ -10,7 +10,8 @@ import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarge
 import { NEXT_LINK_TARGETS, type NextLinkTarget, type PlantedNextLink } from "./next-links";
 import { BodyTooLargeError, header, parseJsonObject, readBody, sendJson } from "./http";
 import { resolveScopes } from "./scopes";
-import { mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
+import { OIDC_SCOPES } from "./tenant-store";
+import { ID_TOKEN_OPTIONAL_CLAIMS, mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
 import type { AppRegistration, ResourceDefinition } from "./types";
 
 class ControlError extends Error {
@@ -62,8 +63,8 @@ function strings(body: Json, key: string): string[] | undefined {
 }
 
 function userOrFail(ctx: EmulatorContext, username: string) {
-  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
-  if (!user) throw new ControlError(404, `unknown user '${username}' (synthetic users must look like loaduser<N>@<tenant domain>)`);
+  const user = ctx.store.userByName(username);
+  if (!user) throw new ControlError(404, `unknown user '${username}' (load users exist once POST /_control/users created them)`);
   return user;
 }
 
@@ -88,16 +89,32 @@ function patchRegistration(ctx: EmulatorContext, body: Json): Json {
     if (!ok) throw new ControlError(400, "'preAuthorizedApplications' must be an array of { appId, scopes: string[] }");
     preAuthorized = pre as { appId: string; scopes: string[] }[];
   }
+  const required = body["requiredResourceAccess"] === undefined ? undefined : (strings(body, "requiredResourceAccess") ?? []);
+  for (const scope of required ?? []) {
+    const slash = scope.lastIndexOf("/");
+    if (OIDC_SCOPES.includes(scope.toLowerCase() as (typeof OIDC_SCOPES)[number])) continue;
+    if (slash <= 0 || !ctx.store.resourceByIdentifier(scope.slice(0, slash))) {
+      throw new ControlError(400, `'requiredResourceAccess' entries are full scope names of a known resource, e.g. https://graph.microsoft.com/User.Read (got '${scope}')`);
+    }
+  }
+  const idTokenClaims = body["idTokenOptionalClaims"] === undefined ? undefined : (strings(body, "idTokenOptionalClaims") ?? []);
+  for (const claim of idTokenClaims ?? []) {
+    if (!ID_TOKEN_OPTIONAL_CLAIMS.includes(claim)) throw new ControlError(400, `'idTokenOptionalClaims' may hold ${ID_TOKEN_OPTIONAL_CLAIMS.join(", ")} (got '${claim}')`);
+  }
   const app = ctx.store.patchRegistration(client.clientId, {
     knownClientApplications: known,
     preAuthorizedApplications: preAuthorized,
     signInAudience: audience as "AzureADMyOrg" | "AzureADMultipleOrgs" | undefined,
+    requiredResourceAccess: required,
+    idTokenOptionalClaims: idTokenClaims,
   });
   return {
     clientId: client.clientId,
     signInAudience: app?.signInAudience,
     knownClientApplications: app?.knownClientApplications,
     preAuthorizedApplications: app?.preAuthorizedApplications,
+    requiredResourceAccess: app?.requiredResourceAccess,
+    idTokenOptionalClaims: app?.idTokenOptionalClaims,
   };
 }
 
@@ -338,15 +355,18 @@ function mintForTest(ctx: EmulatorContext, body: Json): Json {
   return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer", oid: user.id, tid: user.tenantId };
 }
 
+/** `{ count, first?, domain? }`: load users loaduser<first>…loaduser<first+count-1> (first defaults to 1). */
 function createUsers(ctx: EmulatorContext, body: Json): Json {
   const count = int(body, "count", 1, 10_000);
   if (count === undefined) throw new ControlError(400, "'count' is required");
+  const first = int(body, "first", 0, 9_999_999 - count + 1) ?? 1;
   const domain = str(body, "domain") ?? ctx.store.primaryTenant.domain;
-  if (!ctx.store.tenants.some((t) => t.domain === domain.toLowerCase())) throw new ControlError(400, `unknown tenant domain '${domain}'`);
+  const tenant = ctx.store.tenants.find((t) => t.domain === domain.toLowerCase());
+  if (!tenant) throw new ControlError(400, `unknown tenant domain '${domain}'`);
   const users = [];
-  for (let i = 1; i <= count; i++) {
-    const u = ctx.store.ensureSyntheticUser(`loaduser${i}@${domain}`);
-    if (u) users.push({ username: u.userPrincipalName, oid: u.id, tenantId: u.tenantId });
+  for (let i = first; i < first + count; i++) {
+    const u = ctx.store.createSyntheticUser(i, tenant);
+    users.push({ username: u.userPrincipalName, oid: u.id, tenantId: u.tenantId });
   }
   return { users, password: ctx.store.seed.users[0]?.password ?? "" };
 }

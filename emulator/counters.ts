@@ -23,7 +23,8 @@ export type CountedEndpoint =
   | "logout"
   | "consentPrompt"
   | "adminApproval"
-  | "adminConsent";
+  | "adminConsent"
+  | "logoutAccountPicker";
 
 export interface CountersSnapshot {
   tokenRequests: Partial<Record<GrantName, Record<string, number>>>;
@@ -53,6 +54,8 @@ export interface CountersSnapshot {
   instanceDiscovery: number;
   /** Requests per host served ("localhost", or a Microsoft host name); the control API is not counted. */
   requestsByHost: Record<string, number>;
+  /** Sign-outs that asked "Pick an account" (no logout_hint naming the signed-in account). */
+  logoutAccountPicker: number;
 }
 
 export class Counters {
@@ -114,6 +117,7 @@ export class Counters {
       adminConsent: e("adminConsent"),
       instanceDiscovery: e("instanceDiscovery"),
       requestsByHost: Object.fromEntries(this.hosts),
+      logoutAccountPicker: e("logoutAccountPicker"),
     };
   }
 }

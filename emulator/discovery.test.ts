@@ -45,7 +45,8 @@ describe("OpenID configuration", () => {
     const pca = new PublicClientApplication({ auth: msalAuth(emu, emu.tenant.apps.cli.clientId, "organizations") });
     const r = await pca.acquireTokenByUsernamePassword({ scopes: ["User.Read"], username: u.username, password: u.password });
     expect(r?.tenantId).toBe(emu.tenant.tenantId);
-    expect(decodePayload(r!.accessToken).iss).toBe(emu.tenant.issuer);
+    // Graph's token: a v1.0 token of the user's home tenant (issuer https://sts.windows.net/<tid>/)
+    expect(decodePayload(r!.accessToken).iss).toBe(`https://sts.windows.net/${emu.tenant.tenantId}/`);
   });
 
   test("unknown tenant: AADSTS90002", async () => {
@@ -81,7 +82,8 @@ describe("signing keys", () => {
 
   test("tokens verify with jose's createRemoteJWKSet; rotation keeps old tokens valid until the old key is dropped", async () => {
     const jwksUri = `${emu.tenant.authority}/discovery/v2.0/keys`;
-    const check = (token: string) => ({ token, issuer: emu.tenant.issuer, audience: "https://graph.microsoft.com" });
+    // Graph tokens are v1.0: their issuer is https://sts.windows.net/<tid>/, signed with the same keys.
+    const check = (token: string) => ({ token, issuer: `https://sts.windows.net/${emu.tenant.tenantId}/`, audience: "https://graph.microsoft.com" });
     const before = await ropcToken();
     const [first] = await verifyWithJose(jwksUri, [check(before)]);
     expect(first).toMatchObject({ ok: true, kid: decodeHeader(before).kid });

@@ -93,8 +93,9 @@ describe("Entra error body shape", () => {
 
 describe("on-behalf-of failures", () => {
   test("assertion for another audience: invalid_grant AADSTS50013", async () => {
-    const graphToken = await mint({ scopes: ["https://graph.microsoft.com/User.Read"] });
-    const err = await rejection(apiCca().acquireTokenOnBehalfOf({ oboAssertion: graphToken, scopes: ["https://graph.microsoft.com/User.Read"] }));
+    // A genuine v2.0 token of ours, for another audience than the API presenting it.
+    const otherAudience = await mint({ scopes: [api().scope], claims: { aud: "https://graph.microsoft.com" } });
+    const err = await rejection(apiCca().acquireTokenOnBehalfOf({ oboAssertion: otherAudience, scopes: ["https://graph.microsoft.com/User.Read"] }));
     expect((err as ServerError).errorCode).toBe("invalid_grant");
     expect((err as ServerError).errorNo).toBe(50013);
     expect((err as ServerError).errorMessage).toContain("Assertion audience does not match");
@@ -202,7 +203,7 @@ describe("ROPC failures", () => {
     expect(guest.body).toMatchObject({ error_codes: [50034] });
     const home = await tokenRequest(emu, { grant_type: "password", client_id: cli, username: ben.username, password: ben.password, scope: "User.Read openid" }, {}, "organizations");
     expect(home.status).toBe(200);
-    expect(decodePayload(String(home.body.access_token))).toMatchObject({ tid: emu.tenant.secondTenantId, iss: `${emu.url}/${emu.tenant.secondTenantId}/v2.0` });
+    expect(decodePayload(String(home.body.access_token))).toMatchObject({ tid: emu.tenant.secondTenantId, iss: `https://sts.windows.net/${emu.tenant.secondTenantId}/` });
   });
 
   test("SPA cannot use ROPC; a public client must not send a secret", async () => {
@@ -458,8 +459,16 @@ describe("client assertion failures", () => {
 describe("logout", () => {
   test("registered post-logout URI redirects (with state) and ends the session; unknown URI shows a page", async () => {
     const megan = user("megan.");
-    const { browser } = await spaCode(megan.username, megan.password);
-    const out = await browser.go(`${emu.tenant.authority}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("http://localhost:3000/")}&state=bye`);
+    const { browser, code, verifier } = await spaCode(megan.username, megan.password);
+    // The SPA's ID token carries the login_hint optional claim; msal-browser sends it as logout_hint.
+    const spa = emu.tenant.apps.spa;
+    const tokens = await tokenRequest(
+      emu,
+      { grant_type: "authorization_code", client_id: spa.clientId, code, code_verifier: verifier, redirect_uri: spa.redirectUris[0]!, scope: `${api().scope} openid profile offline_access` },
+      { origin: new URL(spa.redirectUris[0]!).origin },
+    );
+    const hint = String(decodePayload(String(tokens.body.id_token)).login_hint);
+    const out = await browser.go(`${emu.tenant.authority}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent("http://localhost:3000/")}&state=bye&logout_hint=${encodeURIComponent(hint)}`);
     expect(out.leftTo).toBe("http://localhost:3000/?state=bye");
     const { challenge } = pkcePair();
     const silent = await browser.go(spaAuthorizeUrl({ challenge, extra: { prompt: "none" } }));

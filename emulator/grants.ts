@@ -109,8 +109,19 @@ export interface PendingSignIn {
   expiresAt: number;
 }
 
+/** A sign-out waiting for the user to pick the account ("Pick an account"): the request as sent. */
+export interface PendingLogout {
+  id: string;
+  /** The logout request's parameters (post_logout_redirect_uri, state, client_id, …). */
+  params: [string, string][];
+  /** The browser session the question is about. */
+  sessionId: string;
+  expiresAt: number;
+}
+
 export class GrantStore {
   readonly sessions = new Map<string, Session>();
+  readonly pendingLogouts = new Map<string, PendingLogout>();
   readonly pending = new Map<string, PendingSignIn>();
   readonly codes = new Map<string, AuthCode>();
   readonly refreshTokens = new Map<string, RefreshGrant>();
@@ -130,6 +141,7 @@ export class GrantStore {
 
   reset(): void {
     this.sessions.clear();
+    this.pendingLogouts.clear();
     this.pending.clear();
     this.codes.clear();
     this.refreshTokens.clear();
@@ -166,6 +178,20 @@ export class GrantStore {
   getPending(id: string | undefined): PendingSignIn | undefined {
     if (!id) return undefined;
     const p = this.pending.get(id);
+    return p && p.expiresAt >= nowSeconds() ? p : undefined;
+  }
+
+  addPendingLogout(params: Map<string, string>, sessionId: string): PendingLogout {
+    const entry: PendingLogout = { id: randomToken(18), params: [...params], sessionId, expiresAt: nowSeconds() + PENDING_LIFETIME_S };
+    this.pendingLogouts.set(entry.id, entry);
+    return entry;
+  }
+
+  /** The pending sign-out, removed (a choice is made once). */
+  takePendingLogout(id: string | undefined): PendingLogout | undefined {
+    if (!id) return undefined;
+    const p = this.pendingLogouts.get(id);
+    this.pendingLogouts.delete(id);
     return p && p.expiresAt >= nowSeconds() ? p : undefined;
   }
 
@@ -216,6 +242,7 @@ export class GrantStore {
     const now = nowSeconds();
     for (const [k, v] of this.sessions) if (v.expiresAt < now) this.sessions.delete(k);
     for (const [k, v] of this.pending) if (v.expiresAt < now) this.pending.delete(k);
+    for (const [k, v] of this.pendingLogouts) if (v.expiresAt < now) this.pendingLogouts.delete(k);
     for (const [k, v] of this.codes) if (v.expiresAt < now) this.codes.delete(k);
     for (const [k, v] of this.refreshTokens) if (v.expiresAt < now) this.refreshTokens.delete(k);
     for (const [k, v] of this.usedJti) if (v < now - 600) this.usedJti.delete(k);

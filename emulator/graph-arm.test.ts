@@ -1,7 +1,7 @@
 // The Microsoft Graph and Azure Resource Manager slices: data, paging, auth
 // errors in each service's own shape, and injected faults.
 import type { RunningEmulator } from "./index";
-import { control, setupTestEmulator, tokenRequest } from "./test-support/harness";
+import { control, decodePayload, setupTestEmulator, tokenRequest } from "./test-support/harness";
 
 let emu: RunningEmulator;
 setupTestEmulator((e) => (emu = e));
@@ -21,6 +21,67 @@ async function get(url: string, token?: string, headers: Record<string, string> 
   const body = type.includes("json") ? ((await res.json()) as Record<string, unknown>) : undefined;
   return { res, body };
 }
+
+describe("Graph and ARM tokens are v1.0 tokens, as Microsoft's APIs get them (issue #20 item 12)", () => {
+  // Microsoft Learn, "Access tokens": v1.0 is the format of apps with accessTokenAcceptedVersion
+  // null/1, which Graph and ARM are; "Access token claims reference": v1.0 tokens carry appid,
+  // appidacr, acr, amr, unique_name, upn (not azp, azpacr, preferred_username) and an issuer without /v2.0.
+  const v1Issuer = () => `https://sts.windows.net/${emu.tenant.tenantId}/`;
+
+  test("delegated: OBO, ROPC and the control API's tokens for Graph and ARM", async () => {
+    const api = emu.tenant.apps.api;
+    const cli = emu.tenant.apps.cli;
+    const megan = user("megan.");
+    const assertion = await mint({ username: megan.username, clientId: emu.tenant.apps.spa.clientId, scopes: [api.scope] });
+    const obo = await tokenRequest(emu, {
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      client_id: api.clientId,
+      client_secret: api.clientSecret,
+      assertion,
+      requested_token_use: "on_behalf_of",
+      scope: "https://graph.microsoft.com/User.Read",
+    });
+    const tokens = [
+      { what: "OBO Graph", token: String(obo.body.access_token), client: api.clientId, appidacr: "1" },
+      { what: "ROPC Graph", token: await graphToken("megan."), client: cli.clientId, appidacr: "0" },
+      { what: "control ARM", token: await mint({ username: megan.username, scopes: ["https://management.azure.com/user_impersonation"] }), client: api.clientId, appidacr: "1" },
+    ];
+    for (const { what, token, client, appidacr } of tokens) {
+      const p = decodePayload(token);
+      expect({ what, ver: p.ver, iss: p.iss, appid: p.appid, appidacr: p.appidacr, upn: p.upn, unique_name: p.unique_name, oid: p.oid, tid: p.tid }).toEqual({
+        what,
+        ver: "1.0",
+        iss: v1Issuer(),
+        appid: client,
+        appidacr,
+        upn: megan.username,
+        unique_name: megan.username,
+        oid: megan.oid,
+        tid: emu.tenant.tenantId,
+      });
+      for (const v2Only of ["azp", "azpacr", "preferred_username"]) expect({ what, [v2Only]: p[v2Only] }).toEqual({ what, [v2Only]: undefined });
+      expect(p.amr).toEqual(expect.any(Array));
+      expect(p.given_name).toBe("Megan");
+    }
+    expect((await get(`${emu.tenant.graphBaseUrl}/me`, tokens[0]!.token)).res.status).toBe(200);
+    expect((await get(`${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`, tokens[2]!.token)).res.status).toBe(200);
+  });
+
+  test("app-only (client credentials) too; our own API keeps v2.0 tokens", async () => {
+    const api = emu.tenant.apps.api;
+    const r = await tokenRequest(emu, { grant_type: "client_credentials", client_id: api.clientId, client_secret: api.clientSecret, scope: "https://graph.microsoft.com/.default" });
+    expect(decodePayload(String(r.body.access_token))).toMatchObject({ ver: "1.0", iss: v1Issuer(), appid: api.clientId, appidacr: "1", idtyp: "app", roles: ["User.Read.All"] });
+    const ours = decodePayload(await mint({ scopes: [api.scope] }));
+    expect(ours).toMatchObject({ ver: "2.0", iss: `${emu.url}/${emu.tenant.tenantId}/v2.0`, azp: emu.tenant.apps.spa.clientId });
+  });
+
+  test("Graph and ARM refuse a v2.0-shaped token (an issuer they do not trust)", async () => {
+    const v2 = await mint({ username: user("megan.").username, scopes: ["https://graph.microsoft.com/User.Read"], claims: { ver: "2.0", iss: `${emu.url}/${emu.tenant.tenantId}/v2.0` } });
+    const graph = await get(`${emu.tenant.graphBaseUrl}/me`, v2);
+    expect(graph.res.status).toBe(401);
+    expect(graph.body).toMatchObject({ error: { code: "InvalidAuthenticationToken", message: "Access token validation failure. Invalid issuer." } });
+  });
+});
 
 describe("Graph", () => {
   test("/me returns the signed-in user's default properties", async () => {
@@ -49,13 +110,16 @@ describe("Graph", () => {
     expect(patti.body).toMatchObject({ error: { code: "Request_ResourceNotFound", innerError: { "request-id": expect.any(String), date: expect.any(String) } } });
   });
 
-  test("/me/manager needs what Graph documents: User.Read alone is 403, User.ReadBasic.All gives the basic profile, User.Read.All the full one", async () => {
+  test("/me/manager as Graph documents it: User.Read alone gets limited information (id and type, every other property null), User.ReadBasic.All the basic profile, User.Read.All the full one", async () => {
+    // List manager: least privileged User.Read.All; a directoryObject relationship the app may not
+    // read comes back with "only the @odata.type property for the object type and the id", other
+    // properties null ("Limited information returned for inaccessible member objects").
     const url = `${emu.tenant.graphBaseUrl}/me/manager`;
     const adele = user("adele.").username;
     const readOnly = await mint({ username: adele, scopes: ["https://graph.microsoft.com/User.Read"] });
-    const denied = await get(url, readOnly);
-    expect(denied.res.status).toBe(403);
-    expect(denied.body).toMatchObject({ error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } });
+    const limited = await get(url, readOnly);
+    expect(limited.res.status).toBe(200);
+    expect(limited.body).toMatchObject({ "@odata.type": "#microsoft.graph.user", id: user("miriam.").oid, displayName: null, userPrincipalName: null, mail: null, jobTitle: null });
     // /me itself still works with User.Read
     expect((await get(`${emu.tenant.graphBaseUrl}/me`, readOnly)).res.status).toBe(200);
 
@@ -221,6 +285,21 @@ describe("Azure Resource Manager", () => {
     const denied = await get(`${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`, noScope);
     expect(denied.res.status).toBe(403);
     expect(denied.body).toMatchObject({ error: { code: "AuthorizationFailed" } });
+  });
+
+  test("api-version: only the versions ARM documents for these routes (Subscriptions - List/Get, Tenants - List); any other is InvalidApiVersionParameter", async () => {
+    const token = await armToken();
+    const subscription = ((await get(`${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`, token)).body!.value as { subscriptionId: string }[])[0]!.subscriptionId;
+    for (const route of ["/subscriptions", `/subscriptions/${subscription}`, "/tenants"]) {
+      for (const version of ["2016-06-01", "2020-01-01", "2022-12-01"]) {
+        expect({ route, version, status: (await get(`${emu.tenant.armBaseUrl}${route}?api-version=${version}`, token)).res.status }).toEqual({ route, version, status: 200 });
+      }
+      for (const version of ["2023-07-01", "2022-12-01-preview", "2099-01-01"]) {
+        const bad = await get(`${emu.tenant.armBaseUrl}${route}?api-version=${version}`, token);
+        expect({ route, version, status: bad.res.status }).toEqual({ route, version, status: 400 });
+        expect(bad.body).toEqual({ error: { code: "InvalidApiVersionParameter", message: expect.stringContaining(`The api-version '${version}' is invalid. The supported versions are '2022-12-01,`) } });
+      }
+    }
   });
 
   test("faults: throttled ARM answers 429 with Retry-After in ARM's shape", async () => {

@@ -12,8 +12,9 @@ import { DEVICE_CODE_LIFETIME_S, GrantStore, SESSION_LIFETIME_S, SPA_REFRESH_LIF
 import { checkMicrosoftHostsCertificate, HostRouter, microsoftHostNames } from "./hosts";
 import { KeyManager } from "./keys";
 import { NextLinkOverrides } from "./next-links";
+import { managedIdentityResourceId } from "./routes/msi";
 import { createEmulatorServer } from "./server";
-import { TenantStore, registeredOrigins } from "./tenant-store";
+import { TenantStore } from "./tenant-store";
 import type { TenantDescription } from "./types";
 
 export { ensureCertificates, microsoftHostNames };
@@ -31,6 +32,11 @@ export interface StartEmulatorOptions {
   tenantFile?: string;
   /** Default: EMULATOR_APP_ORIGINS (comma separated) or http://localhost:3000. */
   appOrigins?: string[];
+  /**
+   * The app origin whose front-channel logout URL the web app registration holds (Entra registers
+   * one per app). Default: EMULATOR_FRONT_CHANNEL_LOGOUT_ORIGIN or the first app origin.
+   */
+  frontChannelLogoutOrigin?: string;
   /** Seed data. Default: emulator/tenant-data.json */
   dataFile?: string;
   /** Device-code polling interval announced to clients. Default: EMULATOR_DEVICE_CODE_INTERVAL or 5. */
@@ -86,13 +92,17 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     const u = new URL(o);
     if (u.origin !== o) throw new Error(`app origin '${o}' must be a bare origin like http://localhost:3000`);
   }
+  const frontChannelLogoutOrigin = (opts.frontChannelLogoutOrigin ?? process.env.EMULATOR_FRONT_CHANNEL_LOGOUT_ORIGIN ?? appOrigins[0] ?? "").replace(/\/+$/, "");
+  if (!appOrigins.includes(frontChannelLogoutOrigin)) {
+    throw new Error(`frontChannelLogoutOrigin (EMULATOR_FRONT_CHANNEL_LOGOUT_ORIGIN) '${frontChannelLogoutOrigin}' must be one of the app origins: ${appOrigins.join(", ")}`);
+  }
   const port = opts.port ?? envNumber("EMULATOR_PORT") ?? 8443;
   const dataFile = path.resolve(opts.dataFile ?? path.join(repoRoot(), "emulator", "tenant-data.json"));
 
   const cloud = emulatorCloud(opts.cloud ?? process.env.EMULATOR_CLOUD);
   const certs = await ensureCertificates(stateDir);
   const seed = seedForCloud(TenantStore.loadSeed(dataFile), cloud);
-  const store = new TenantStore({ seed, appOrigins, apiClientCertPem: readFileSync(certs.apiClientCertPath, "utf8") });
+  const store = new TenantStore({ seed, appOrigins, frontChannelLogoutOrigin, apiClientCertPem: readFileSync(certs.apiClientCertPath, "utf8") });
   const keys = await KeyManager.load(certs.signingCertPath, certs.signingKeyPath);
   const defaults: Settings = {
     tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
@@ -194,6 +204,8 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths, microsoft
       endpoint: `${b}/msi/token`,
       header: ctx.managedIdentityHeader,
       objectId: ctx.store.seed.managedIdentity.objectId,
+      clientId: ctx.store.seed.managedIdentity.clientId,
+      resourceId: managedIdentityResourceId(ctx),
       resource: ctx.cloud.tokenExchangeAudience,
     },
     apps: {
@@ -224,7 +236,8 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths, microsoft
         redirectUris: web.redirects.filter((r) => r.platform === "web").map((r) => r.uri),
         postLogoutRedirectUris: web.redirects.map((r) => r.uri),
         signInAudience: web.signInAudience,
-        frontChannelLogoutUrls: web.frontChannelLogoutPath ? registeredOrigins(web).map((o) => o + web.frontChannelLogoutPath) : [],
+        frontChannelLogoutUrls: web.frontChannelLogoutUrl ? [web.frontChannelLogoutUrl] : [],
+        ...(web.frontChannelLogoutUrl ? { frontChannelLogoutUrl: web.frontChannelLogoutUrl } : {}),
       },
       cli: { clientId: cli.clientId, signInAudience: cli.signInAudience },
     },

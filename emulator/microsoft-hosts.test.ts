@@ -133,22 +133,29 @@ describe("the public cloud's host names, with a certificate for them", () => {
     expect(json<{ nextLink: string }>(subs).nextLink).toMatch(new RegExp(`^https://${PUBLIC.arm}/subscriptions\\?`));
   });
 
-  test("Graph and ARM accept only tokens of their own host family, in both directions", async () => {
-    const fromLocalhost = await tokenRequest(emu, {
+  test("Graph and ARM tokens are v1.0 with Entra's one v1 issuer whichever sign-in host issued them; our API's v2 tokens name their host", async () => {
+    // Entra's v1.0 issuer is https://sts.windows.net/<tid>/ for every sign-in host alias, so Graph
+    // and ARM take a token from either address; a v2.0 token's issuer is the host it came from.
+    const form = (scope: string) => ({
       grant_type: "password",
       client_id: emu.tenant.apps.cli.clientId,
       username: emu.tenant.users[0]!.username,
       password: emu.tenant.users[0]!.password,
-      scope: "https://graph.microsoft.com/User.Read",
+      scope,
     });
+    const fromLocalhost = await tokenRequest(emu, form("https://graph.microsoft.com/User.Read openid profile"));
     expect(fromLocalhost.status).toBe(200);
     const localToken = fromLocalhost.body.access_token as string;
-    const refused = await requestVia(via, `https://${PUBLIC.graph}/v1.0/me`, { headers: { authorization: `Bearer ${localToken}` } });
-    expect(refused.status).toBe(401);
-
+    expect(decodePayload(localToken)).toMatchObject({ iss: `https://sts.windows.net/${emu.tenant.tenantId}/`, ver: "1.0" });
     const microsoftToken = (await ropc(via, `https://${PUBLIC.login}`, emu, "https://graph.microsoft.com/User.Read")).body.access_token!;
-    const atLocalhost = await requestVia(local, `${emu.tenant.graphBaseUrl}/me`, { headers: { authorization: `Bearer ${microsoftToken}` } });
-    expect(atLocalhost.status).toBe(401);
+    expect(decodePayload(microsoftToken)).toMatchObject({ iss: `https://sts.windows.net/${emu.tenant.tenantId}/`, ver: "1.0" });
+    expect((await requestVia(via, `https://${PUBLIC.graph}/v1.0/me`, { headers: { authorization: `Bearer ${localToken}` } })).status).toBe(200);
+    expect((await requestVia(local, `${emu.tenant.graphBaseUrl}/me`, { headers: { authorization: `Bearer ${microsoftToken}` } })).status).toBe(200);
+
+    // v2.0 tokens (ID tokens here; our API's access tokens alike) name the host that issued them.
+    expect(decodePayload(fromLocalhost.body.id_token as string).iss).toBe(`${emu.tenant.authorityHost}/${emu.tenant.tenantId}/v2.0`);
+    const atMicrosoft = await ropc(via, `https://${PUBLIC.login}`, emu, "https://graph.microsoft.com/User.Read");
+    expect(decodePayload(atMicrosoft.body.id_token!).iss).toBe(`https://${PUBLIC.login}/${emu.tenant.tenantId}/v2.0`);
   });
 
   test("codes, refresh tokens and sessions stay with the host they were issued at", async () => {
@@ -277,8 +284,9 @@ describe("what the real msal-node asks for at Microsoft's hosts", () => {
 
   test("at login.microsoftonline.com MSAL uses its built-in metadata: no instance discovery, no OpenID configuration request", async () => {
     const result = await app(`https://${PUBLIC.login}/${emu.tenant.tenantId}`).acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
-    expect(decodePayload(result!.accessToken).iss).toBe(`https://${PUBLIC.login}/${emu.tenant.tenantId}/v2.0`);
+    expect(decodePayload(result!.accessToken)).toMatchObject({ iss: `https://sts.windows.net/${emu.tenant.tenantId}/`, ver: "1.0" });
     const c = await control<Counters>(emu, "GET", "/counters");
+    expect(c.requestsByHost).toEqual({ [PUBLIC.login]: 1 });
     expect(c.tokenRequests.client_credentials?.[emu.tenant.apps.api.clientId]).toBe(1);
     expect(c.instanceDiscovery).toBe(0);
     expect(c.discovery).toBe(0);

@@ -57,7 +57,7 @@ describe("device code (public client CLI)", () => {
     expect(result?.account?.tenantId).toBe(emu.tenant.tenantId);
     expect(result?.account?.homeAccountId).toBe(`${megan().oid}.${emu.tenant.tenantId}`);
     const at = decodePayload(result!.accessToken);
-    expect(at).toMatchObject({ aud: "https://graph.microsoft.com", oid: megan().oid, tid: emu.tenant.tenantId, ver: "2.0", azp: emu.tenant.apps.cli.clientId });
+    expect(at).toMatchObject({ aud: "https://graph.microsoft.com", oid: megan().oid, tid: emu.tenant.tenantId, ver: "1.0", appid: emu.tenant.apps.cli.clientId });
     expect(String(at.scp).split(" ")).toContain("User.Read");
 
     // The cached account refreshes silently (refresh_token grant).
@@ -99,7 +99,7 @@ describe("client credentials", () => {
     const cca = new ConfidentialClientApplication({ auth: { ...msalAuth(emu, emu.tenant.apps.api.clientId), clientSecret: emu.tenant.apps.api.clientSecret } });
     const r = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
     const at = decodePayload(r!.accessToken);
-    expect(at).toMatchObject({ aud: "https://graph.microsoft.com", idtyp: "app", roles: ["User.Read.All"], azpacr: "1", tid: emu.tenant.tenantId });
+    expect(at).toMatchObject({ aud: "https://graph.microsoft.com", idtyp: "app", roles: ["User.Read.All"], appidacr: "1", tid: emu.tenant.tenantId });
     expect(at.scp).toBeUndefined();
     // Second call comes from MSAL's cache.
     const again = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
@@ -111,7 +111,7 @@ describe("client credentials", () => {
     const basic = Buffer.from(`${encodeURIComponent(api.clientId)}:${encodeURIComponent(api.clientSecret)}`).toString("base64");
     const r = await tokenRequest(emu, { grant_type: "client_credentials", scope: "https://graph.microsoft.com/.default" }, { authorization: `Basic ${basic}` });
     expect(r.status).toBe(200);
-    expect(decodePayload(String(r.body.access_token))).toMatchObject({ azp: api.clientId, azpacr: "1" });
+    expect(decodePayload(String(r.body.access_token))).toMatchObject({ appid: api.clientId, appidacr: "1" });
   });
 
   test.each([
@@ -129,7 +129,7 @@ describe("client credentials", () => {
       },
     });
     const r = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
-    expect(decodePayload(r!.accessToken)).toMatchObject({ azpacr: "2", azp: emu.tenant.apps.api.clientId });
+    expect(decodePayload(r!.accessToken)).toMatchObject({ appidacr: "2", appid: emu.tenant.apps.api.clientId });
     // MSAL reuses its signed assertion for a while; a second network call must still work.
     const again = await cca.acquireTokenByClientCredential({ scopes: ["https://management.azure.com/.default"] });
     expect(decodePayload(again!.accessToken).aud).toBe("https://management.azure.com");
@@ -140,7 +140,7 @@ describe("client credentials", () => {
     process.env.IDENTITY_ENDPOINT = emu.tenant.managedIdentity.endpoint;
     process.env.IDENTITY_HEADER = emu.tenant.managedIdentity.header;
     try {
-      const mia = new ManagedIdentityApplication();
+      const mia = new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: emu.tenant.managedIdentity.clientId } });
       const mi = await mia.acquireToken({ resource: "api://AzureADTokenExchange" });
       expect(decodePayload(mi.accessToken)).toMatchObject({ aud: "api://AzureADTokenExchange", sub: emu.tenant.managedIdentity.objectId, iss: emu.tenant.issuer });
       const cca = new ConfidentialClientApplication({
@@ -150,7 +150,7 @@ describe("client credentials", () => {
         },
       });
       const r = await cca.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
-      expect(decodePayload(r!.accessToken)).toMatchObject({ azpacr: "2", roles: ["User.Read.All"] });
+      expect(decodePayload(r!.accessToken)).toMatchObject({ appidacr: "2", roles: ["User.Read.All"] });
     } finally {
       if (saved.endpoint === undefined) delete process.env.IDENTITY_ENDPOINT;
       else process.env.IDENTITY_ENDPOINT = saved.endpoint;
@@ -170,7 +170,7 @@ describe("on-behalf-of", () => {
 
     const first = await cca.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: [GRAPH_USER_READ] });
     const at = decodePayload(first!.accessToken);
-    expect(at).toMatchObject({ aud: "https://graph.microsoft.com", oid: megan().oid, tid: emu.tenant.tenantId, azp: apiId });
+    expect(at).toMatchObject({ aud: "https://graph.microsoft.com", oid: megan().oid, tid: emu.tenant.tenantId, appid: apiId, ver: "1.0" });
     expect(String(at.scp).split(" ")).toEqual(expect.arrayContaining(["User.Read", "User.ReadBasic.All"]));
 
     const second = await cca.acquireTokenOnBehalfOf({ oboAssertion: incoming, scopes: [GRAPH_USER_READ] });
@@ -222,7 +222,7 @@ describe("authorization code", () => {
     );
     expect(r.idTokenClaims).toMatchObject({ nonce: "nonce-456", aud: web.clientId, tid: emu.tenant.tenantId });
     expect(r.account?.username).toBe(megan().username);
-    expect(decodePayload(r.accessToken)).toMatchObject({ aud: "https://graph.microsoft.com", azpacr: "1" });
+    expect(decodePayload(r.accessToken)).toMatchObject({ aud: "https://graph.microsoft.com", appidacr: "1" });
 
     const refreshed = await cca.acquireTokenSilent({ account: r.account!, scopes: ["User.Read"], forceRefresh: true });
     expect(refreshed.accessToken).not.toBe(r.accessToken);

@@ -115,6 +115,27 @@ export function accountPickerPage(p: {
   );
 }
 
+/**
+ * Entra's "Pick an account" at sign-out, shown when the request names no signed-in account with
+ * logout_hint: which account to sign out of. One real button per account.
+ */
+export function signOutAccountPickerPage(p: { pendingId: string; accounts: { oid: string; username: string; displayName: string; signedIn: boolean }[] }): Page {
+  const items = p.accounts
+    .map(
+      (a) => `<li><button type="submit" class="account" name="account" value="${esc(a.oid)}">${esc(a.username)}<br><small>${esc(a.displayName)}${a.signedIn ? " &middot; Signed in" : ""}</small></button></li>`,
+    )
+    .join("\n");
+  return layout(
+    "Sign out",
+    `<h1>Pick an account</h1>
+<p>Which account do you want to sign out of?</p>
+<form method="post" action="/_login/sign-out-account">
+<input type="hidden" name="pending" value="${esc(p.pendingId)}">
+<ul style="list-style:none;padding:0">${items}</ul>
+</form>`,
+  );
+}
+
 export function mfaPage(p: { pendingId: string; username: string; error?: string }): Page {
   return layout(
     "Verify your identity",

@@ -14,6 +14,8 @@ const megan = () => emu.tenant.users.find((u) => u.username.startsWith("megan.")
 const mint = async (body: Record<string, unknown>) => (await control<{ access_token: string }>(emu, "POST", "/tokens", body)).access_token;
 const counters = () => control<{ authorize: number; authorizePromptNone: number }>(emu, "GET", "/counters");
 const apiCca = () => new ConfidentialClientApplication({ auth: { ...msalAuth(emu, api().clientId), clientSecret: api().clientSecret } });
+/** The API declaring cp1, as the app does (AZURE_API_CLIENT_CAPABILITIES=cp1): its Graph and ARM tokens are CAE tokens. */
+const capableApiCca = () => new ConfidentialClientApplication({ auth: { ...msalAuth(emu, api().clientId), clientSecret: api().clientSecret, clientCapabilities: ["cp1"] } });
 
 function authorizeUrl(challenge: string, extra: Record<string, string> = {}): string {
   const u = new URL(`${emu.tenant.authority}/oauth2/v2.0/authorize`);
@@ -111,9 +113,31 @@ describe("continuous access evaluation: session revoked", () => {
     return { header, claims: JSON.parse(Buffer.from(claims, "base64").toString("utf8")) as { access_token: { nbf: { essential: boolean; value: string } } } };
   };
 
+  test("only clients that declared cp1 get claims challenges; another client's token keeps working until it expires (issue #20 item 12)", async () => {
+    // Microsoft Learn, "How to use CAE enabled APIs": "If a resource API implements CAE and your
+    // application declares it can handle CAE, your app receives CAE tokens for that resource";
+    // "If you aren't using CAE-capable clients, your default access token lifetime remains 1 hour."
+    const assertion = await mint({ username: megan().username, clientId: spa().clientId, scopes: [api().scope] });
+    const plain = await apiCca().acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [graphScope] });
+    const capable = await new ConfidentialClientApplication({ auth: { ...msalAuth(emu, api().clientId), clientSecret: api().clientSecret, clientCapabilities: ["cp1"] } }).acquireTokenOnBehalfOf({
+      oboAssertion: assertion,
+      scopes: [graphScope],
+    });
+    expect(decodePayload(plain!.accessToken)).not.toHaveProperty("xms_cc");
+    expect(decodePayload(capable!.accessToken).xms_cc).toEqual(["cp1"]);
+    expect(Number(decodePayload(plain!.accessToken).exp) - Number(decodePayload(plain!.accessToken).iat)).toBeLessThanOrEqual(3600);
+
+    await control(emu, "POST", "/faults", { target: "graph", mode: "session_revoked", username: megan().username, signOut: false });
+    const me = (token: string) => fetch(`${emu.tenant.graphBaseUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(plain!.accessToken)).status).toBe(200);
+    const challenged = await me(capable!.accessToken);
+    expect(challenged.status).toBe(401);
+    expect(challengeOf(challenged).header).toContain('error="insufficient_claims"');
+  });
+
   test("Graph answers with insufficient_claims until a token carrying the requested nbf arrives", async () => {
     const assertion = await mint({ username: megan().username, clientId: spa().clientId, scopes: [api().scope] });
-    const cca = apiCca();
+    const cca = capableApiCca();
     const old = await cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [graphScope] });
     await control(emu, "POST", "/faults", { target: "graph", mode: "session_revoked", username: megan().username, signOut: false });
 
@@ -125,7 +149,7 @@ describe("continuous access evaluation: session revoked", () => {
     expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "InvalidAuthenticationToken", message: expect.stringMatching(/TokenIssuedBeforeRevocationTimestamp/) });
 
     // A fresh token without the claims is still refused (stricter than Graph: the claims must be asked for)…
-    const fresh = await mint({ username: megan().username, scopes: [graphScope] });
+    const fresh = await mint({ username: megan().username, scopes: [graphScope], claims: { xms_cc: ["cp1"] } });
     expect((await fetch(`${emu.tenant.graphBaseUrl}/me`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(401);
     // …one requested with them (msal-node sends `claims` in the OBO body) carries the nbf and passes.
     const renewed = await cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [graphScope], claims: JSON.stringify(claims) });
@@ -137,7 +161,7 @@ describe("continuous access evaluation: session revoked", () => {
   });
 
   test("ARM answers with invalid_token, error_description and claims", async () => {
-    const token = await mint({ username: megan().username, scopes: [armScope] });
+    const token = await mint({ username: megan().username, scopes: [armScope], claims: { xms_cc: ["cp1"] } });
     const fault = await control<{ fault: { mode: string; revokedAt: number } }>(emu, "POST", "/faults", { target: "arm", mode: "session_revoked", username: megan().username, signOut: false });
     expect(fault.fault.mode).toBe("session_revoked");
     const refused = await fetch(`${emu.tenant.armBaseUrl}/subscriptions?api-version=2022-12-01`, { headers: { authorization: `Bearer ${token}` } });
@@ -181,12 +205,15 @@ describe("continuous access evaluation: session revoked", () => {
     expect(fresh.status).toBe(200);
   });
 
-  test("xms_cc goes into our API's tokens when the SPA declares it (the API registration opted in), never into Graph's", async () => {
+  test("xms_cc goes into our API's tokens when the SPA declares it (the API registration opted in), and into Graph's when the API declares it (Graph, a CAE resource, opted in)", async () => {
     const claims = JSON.stringify({ access_token: { xms_cc: { values: ["CP1"] } } });
     const { tokens } = await spaSignIn({ claims });
     expect(decodePayload(tokens.access_token).xms_cc).toEqual(["CP1"]);
     const graph = await apiCca().acquireTokenOnBehalfOf({ oboAssertion: tokens.access_token, scopes: [graphScope], claims });
-    expect(decodePayload(graph!.accessToken).xms_cc).toBeUndefined();
+    expect(decodePayload(graph!.accessToken).xms_cc).toEqual(["CP1"]);
+    // The SPA's capability does not travel: an API that declares none gets an ordinary Graph token.
+    const plain = await apiCca().acquireTokenOnBehalfOf({ oboAssertion: tokens.access_token, scopes: [graphScope], skipCache: true });
+    expect(decodePayload(plain!.accessToken).xms_cc).toBeUndefined();
   });
 });
 

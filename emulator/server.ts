@@ -19,7 +19,7 @@ import { deviceCode, deviceLoginPage, deviceLoginSubmit } from "./routes/device"
 import { CORS_ANY, jwks, openIdConfiguration, userRealm } from "./routes/discovery";
 import { graph } from "./routes/graph";
 import { instanceDiscovery } from "./routes/instance-discovery";
-import { logout } from "./routes/logout";
+import { logout, postSignOutAccount } from "./routes/logout";
 import { managedIdentityToken } from "./routes/msi";
 import { postAccount, postConsent, postCredentials, postMfa } from "./routes/signin";
 import { token, corsPreflight } from "./routes/token";
@@ -186,6 +186,8 @@ async function entra(ctx: EmulatorContext, req: IncomingMessage, res: ServerResp
         return postMfa(ctx, req, res);
       case "/_login/consent":
         return postConsent(ctx, req, res);
+      case "/_login/sign-out-account":
+        return postSignOutAccount(ctx, req, res);
     }
   }
   if (path === "/error") {
@@ -245,7 +247,7 @@ async function entraEndpoint(ctx: EmulatorContext, req: IncomingMessage, res: Se
         await deviceCode(ctx, req, res, segment);
         return true;
       case "/oauth2/v2.0/logout":
-        await logout(ctx, req, res, url);
+        await logout(ctx, req, res, url, segment);
         return true;
       case "/adminconsent":
         adminConsent(ctx, req, res, url, segment);

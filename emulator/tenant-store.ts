@@ -23,6 +23,8 @@ export const ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
 export interface StoreOptions {
   seed: SeedData;
   appOrigins: string[];
+  /** The app origin whose front-channel logout URL is registered (default: the first). */
+  frontChannelLogoutOrigin?: string;
   apiClientCertPem: string;
 }
 
@@ -34,6 +36,10 @@ export interface RegistrationPatch {
   knownClientApplications?: string[];
   preAuthorizedApplications?: PreAuthorizedApplication[];
   signInAudience?: SignInAudience;
+  /** Configured permissions: full delegated scope names, e.g. "api://<api>/access_as_user". */
+  requiredResourceAccess?: string[];
+  /** Optional ID-token claims, e.g. ["sid", "login_hint"]. */
+  idTokenOptionalClaims?: string[];
 }
 
 /** Per-client consent in one tenant: tenant-wide (admin) grants, per-user grants and per-user revocations. */
@@ -60,7 +66,7 @@ export class TenantStore {
   constructor(opts: StoreOptions) {
     this.seed = opts.seed;
     this.tenants = opts.seed.tenants;
-    this.apps = buildApps(opts.seed, opts.appOrigins, opts.apiClientCertPem);
+    this.apps = buildApps(opts.seed, opts.appOrigins, opts.frontChannelLogoutOrigin ?? opts.appOrigins[0], opts.apiClientCertPem);
     this.resources = [
       ...opts.seed.resources,
       ...this.apps
@@ -156,18 +162,14 @@ export class TenantStore {
   }
 
   /**
-   * Load tests use synthetic users `loaduser<N>@<tenant domain>`; they are created
-   * on first use with a deterministic oid so repeated runs mint the same identities.
+   * Load tests use synthetic users `loaduser<N>@<tenant domain>`, created only by the control API
+   * (POST /_control/users), with a deterministic oid so repeated runs mint the same identities.
+   * Nothing else invents a user: a name nobody created does not exist, as in a real directory.
    */
-  ensureSyntheticUser(username: string): User | undefined {
-    const existing = this.userByName(username);
-    if (existing) return existing;
-    const m = /^loaduser(\d{1,7})@([a-z0-9.-]+)$/i.exec(username.trim());
-    if (!m) return undefined;
-    const tenant = this.tenants.find((t) => t.domain === (m[2] ?? "").toLowerCase());
-    if (!tenant) return undefined;
-    const n = m[1] ?? "0";
+  createSyntheticUser(n: number, tenant: SeedTenant): User {
     const upn = `loaduser${n}@${tenant.domain}`;
+    const existing = this.userByName(upn);
+    if (existing) return existing;
     const user: User = {
       id: deterministicGuid(`${tenant.id}/${upn}`),
       tenantId: tenant.id,
@@ -236,6 +238,8 @@ export class TenantStore {
     if (patch.knownClientApplications) app.knownClientApplications = patch.knownClientApplications.map((id) => id.toLowerCase());
     if (patch.preAuthorizedApplications) app.preAuthorizedApplications = patch.preAuthorizedApplications.map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] }));
     if (patch.signInAudience) app.signInAudience = patch.signInAudience;
+    if (patch.requiredResourceAccess) app.requiredResourceAccess = [...patch.requiredResourceAccess];
+    if (patch.idTokenOptionalClaims) app.idTokenOptionalClaims = [...patch.idTokenOptionalClaims];
     return app;
   }
 
@@ -334,7 +338,7 @@ export class TenantStore {
   }
 }
 
-function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string): AppRegistration[] {
+function buildApps(seed: SeedData, origins: string[], frontChannelLogoutOrigin: string | undefined, apiClientCertPem: string): AppRegistration[] {
   const keys: AppKey[] = ["spa", "api", "web", "cli"];
   return keys.map((key) => {
     const s = seed.apps[key];
@@ -362,7 +366,7 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
       clientSecret: s.clientSecret,
       certificate,
       redirects,
-      frontChannelLogoutPath: s.frontChannelLogoutPath,
+      frontChannelLogoutUrl: s.frontChannelLogoutPath && frontChannelLogoutOrigin ? frontChannelLogoutOrigin + s.frontChannelLogoutPath : undefined,
       federatedCredentials: s.federatedCredentials ?? [],
       servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
       ...registrationFromSeed(seed, key),
@@ -371,19 +375,18 @@ function buildApps(seed: SeedData, origins: string[], apiClientCertPem: string):
 }
 
 /** The registration properties tests may patch, as the seed defines them. */
-function registrationFromSeed(seed: SeedData, key: AppKey): Pick<AppRegistration, "knownClientApplications" | "signInAudience" | "requiredResourceAccess" | "preAuthorizedApplications"> {
+function registrationFromSeed(
+  seed: SeedData,
+  key: AppKey,
+): Pick<AppRegistration, "knownClientApplications" | "signInAudience" | "requiredResourceAccess" | "preAuthorizedApplications" | "idTokenOptionalClaims"> {
   const s = seed.apps[key];
   return {
+    idTokenOptionalClaims: [...(s.idTokenOptionalClaims ?? [])],
     knownClientApplications: (s.knownClientApplications ?? []).map((id) => id.toLowerCase()),
     signInAudience: s.signInAudience ?? "AzureADMyOrg",
     requiredResourceAccess: [...(s.requiredResourceAccess ?? [])],
     preAuthorizedApplications: (s.preAuthorizedApplications ?? []).map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] })),
   };
-}
-
-/** The app origins an app has redirect URIs on (its front-channel logout URL lives on each). */
-export function registeredOrigins(app: AppRegistration): string[] {
-  return [...new Set(app.redirects.filter((r) => r.platform !== "native").map((r) => new URL(r.uri).origin))];
 }
 
 /** A stable GUID derived from a name (the emulator's stand-in for directory object ids). */

@@ -119,3 +119,60 @@ describe("where another tenant's user is refused", () => {
     expect(has(single.page, "AADSTS50020")).toBe(true);
   });
 });
+
+describe("a verified domain in the authority (issue #20 item 1)", () => {
+  // Entra accepts a tenant's verified domain wherever it accepts its id: the metadata names the
+  // tenant id (issuer, endpoints), tokens carry it in `tid`. An unknown domain is AADSTS90002.
+  const domain = () => emu.tenant.tenants[0]!.domain;
+
+  test("OpenID metadata and keys: the issuer names the tenant id, never the domain", async () => {
+    const meta = (await (await fetch(`${emu.url}/${domain()}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect(meta.issuer).toBe(`${emu.url}/${emu.tenant.tenantId}/v2.0`);
+    const keys = await fetch(`${emu.url}/${domain()}/discovery/v2.0/keys`);
+    expect(keys.status).toBe(200);
+    for (const endpoint of ["authorization_endpoint", "token_endpoint", "end_session_endpoint", "device_authorization_endpoint"]) {
+      expect(meta[endpoint]).toMatch(/^https:\/\//);
+    }
+  });
+
+  test("authorize + token, device code, logout and admin consent all work at the domain", async () => {
+    const { page, verifier } = await spaSignIn(domain(), contoso());
+    const code = redirectParams(page.leftTo).get("code");
+    expect(code).toBeTruthy();
+    const r = await tokenRequest(
+      emu,
+      { grant_type: "authorization_code", client_id: spa().clientId, code: code!, redirect_uri: spa().redirectUris[0]!, code_verifier: verifier, scope: `api://${api().clientId}/access_as_user openid` },
+      { origin: new URL(spa().redirectUris[0]!).origin },
+      domain(),
+    );
+    expect(r.status).toBe(200);
+    expect(decodePayload(String(r.body.access_token))).toMatchObject({ tid: emu.tenant.tenantId, iss: `${emu.url}/${emu.tenant.tenantId}/v2.0` });
+    expect(decodePayload(String(r.body.id_token))).toMatchObject({ tid: emu.tenant.tenantId });
+
+    const device = await fetch(`${emu.url}/${domain()}/oauth2/v2.0/devicecode`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: emu.tenant.apps.cli.clientId, scope: "User.Read" }).toString(),
+    });
+    expect(device.status).toBe(200);
+
+    const logout = await fetch(`${emu.url}/${domain()}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(spa().postLogoutRedirectUris[0]!)}&client_id=${spa().clientId}`, { redirect: "manual" });
+    expect(logout.status).toBe(302);
+
+    const consent = await new Browser(emu).go(`${emu.url}/${domain()}/adminconsent?client_id=${api().clientId}`);
+    expect(has(consent, "Email or username")).toBe(true);
+  });
+
+  test("an unknown domain is AADSTS90002 at every endpoint, logout included", async () => {
+    const unknown = "nowhere.example";
+    expect((await fetch(`${emu.url}/${unknown}/v2.0/.well-known/openid-configuration`)).status).toBe(400);
+    expect((await fetch(`${emu.url}/${unknown}/discovery/v2.0/keys`)).status).toBe(400);
+    const token = await tokenRequest(emu, { grant_type: "client_credentials", client_id: api().clientId, client_secret: api().clientSecret, scope: "https://graph.microsoft.com/.default" }, {}, unknown);
+    expect(token.body.error_codes).toEqual([90002]);
+    const { challenge } = pkcePair();
+    expect(has(await new Browser(emu).go(spaAuthorize(unknown, challenge)), "AADSTS90002")).toBe(true);
+    const logout = await new Browser(emu).go(`${emu.url}/${unknown}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(spa().postLogoutRedirectUris[0]!)}&client_id=${spa().clientId}`);
+    expect(logout.leftTo).toBeUndefined();
+    expect(has(logout, "AADSTS90002")).toBe(true);
+  });
+});

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { requestedAccessTokenClaims, type AccessTokenClaimsRequest } from "./cae";
 import { isPreAuthorized } from "./consent";
-import { issuerFor, type EmulatorContext } from "./context";
+import { issuerFor, v1IssuerFor, type EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
 
@@ -93,11 +93,52 @@ export interface UserTokenInput {
   extraClaims?: Record<string, unknown>;
 }
 
+/** Graph and ARM take v1.0 tokens (their manifests leave accessTokenAcceptedVersion unset); our API v2.0. */
+export const isV1Resource = (resource: ResourceDefinition): boolean => resource.accessTokenAcceptedVersion === 1;
+
+/**
+ * A v1.0 user access token, as Graph and ARM get them (Microsoft Learn, "Access token claims
+ * reference": `appid`/`appidacr` instead of `azp`/`azpacr`, `acr`, `amr`, `unique_name` and `upn`
+ * instead of `preferred_username`, the v1.0 basic claims `given_name`/`family_name`, issuer
+ * `https://sts.windows.net/<tid>/`, `ver` "1.0").
+ */
+function v1UserClaims(ctx: EmulatorContext, p: UserTokenInput, times: { iat: number; nbf: number; exp: number }): Record<string, unknown> {
+  return {
+    aud: p.resource.tokenAudience,
+    iss: v1IssuerFor(ctx, p.user.tenantId),
+    ...times,
+    acr: "1",
+    aio: randomToken(24),
+    amr: p.auth.amr,
+    appid: p.client.clientId,
+    appidacr: p.azpacr,
+    ...(p.user.surname ? { family_name: p.user.surname } : {}),
+    ...(p.user.givenName ? { given_name: p.user.givenName } : {}),
+    idtyp: "user",
+    name: p.user.displayName,
+    oid: p.user.id,
+    rh: randomToken(16),
+    scp: p.scp.join(" "),
+    sub: pairwiseSub(p.user.id, p.client.clientId),
+    tid: p.user.tenantId,
+    unique_name: p.user.userPrincipalName,
+    upn: p.user.userPrincipalName,
+    uti: randomToken(16),
+    ver: "1.0",
+    ...(p.auth.acrs && p.auth.acrs.length ? { acrs: p.auth.acrs } : {}),
+    ...(p.extraClaims ?? {}),
+  };
+}
+
 export function mintUserAccessToken(ctx: EmulatorContext, p: UserTokenInput): { token: string; expiresIn: number; expiresOn: number } {
   const now = nowSeconds();
   const lifetime = p.lifetime ?? ctx.settings.tokenLifetimeSeconds;
   const exp = now + lifetime;
   const past = lifetime <= 0;
+  if (isV1Resource(p.resource)) {
+    const start = past ? exp - 3600 : now;
+    return { token: ctx.keys.sign(v1UserClaims(ctx, p, { iat: start, nbf: start, exp })), expiresIn: lifetime, expiresOn: exp };
+  }
   const claims: Record<string, unknown> = {
     aud: p.resource.tokenAudience,
     iss: issuerFor(ctx, p.user.tenantId),
@@ -132,6 +173,31 @@ export function mintAppAccessToken(
   const lifetime = p.lifetime ?? ctx.settings.tokenLifetimeSeconds;
   const exp = now + lifetime;
   const past = lifetime <= 0;
+  if (isV1Resource(p.resource)) {
+    // v1.0 app-only token (client credentials for Graph/ARM): appid/appidacr, idp = the issuer.
+    const iss = v1IssuerFor(ctx, p.tenantId);
+    const v1: Record<string, unknown> = {
+      aud: p.resource.tokenAudience,
+      iss,
+      iat: past ? exp - 3600 : now,
+      nbf: past ? exp - 3600 : now,
+      exp,
+      aio: randomToken(24),
+      appid: p.client.clientId,
+      appidacr: p.azpacr,
+      idp: iss,
+      idtyp: "app",
+      oid: p.client.servicePrincipalId,
+      rh: randomToken(16),
+      ...(p.roles.length ? { roles: p.roles } : {}),
+      sub: p.client.servicePrincipalId,
+      tid: p.tenantId,
+      uti: randomToken(16),
+      ver: "1.0",
+      ...(p.extraClaims ?? {}),
+    };
+    return { token: ctx.keys.sign(v1), expiresIn: lifetime, expiresOn: exp };
+  }
   const claims: Record<string, unknown> = {
     aud: p.resource.tokenAudience,
     iss: issuerFor(ctx, p.tenantId),
@@ -154,11 +220,38 @@ export function mintAppAccessToken(
   return { token: ctx.keys.sign(claims), expiresIn: lifetime, expiresOn: exp };
 }
 
+/** The optional ID-token claims the emulator knows (Microsoft Learn, "Optional claims reference"). */
+export const ID_TOKEN_OPTIONAL_CLAIMS = ["sid", "login_hint"];
+
+/**
+ * The `login_hint` optional claim: an opaque value naming the user, for `login_hint` and
+ * `logout_hint` ("Don't use UPNs or phone numbers as the value of the logout_hint parameter").
+ * Apps must not parse it; the emulator reads it back with userOfLoginHint.
+ */
+export function loginHintClaim(user: User): string {
+  return `O.${Buffer.from(JSON.stringify({ oid: user.id, tid: user.tenantId })).toString("base64url")}`;
+}
+
+/** The user a `login_hint` claim value names, or undefined for anything else (a UPN included). */
+export function userOfLoginHint(ctx: EmulatorContext, hint: string | undefined): User | undefined {
+  if (!hint?.startsWith("O.")) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(hint.slice(2), "base64url").toString("utf8"));
+    const oid = typeof v === "object" && v !== null ? (v as { oid?: unknown }).oid : undefined;
+    return typeof oid === "string" ? ctx.store.userById(oid) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function mintIdToken(
   ctx: EmulatorContext,
   p: { user: User; client: AppRegistration; auth: Pick<AuthContext, "amr" | "acrs" | "sid" | "authTime">; nonce?: string },
 ): string {
   const now = nowSeconds();
+  // Optional claims only when the registration asks for them: `sid` (per-session sign-out) and
+  // `login_hint` (Microsoft Learn, "Optional claims reference"); a claims request does not add them.
+  const optional = p.client.idTokenOptionalClaims;
   return ctx.keys.sign({
     aud: p.client.clientId,
     iss: issuerFor(ctx, p.user.tenantId),
@@ -172,7 +265,8 @@ export function mintIdToken(
     oid: p.user.id,
     preferred_username: p.user.userPrincipalName,
     rh: randomToken(16),
-    sid: p.auth.sid,
+    ...(optional.includes("sid") ? { sid: p.auth.sid } : {}),
+    ...(optional.includes("login_hint") ? { login_hint: loginHintClaim(p.user) } : {}),
     sub: pairwiseSub(p.user.id, p.client.clientId),
     tid: p.user.tenantId,
     uti: randomToken(16),

@@ -43,6 +43,8 @@ export interface SeedResource {
   appRoles: string[];
   /** Optional access-token claims the resource asked for (app registration "Token configuration"). */
   optionalClaims?: string[];
+  /** The format of its access tokens (manifest accessTokenAcceptedVersion): 1 for Graph and ARM. Default 2. */
+  accessTokenAcceptedVersion?: 1 | 2;
 }
 
 export interface SeedFederatedCredential {
@@ -61,9 +63,10 @@ export interface SeedApp {
   spaRedirectPaths?: string[];
   webRedirectPaths?: string[];
   /**
-   * Path of the app's front-channel logout URL (Entra: one "Front-channel logout URL" per app;
-   * here one per app origin). Post-logout redirect URIs have no list of their own: like Entra,
-   * `post_logout_redirect_uri` must be one of the redirect URIs above.
+   * Path of the app's front-channel logout URL. Entra registers one "Front-channel logout URL" per
+   * app: the emulator puts this path on one app origin (startEmulator's frontChannelLogoutOrigin).
+   * Post-logout redirect URIs have no list of their own: like Entra, `post_logout_redirect_uri`
+   * must be one of the redirect URIs above.
    */
   frontChannelLogoutPath?: string;
   nativeRedirects?: string[];
@@ -71,6 +74,12 @@ export interface SeedApp {
   federatedCredentials?: SeedFederatedCredential[];
   /** Optional access-token claims, e.g. ["xms_cc"] (Token configuration > Add optional claim). */
   optionalClaims?: string[];
+  /**
+   * Optional ID-token claims the registration asks for (Token configuration > Add optional claim >
+   * ID): `sid` (per-session sign-out: front-channel logout) and `login_hint` (the opaque hint that
+   * `logout_hint` must carry). Not requested = not in the ID token, as with Entra.
+   */
+  idTokenOptionalClaims?: string[];
   /**
    * Clients whose consent prompt also covers this app's own permissions (Entra's "combined
    * consent"): a SPA asking for `api://<this app>/.default` consents to what the API calls OBO.
@@ -123,7 +132,11 @@ export interface SeedData {
   /** Tenant-wide (admin) grants; `tenantId` defaults to the client's home tenant. */
   consents: { clientId: string; tenantId?: string; scopes: string[] }[];
   appRoleAssignments: { clientId: string; resource: string; roles: string[] }[];
-  managedIdentity: { objectId: string; clientId: string; displayName: string };
+  /**
+   * The web app's user-assigned managed identity (App Service has no system-assigned one here):
+   * `name` and `resourceGroup` form its Azure resource id (the endpoint's `mi_res_id`).
+   */
+  managedIdentity: { objectId: string; clientId: string; displayName: string; name: string; resourceGroup: string };
   mfaPolicy: { policyId: string; displayName: string; resources: string[] };
   users: SeedUser[];
   subscriptions: SeedSubscription[];
@@ -148,8 +161,8 @@ export interface AppRegistration {
   /** SHA-1 and SHA-256 thumbprints (hex, upper case) of the registered certificate. */
   certificate?: { sha1: string; sha256: string; publicKeyPem: string };
   redirects: RedirectRegistration[];
-  /** Path of the front-channel logout URL, loaded on the app origin the app signed in from. */
-  frontChannelLogoutPath?: string;
+  /** The app's one front-channel logout URL (Entra's logoutUrl), whatever origin it signed in from. */
+  frontChannelLogoutUrl?: string;
   federatedCredentials: SeedFederatedCredential[];
   knownClientApplications: string[];
   servicePrincipalId: string;
@@ -157,6 +170,8 @@ export interface AppRegistration {
   /** Full scope names, lower-case resource ids resolved at use. */
   requiredResourceAccess: string[];
   preAuthorizedApplications: PreAuthorizedApplication[];
+  /** Optional ID-token claims: "sid", "login_hint". */
+  idTokenOptionalClaims: string[];
 }
 
 /** Something that can be the audience of a token: Graph, ARM or one of our apps. */
@@ -169,6 +184,8 @@ export interface ResourceDefinition {
   appRoles: string[];
   /** Optional claims its access tokens may carry when requested, e.g. xms_cc. */
   optionalClaims?: string[];
+  /** 1: v1.0 access tokens (Graph, ARM); 2 or unset: v2.0 (our API: accessTokenAcceptedVersion 2). */
+  accessTokenAcceptedVersion?: 1 | 2;
 }
 
 export type User = SeedUser;
@@ -200,7 +217,11 @@ export interface TenantDescription {
   graphBaseUrl: string;
   armBaseUrl: string;
   control: { url: string; secret: string };
-  managedIdentity: { endpoint: string; header: string; objectId: string; resource: string };
+  /**
+   * App Service's managed identity endpoint and the web app's user-assigned identity: requests
+   * must name it (`client_id`, `object_id`/`principal_id` or `mi_res_id`).
+   */
+  managedIdentity: { endpoint: string; header: string; objectId: string; clientId: string; resourceId: string; resource: string };
   apps: {
     spa: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[]; signInAudience?: SignInAudience };
     api: {
@@ -224,8 +245,10 @@ export interface TenantDescription {
       redirectUris: string[];
       postLogoutRedirectUris: string[];
       signInAudience?: SignInAudience;
-      /** One per app origin (Entra registers one). */
+      /** The registration's front-channel logout URL, as a one-element list (empty when it has none). */
       frontChannelLogoutUrls: string[];
+      /** The registration's one front-channel logout URL (Entra registers one per app). */
+      frontChannelLogoutUrl?: string;
     };
     cli: { clientId: string; signInAudience?: SignInAudience };
   };

@@ -81,19 +81,26 @@ var graphScopeIds = toObject(graphSp.oauth2PermissionScopes, s => s.value, s => 
 var armScopeIds = toObject(armSp.oauth2PermissionScopes, s => s.value, s => s.id)
 
 // ---- SPA: public client, auth code + PKCE -----------------------------------------------------
-resource spaApp 'Microsoft.Graph/applications@v1.0' = {
-  uniqueName: '${namePrefix}-spa'
-  displayName: '${displayNamePrefix} SPA'
-  signInAudience: signInAudience
-  spa: {
-    // '/' is where sign-out returns: Entra accepts a post_logout_redirect_uri only when it is a
-    // registered redirect URI.
-    redirectUris: flatten([for origin in origins: ['${origin}/redirect', '${origin}/']])
+var spaUniqueName = '${namePrefix}-spa'
+var spaDisplayName = '${displayNamePrefix} SPA'
+// '/' is where sign-out returns: Entra accepts a post_logout_redirect_uri only when it is a
+// registered redirect URI. '/admin-consent' is where the admin-consent link (which names the SPA:
+// consent to it covers the API through knownClientApplications) returns the administrator.
+var spaRedirectUris = flatten([for origin in origins: ['${origin}/redirect', '${origin}/', '${origin}/admin-consent']])
+
+// First write: the API below names the SPA (knownClientApplications, preAuthorizedApplications).
+module spaApp 'modules/spa-registration.bicep' = {
+  name: 'spa-registration'
+  params: {
+    uniqueName: spaUniqueName
+    displayName: spaDisplayName
+    signInAudience: signInAudience
+    redirectUris: spaRedirectUris
   }
 }
 
 resource spaSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
-  appId: spaApp.appId
+  appId: spaApp.outputs.appId
 }
 
 // ---- API: confidential client, On-Behalf-Of to Graph and ARM -----------------------------------
@@ -102,8 +109,9 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
   displayName: '${displayNamePrefix} API'
   signInAudience: signInAudience
   identifierUris: [apiIdentifierUri]
-  // Where the tenant-wide admin-consent URL (/{tenant}/adminconsent?client_id=<api>) returns the
-  // administrator: Entra answers AADSTS500113 for an app without a reply URL.
+  // Where the tenant-wide admin-consent URL for the API itself (/{tenant}/adminconsent?client_id=<api>,
+  // shown when the SPA's consent cannot cover the API) returns the administrator: Entra answers
+  // AADSTS500113 for an app without a reply URL.
   web: {
     redirectUris: [for origin in origins: '${origin}/admin-consent']
   }
@@ -112,7 +120,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
     // Combined consent: the SPA asking for api://<api>/.default consents, in one prompt, to the
     // API's own Graph and ARM permissions below (what it calls On-Behalf-Of). Pre-authorization
     // alone covers access_as_user only.
-    knownClientApplications: [spaApp.appId]
+    knownClientApplications: [spaApp.outputs.appId]
     oauth2PermissionScopes: [
       {
         id: accessAsUserId
@@ -128,7 +136,7 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
     // The SPA gets a token for access_as_user without any consent prompt (that scope only).
     preAuthorizedApplications: [
       {
-        appId: spaApp.appId
+        appId: spaApp.outputs.appId
         delegatedPermissionIds: [accessAsUserId]
       }
     ]
@@ -170,6 +178,37 @@ resource apiSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: apiApp.appId
 }
 
+// Second write of the SPA: the API among its configured permissions. Combined consent asks for
+// api://<api>/.default, and Entra refuses .default for a resource the client does not list
+// (AADSTS650057: "The client has requested access to a resource which is not listed in the
+// requested permissions in the client's application registration").
+module spaApiPermission 'modules/spa-registration.bicep' = {
+  name: 'spa-api-permission'
+  params: {
+    uniqueName: spaUniqueName
+    displayName: spaDisplayName
+    signInAudience: signInAudience
+    redirectUris: spaRedirectUris
+    requiredResourceAccess: [
+      {
+        resourceAppId: apiApp.appId
+        resourceAccess: [
+          { id: accessAsUserId, type: 'Scope' }
+        ]
+      }
+      // Sign-in itself: an administrator's consent to the SPA then covers it where users may not consent.
+      {
+        resourceAppId: graphAppId
+        resourceAccess: [
+          { id: graphScopeIds.openid, type: 'Scope' }
+          { id: graphScopeIds.profile, type: 'Scope' }
+          { id: graphScopeIds.offline_access, type: 'Scope' }
+        ]
+      }
+    ]
+  }
+}
+
 resource apiGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
   clientId: apiSp.id
   consentType: 'AllPrincipals'
@@ -194,6 +233,15 @@ resource webApp 'Microsoft.Graph/applications@v1.0' = if (createWebApp) {
     redirectUris: flatten([for origin in origins: ['${origin}/auth/callback', '${origin}/web']])
     // Front-channel logout: Entra loads it (with ?sid=) when the user signs out of any app of the session.
     logoutUrl: '${webOrigin}/auth/frontchannel-logout'
+  }
+  // ID-token optional claims (Microsoft Learn, "Optional claims reference"): sid names the Entra
+  // session the front-channel logout URL is called for (without it, the app logs that it cannot
+  // end such sessions); login_hint is what sign-out sends as logout_hint (no account picker).
+  optionalClaims: {
+    idToken: [
+      { name: 'sid' }
+      { name: 'login_hint' }
+    ]
   }
   requiredResourceAccess: [
     {
@@ -234,7 +282,7 @@ resource cliSp 'Microsoft.Graph/servicePrincipals@v1.0' = if (createCliApp) {
 }
 
 // Values for `azd env set` (docs/deploy.md).
-output ENTRA_SPA_CLIENT_ID string = spaApp.appId
+output ENTRA_SPA_CLIENT_ID string = spaApiPermission.outputs.appId
 output ENTRA_API_CLIENT_ID string = apiApp.appId
 output ENTRA_API_SCOPE string = '${apiIdentifierUri}/access_as_user'
 output ENTRA_WEB_CLIENT_ID string = createWebApp ? webApp.appId : ''

@@ -59,7 +59,7 @@ param deployPrincipalId string = ''
 @description('AZURE_TENANT_ID: the tenant of the app registrations. Default: the subscription\'s tenant.')
 param entraTenantId string = ''
 
-@description('AZURE_AUTHORITY_HOST. Empty: the app default (https://login.microsoftonline.com). National clouds: see .env.local.example.')
+@description('AZURE_AUTHORITY_HOST. Empty: the sign-in host of the cloud deployed to (environment().authentication.loginEndpoint: login.microsoftonline.com, login.microsoftonline.us, login.chinacloudapi.cn), from which the app derives Graph, ARM, their scopes and the token-exchange audience.')
 param authorityHost string = ''
 
 @description('AZURE_SPA_CLIENT_ID: the single-page app registration.')
@@ -117,7 +117,7 @@ param sessionMaxAgeSeconds string = ''
 @allowed([ '', 'true', 'false' ])
 param healthDetails string = ''
 
-@description('APP_BASE_URL: the public origin, e.g. a custom domain (https://www.contoso.com). Empty: the site\'s own https://<name>.azurewebsites.net. Required in production: the app never derives it from request headers.')
+@description('APP_BASE_URL: the public origin, e.g. a custom domain (https://www.contoso.com). Empty: the site\'s own https://<name>.<App Service domain of the cloud> (azurewebsites.net, azurewebsites.us, chinacloudsites.cn). Required in production: the app never derives it from request headers.')
 param appBaseUrl string = ''
 
 @description('TRUST_FORWARDED_HEADERS: believe X-Forwarded-Proto/Host (only used when APP_BASE_URL is unset, which production does not allow).')
@@ -184,11 +184,25 @@ var names = {
   redis: 'redis-${resourceToken}'
 }
 
-// The app registrations usually live in the subscription's tenant. Authority, Graph and ARM
-// URLs are left to the app's defaults unless set: a national cloud sets the authority host, and
-// the app derives Graph/ARM endpoints, scopes and the token-exchange audience from it
-// (lib/config/clouds.ts, .env.local.example).
+// The app registrations usually live in the subscription's tenant. Graph and ARM URLs are left
+// to the app's defaults unless set: the app derives Graph/ARM endpoints, scopes and the
+// token-exchange audience from the authority host (lib/config/clouds.ts, .env.local.example).
 var tenantIdValue = !empty(entraTenantId) ? entraTenantId : tenant().tenantId
+
+// The cloud this deployment goes to decides the defaults that name hosts: the sign-in host (the
+// app derives Graph, ARM, scopes and the token-exchange audience from it, so they all agree with
+// the federated credential's issuer and audience) and the site's default domain. environment()
+// has no App Service suffix, hence the table (Microsoft Learn, "Compare Azure Government and
+// global Azure" and "Azure China developer guide"). An unknown cloud gets no default APP_BASE_URL:
+// the app then stops at startup naming APP_BASE_URL instead of guessing a public-cloud host.
+var loginEndpoint = environment().authentication.loginEndpoint
+var cloudAuthorityHost = endsWith(loginEndpoint, '/') ? substring(loginEndpoint, 0, length(loginEndpoint) - 1) : loginEndpoint
+var appServiceDomains = {
+  AzureCloud: 'azurewebsites.net'
+  AzureUSGovernment: 'azurewebsites.us'
+  AzureChinaCloud: 'chinacloudsites.cn'
+}
+var siteDefaultOrigin = contains(appServiceDomains, environment().name) ? 'https://${names.site}.${appServiceDomains[environment().name]}' : ''
 
 // Key Vault secret names (the vault holds nothing else).
 var secretNames = {
@@ -282,7 +296,7 @@ var kvRefPrefix = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/
 // treats a missing variable as "use the default", and an empty app setting only adds noise.
 var appSettingsAll = [
   { name: 'AZURE_TENANT_ID', value: tenantIdValue }
-  { name: 'AZURE_AUTHORITY_HOST', value: authorityHost }
+  { name: 'AZURE_AUTHORITY_HOST', value: !empty(authorityHost) ? authorityHost : cloudAuthorityHost }
   { name: 'AZURE_SPA_CLIENT_ID', value: spaClientId }
   { name: 'AZURE_API_CLIENT_ID', value: apiClientId }
   { name: 'AZURE_API_SCOPE', value: apiScope }
@@ -304,7 +318,7 @@ var appSettingsAll = [
   { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }
   { name: 'SESSION_PASSWORD', value: '${kvRefPrefix}${secretNames.sessionPassword})' }
   { name: 'SESSION_MAX_AGE_SECONDS', value: sessionMaxAgeSeconds }
-  { name: 'APP_BASE_URL', value: !empty(appBaseUrl) ? appBaseUrl : 'https://${names.site}.azurewebsites.net' }
+  { name: 'APP_BASE_URL', value: !empty(appBaseUrl) ? appBaseUrl : siteDefaultOrigin }
   { name: 'TRUST_FORWARDED_HEADERS', value: trustForwardedHeaders }
   { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
   { name: 'GRAPH_SCOPES', value: graphScopes }
@@ -356,9 +370,13 @@ output AZURE_WEBAPP_NAME string = web.outputs.name
 output WEB_APP_HOSTNAME string = web.outputs.defaultHostName
 output WEB_APP_URL string = web.outputs.uri
 
-// Register these on the app registrations (docs/deploy.md).
+// Register these on the app registrations (docs/deploy.md, "Addresses to register": all of them).
 output SPA_REDIRECT_URI string = '${web.outputs.uri}/redirect'
 output WEB_REDIRECT_URI string = '${web.outputs.uri}/auth/callback'
+output SPA_REDIRECT_URIS string = '${web.outputs.uri}/redirect ${web.outputs.uri}/ ${web.outputs.uri}/admin-consent'
+output WEB_REDIRECT_URIS string = '${web.outputs.uri}/auth/callback ${web.outputs.uri}/web'
+output WEB_FRONT_CHANNEL_LOGOUT_URL string = '${web.outputs.uri}/auth/frontchannel-logout'
+output API_REDIRECT_URI string = '${web.outputs.uri}/admin-consent'
 
 // The federated identity credential to add to the API app registration (secretless option).
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId

@@ -451,6 +451,57 @@ function checkAppSettings() {
     exclusive.map((k) => `${k} is not conditioned on apiCredentialType`),
     "each credential setting depends on apiCredentialType",
   );
+  checkCloudDefaults(settings, main);
+  checkManagedIdentitySetting(settings, main);
+}
+
+/**
+ * Only a user-assigned managed identity can be a federated identity credential of an app
+ * registration (Microsoft Learn, "Configure an application to trust a managed identity"):
+ * AZURE_API_MANAGED_IDENTITY_CLIENT_ID must be the client id output of a module that declares a
+ * user-assigned identity, never a system-assigned one ("system", the site's principalId).
+ */
+function checkManagedIdentitySetting(settings, main) {
+  const value = settings.get("AZURE_API_MANAGED_IDENTITY_CLIENT_ID") ?? "";
+  const problems = [];
+  const ref = /\b(\w+)\.outputs\.clientId\b/.exec(value);
+  const modulePath = ref ? new RegExp(`^module\\s+${ref[1]}\\s+'([^']+)'`, "m").exec(main)?.[1] : undefined;
+  const userAssigned = modulePath && exists(path.join("infra", modulePath)) && /'Microsoft\.ManagedIdentity\/userAssignedIdentities@/.test(read(path.join("infra", modulePath)));
+  if (!userAssigned || /system/i.test(value)) {
+    problems.push(`AZURE_API_MANAGED_IDENTITY_CLIENT_ID (${value || "unset"}) is not the client id of a user-assigned identity module: only a user-assigned managed identity can be a federated credential of an app registration`);
+  }
+  report("App settings: AZURE_API_MANAGED_IDENTITY_CLIENT_ID is a user-assigned identity's client id", problems, modulePath ?? "");
+}
+
+/**
+ * A setting's value with the vars it names written out (a few levels), so a rule can see what an
+ * expression is built from without a Bicep evaluator.
+ */
+function expandVars(source, expression, depth = 3) {
+  if (depth === 0) return expression;
+  return expression.replace(/\b[A-Za-z_]\w*\b/g, (name) => {
+    const m = new RegExp(`^var\\s+${name}\\s*=\\s*([\\s\\S]*?)\\n(?=\\S)`, "m").exec(source);
+    return m ? `(${expandVars(source, m[1], depth - 1)})` : name;
+  });
+}
+
+/**
+ * National clouds: defaults that name a host come from the cloud being deployed to. A public-cloud
+ * host in a US Government or China deployment breaks sign-in (the token-exchange audience would
+ * disagree with the federated credential's) and redirect URIs.
+ */
+function checkCloudDefaults(settings, main) {
+  const problems = [];
+  const appBaseUrl = expandVars(main, settings.get("APP_BASE_URL") ?? "");
+  const domains = ["azurewebsites.net", "azurewebsites.us", "chinacloudsites.cn"];
+  if (!/environment\(\)\.name/.test(appBaseUrl) || !domains.every((d) => appBaseUrl.includes(`'${d}'`))) {
+    problems.push(`APP_BASE_URL: the default host must come from the cloud's App Service domain (${domains.join(", ")}, keyed by environment().name), not a fixed one`);
+  }
+  const authority = expandVars(main, settings.get("AZURE_AUTHORITY_HOST") ?? "");
+  if (!/environment\(\)\.authentication\.loginEndpoint/.test(authority)) {
+    problems.push("AZURE_AUTHORITY_HOST: the default must be environment().authentication.loginEndpoint (the cloud's sign-in host), so Graph, ARM and the token-exchange audience follow the cloud");
+  }
+  report("National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()", problems, "both derived from environment()");
 }
 
 function checkWebAppHardening() {
@@ -480,6 +531,64 @@ function checkWebAppHardening() {
   if (!/\bnode server\.js\b/.test(startup)) missing.push(`startup command '${startup}' does not run node server.js (the standalone entry point)`);
   if (!/name:\s*'SCM_DO_BUILD_DURING_DEPLOYMENT',\s*value:\s*'false'/.test(main)) missing.push("SCM_DO_BUILD_DURING_DEPLOYMENT is not 'false' (App Service would try to build the prebuilt package)");
   report("Web app hardening: HTTPS only, FTPS off, TLS 1.2, Always On, HTTP/2, health check, identity, startup", missing, "all present");
+}
+
+// ================================================================================================
+// App registrations (infra/app-registrations.bicep) against what Entra needs for the app's flows
+// ================================================================================================
+/** Bicep source without line and block comments (quoted strings kept). */
+function stripBicepComments(source) {
+  return source.replace(/'(?:[^'\\]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (m) => (m.startsWith("'") ? m : ""));
+}
+
+/** Top-level `resource`/`module` declarations: kind, symbolic name, type or module path, body. */
+function bicepDeclarations(source) {
+  const out = [];
+  for (const m of source.matchAll(/^(resource|module)\s+(\w+)\s+'([^']+)'[^\n{]*\{/gm)) {
+    let depth = 0;
+    let quoted = false;
+    let end = m.index + m[0].length - 1;
+    for (; end < source.length; end++) {
+      const c = source[end];
+      if (c === "'" && source[end - 1] !== "\\") quoted = !quoted;
+      if (quoted) continue;
+      if (c === "{") depth++;
+      if (c === "}" && --depth === 0) break;
+    }
+    out.push({ kind: m[1], name: m[2], target: m[3], body: source.slice(m.index + m[0].length, end) });
+  }
+  return out;
+}
+
+function checkAppRegistrations() {
+  const file = "infra/app-registrations.bicep";
+  if (!exists(file)) return;
+  const declarations = bicepDeclarations(stripBicepComments(read(file)));
+  // The SPA: a Graph application with the Single-page application platform, declared here or in a module.
+  const configuresSpa = (d) =>
+    d.kind === "resource"
+      ? /^Microsoft\.Graph\/applications@/.test(d.target) && /\bspa:\s*\{/.test(d.body)
+      : exists(path.join("infra", d.target)) && /\bspa:\s*\{/.test(stripBicepComments(read(path.join("infra", d.target))));
+  const spa = declarations.filter(configuresSpa);
+  report(
+    "App registrations: the SPA lists the API in requiredResourceAccess (.default, AADSTS650057)",
+    spa.some((d) => /resourceAppId:\s*apiApp\.appId\b/.test(d.body))
+      ? []
+      : [
+          `${file}: the SPA's requiredResourceAccess does not list the API (resourceAppId: apiApp.appId): the SPA's combined consent asks for api://<api>/.default, which Entra refuses with AADSTS650057 for a resource the client does not list`,
+        ],
+    `${spa.map((d) => d.name).join(", ")} (the SPA) lists apiApp`,
+  );
+
+  // ID-token optional claims: `sid` (front-channel logout finds the session by it) and
+  // `login_hint` (sign-out's logout_hint), as the app uses them.
+  const idTokenClaims = (text) => [...(/\bidToken:\s*\[([\s\S]*?)\]/.exec(text)?.[1] ?? "").matchAll(/name:\s*'([^']+)'/g)].map((m) => m[1]);
+  const web = declarations.find((d) => d.kind === "resource" && /logoutUrl:/.test(d.body));
+  const spaClaims = spa.flatMap((d) => idTokenClaims(d.kind === "resource" ? d.body : stripBicepComments(read(path.join("infra", d.target)))));
+  const claimProblems = [];
+  for (const claim of ["sid", "login_hint"]) if (!idTokenClaims(web?.body ?? "").includes(claim)) claimProblems.push(`${file}: the web app's ID token does not ask for ${claim} (optionalClaims.idToken)`);
+  if (!spaClaims.includes("login_hint")) claimProblems.push(`${file}: the SPA's ID token does not ask for login_hint (optionalClaims.idToken): sign-out would ask "Pick an account"`);
+  report("App registrations: ID-token optional claims sid (web app) and login_hint (web app, SPA)", claimProblems, "requested");
 }
 
 // ================================================================================================
@@ -675,8 +784,32 @@ function checkDocs() {
     const doc = read("docs/deploy.md");
     if (!/What was not verified against Azure/i.test(doc)) problems.push('docs/deploy.md has no "What was not verified against Azure" section');
     for (const cmd of ["azd auth login", "azd env new", "azd env set", "azd up"]) if (!doc.includes(cmd)) problems.push(`docs/deploy.md does not show \`${cmd}\``);
+    checkQuickPathAddresses(doc);
   }
   report("docs/deploy.md: commands and the not-verified section", problems, "present");
+}
+
+/**
+ * The quick path ("Deploy in a few commands") must name every address the app registrations need
+ * on the deployed origin, or link to the section that does: listing only the sign-in callbacks
+ * left sign-out, front-channel logout and admin consent broken on a first deployment.
+ */
+const REGISTERED_PATHS = ["/redirect", "/", "/admin-consent", "/auth/callback", "/web", "/auth/frontchannel-logout"];
+function checkQuickPathAddresses(doc) {
+  const sections = new Map();
+  for (const part of doc.split(/^(?=#{2,4} )/m)) {
+    const heading = /^#{2,4} (.+)$/m.exec(part)?.[1] ?? "";
+    sections.set(heading.toLowerCase().replace(/[^a-z0-9 -]/g, "").trim().replace(/\s+/g, "-"), part);
+  }
+  const quick = sections.get("deploy-in-a-few-commands") ?? "";
+  const linked = [...quick.matchAll(/\]\(#([a-z0-9-]+)\)/g)].map((m) => sections.get(m[1]) ?? "").join("\n");
+  const text = `${quick}\n${linked}`;
+  const missing = REGISTERED_PATHS.map((p) => `https://<host>${p}`).filter((address) => !text.includes(`\`${address}\``));
+  report(
+    "docs/deploy.md: the quick path names every address the registrations need",
+    missing.length ? [`"Deploy in a few commands" neither names nor links to a section naming ${missing.join(", ")}`] : [],
+    `${REGISTERED_PATHS.length} addresses`,
+  );
 }
 
 async function main() {
@@ -684,6 +817,7 @@ async function main() {
   await checkBicep();
   checkAppSettings();
   checkWebAppHardening();
+  checkAppRegistrations();
   checkAzureYaml(parser);
   await checkWorkflows(parser);
   checkWorkflowPins();

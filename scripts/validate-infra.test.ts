@@ -186,6 +186,53 @@ describe("validate-infra", () => {
     expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("no job runs the deployed suite");
   });
 
+  it("checks that the SPA registration lists the API in requiredResourceAccess (combined consent asks .default: AADSTS650057 otherwise)", () => {
+    const check = "App registrations: the SPA lists the API in requiredResourceAccess (.default, AADSTS650057)";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/app-registrations.bicep", /resourceAppId: apiApp\.appId/, "resourceAppId: graphAppId");
+    expect(failures(validate(dir)).find((f) => f.check === check)?.detail).toMatch(/the SPA's requiredResourceAccess does not list the API/);
+  });
+
+  it("checks the ID-token optional claims: sid and login_hint for the web app, login_hint for the SPA (front-channel logout, logout_hint)", () => {
+    const check = "App registrations: ID-token optional claims sid (web app) and login_hint (web app, SPA)";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/app-registrations.bicep", /\{ name: 'sid' \}/, "");
+    edit(dir, "infra/modules/spa-registration.bicep", /\{ name: 'login_hint' \}/, "");
+    const detail = failures(validate(dir)).find((f) => f.check === check)?.detail ?? "";
+    expect(detail).toMatch(/the web app's ID token does not ask for sid/);
+    expect(detail).toMatch(/the SPA's ID token does not ask for login_hint/);
+  });
+
+  it("checks that the quick path of docs/deploy.md names every address to register, or points to the one complete list (issue #20 item 11)", () => {
+    const check = "docs/deploy.md: the quick path names every address the registrations need";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "docs/deploy.md", /\[the addresses to register\]\(#addresses-to-register\)/, "the redirect URIs");
+    const detail = failures(validate(dir)).find((f) => f.check === check)?.detail ?? "";
+    for (const path of ["/web", "/auth/frontchannel-logout", "/admin-consent"]) expect(detail).toContain(`https://<host>${path}`);
+  });
+
+  it("checks that the managed identity credential is a user-assigned identity's client id (issue #20 item 3)", () => {
+    const check = "App settings: AZURE_API_MANAGED_IDENTITY_CLIENT_ID is a user-assigned identity's client id";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/main.bicep", "apiCredentialType == 'managedIdentity' ? identity.outputs.clientId : ''", "apiCredentialType == 'managedIdentity' ? 'system' : ''");
+    expect(failures(validate(dir)).find((f) => f.check === check)?.detail).toMatch(/only a user-assigned managed identity can be a federated credential/);
+  });
+
+  it("checks that APP_BASE_URL and AZURE_AUTHORITY_HOST follow the cloud deployed to (environment()), never the public cloud's hosts", () => {
+    const check = "National clouds: APP_BASE_URL and AZURE_AUTHORITY_HOST follow environment()";
+    expect(repo().results.find((r) => r.check === check)?.status).toBe("pass");
+    const dir = copy();
+    edit(dir, "infra/main.bicep", /\{ name: 'APP_BASE_URL', value: [^\n]+ \}/, "{ name: 'APP_BASE_URL', value: !empty(appBaseUrl) ? appBaseUrl : 'https://${names.site}.azurewebsites.net' }");
+    edit(dir, "infra/main.bicep", /\{ name: 'AZURE_AUTHORITY_HOST', value: [^\n]+ \}/, "{ name: 'AZURE_AUTHORITY_HOST', value: authorityHost }");
+    const detail = failures(validate(dir)).find((f) => f.check === check)?.detail ?? "";
+    expect(detail).toMatch(/APP_BASE_URL: the default host must come from the cloud's App Service domain/);
+    expect(detail).toMatch(/AZURE_AUTHORITY_HOST: the default must be environment\(\)\.authentication\.loginEndpoint/);
+  });
+
   (hasActionlint ? it : it.skip)("runs actionlint on the workflow", () => {
     const dir = copy();
     edit(dir, ".github/workflows/ci-deploy.yml", "${{ github.event_name == 'pull_request' }}", "${{ github.event_nme == 'pull_request' }}");

@@ -33,6 +33,8 @@ async function main(): Promise<number> {
     tenantFile,
     // The e2e app, `npm run dev`'s default, and the App Service-like TLS front end (e2e/app-service.spec.ts).
     appOrigins: [`http://localhost:${E2E_PORT}`, "http://localhost:3000", `https://localhost:${E2E_APP_SERVICE_PORT}`],
+    // A registration has one front-channel logout URL (as in Entra): the e2e app's, where the sign-out specs run.
+    frontChannelLogoutOrigin: `http://localhost:${E2E_PORT}`,
   });
   try {
     const env: NodeJS.ProcessEnv = {

@@ -18,6 +18,7 @@ const freshUser = () => `loaduser${8000 + ++seq}@contoso.test`;
 
 beforeAll(async () => {
   h = await startApiHarness();
+  await h.control.createUsers(8001, 100); // freshUser()'s load users
   h.configure({ overrides: { AZURE_API_CLIENT_CAPABILITIES: "cp1" } });
 });
 afterAll(async () => {

@@ -35,6 +35,7 @@ const freshUser = () => `loaduser${7000 + ++seq}@contoso.test`;
 
 beforeAll(async () => {
   h = await startApiHarness({ cloud: "usgov" });
+  await h.control.createUsers(7001, 100); // freshUser()'s load users
 });
 afterAll(async () => {
   await h?.close();

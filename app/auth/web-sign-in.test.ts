@@ -169,7 +169,7 @@ describe("the full sign-in", () => {
     expect(session.user).toMatchObject({ name: "Megan Bowen", username: "megan.bowen@contoso.test", tenantId: emu.tenant.tenantId });
     expect(session.user?.homeAccountId).toBe(`${megan?.oid}.${emu.tenant.tenantId}`);
     expect(session.logins).toBeUndefined();
-    expect(Object.keys(session.user ?? {}).sort()).toEqual(["homeAccountId", "idpSessionId", "name", "sessionId", "signedInAt", "tenantId", "username"]);
+    expect(Object.keys(session.user ?? {}).sort()).toEqual(["homeAccountId", "idpSessionId", "loginHint", "name", "sessionId", "signedInAt", "tenantId", "username"]);
     expect(session.user?.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // the tokens are in the user's partition, served from it without another IdP round trip
@@ -277,6 +277,49 @@ describe("the full sign-in", () => {
     const idp = await fetch(to, { redirect: "manual" });
     expect(idp.status).toBeGreaterThanOrEqual(300);
     expect(idp.headers.get("location")).toBe(`${APP}/web`);
+  });
+
+  it("signs out with logout_hint (the ID token's login_hint claim), so the identity provider asks no 'Pick an account' (issue #20 item 9)", async () => {
+    const jar = new AppJar();
+    const browser = new Browser(emu);
+    await signIn(jar, browser);
+    const res = jar.take(await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: jar.headers({ origin: APP }) })));
+    const to = new URL(res.headers.get("location") ?? "");
+    const hint = to.searchParams.get("logout_hint");
+    expect(hint).toEqual(expect.any(String));
+    expect(hint).not.toContain("megan.bowen"); // the opaque claim, never the UPN
+    // The same browser that is signed in at the identity provider: no account picker, straight back (via the sign-out page).
+    const page = await browser.go(to.toString());
+    expect(page.html).not.toContain("Pick an account");
+    expect(page.leftTo ?? page.html).toContain(`${APP}/web`);
+  });
+});
+
+describe("an ID token without the optional claims (the registration did not ask for sid and login_hint)", () => {
+  const control = () => new EmulatorControl(emu.tenant);
+  beforeEach(() => control().registration({ clientId: emu.tenant.apps.web.clientId, idTokenOptionalClaims: [] }));
+  afterEach(() => control().reset());
+
+  it("signs in, and logs once that front-channel logout cannot end this session (issue #20 item 8)", async () => {
+    const jar = new AppJar();
+    await signIn(jar);
+    const user = (await sessionOf(jar)).user!;
+    expect(user.idpSessionId).toBeUndefined();
+    const config = requireWebConfig(getConfig());
+    await acquireWebToken(config, user, "00000000-0000-4000-8000-000000000003");
+    await sessionOf(jar);
+    await frontChannelLogout(new Request(`${APP}/auth/frontchannel-logout?sid=00000000-0000-4000-8000-00000000beef`));
+    const warnings = logs.filter((l) => l.event === "webauth.front_channel_logout_unavailable");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: "warn" });
+    expect(String(warnings[0]?.reason)).toMatch(/sid/);
+  });
+
+  it("signs out without logout_hint when there is no login_hint claim (the identity provider will ask which account)", async () => {
+    const jar = new AppJar();
+    await signIn(jar);
+    const res = jar.take(await logout(new Request(`${APP}/auth/logout`, { method: "POST", headers: jar.headers({ origin: APP }) })));
+    expect(new URL(res.headers.get("location") ?? "").searchParams.has("logout_hint")).toBe(false);
   });
 });
 

@@ -31,6 +31,8 @@ import type { Fault as FaultSpec, MintRequest } from "../../lib/testing/emulator
 
 /** Largest batch the emulator's POST /_control/tokens accepts. */
 const MAX_BATCH = 5000;
+/** Most load users one POST /_control/users creates. */
+const MAX_USERS_PER_CALL = 10_000;
 
 export class Control {
   private readonly origin: string;
@@ -67,11 +69,22 @@ export class Control {
     return out;
   }
 
-  /** Tokens for OUR API (as the SPA would hold them) for synthetic users loaduser<first>…<first+count-1>. */
-  apiTokens(first: number, count: number): Promise<string[]> {
-    const domain = this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
+  /** Creates load users loaduser<first>…<first+count-1> (POST /users, the only way they come to exist). */
+  async createUsers(first: number, count: number): Promise<void> {
+    for (let i = 0; i < count; i += MAX_USERS_PER_CALL) {
+      await this.call<unknown>("POST", "/users", { first: first + i, count: Math.min(MAX_USERS_PER_CALL, count - i), domain: this.domain() });
+    }
+  }
+
+  /** Tokens for OUR API (as the SPA would hold them) for load users loaduser<first>…<first+count-1>, created first. */
+  async apiTokens(first: number, count: number): Promise<string[]> {
+    await this.createUsers(first, count);
     const scope = this.tenant.apps.api.scope;
-    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${domain}`, scopes: [scope] })));
+    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${this.domain()}`, scopes: [scope] })));
+  }
+
+  private domain(): string {
+    return this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
   }
 
   /** On-Behalf-Of token requests the API's client id made so far. */

@@ -29,7 +29,13 @@ export function AccountMenu() {
   return (
     <span className="account-area">
       <span aria-label="Signed in as">{account.name ?? account.username}</span>
-      <button type="button" className="button secondary" onClick={() => void instance.logoutRedirect({ account })}>
+      <button
+        type="button"
+        className="button secondary"
+        // The ID token's login_hint optional claim as logout_hint: Entra signs this account out
+        // without asking "Pick an account" (msal-browser would add it too; here it is on purpose).
+        onClick={() => void instance.logoutRedirect({ account, logoutHint: account.loginHint ?? account.idTokenClaims?.login_hint })}
+      >
         Sign out
       </button>
     </span>

@@ -50,10 +50,15 @@ export function ConsentPanel({ error, onRetry }: { error: ApiCallError; onRetry:
   }
 
   const tenantId = account?.tenantId ?? "";
+  // Which app the administrator consents to. The tenant lets only administrators consent: this
+  // SPA, because consent to a client covers the API that lists it in knownClientApplications
+  // (and the API's Graph and ARM permissions), not the other way round. The SPA's own consent went
+  // through but did not reach the API's permissions (it is no known client of the API): the API.
+  const forThisApp = repair.failure === "admin_required";
   const url = adminConsentUrl({
     authorityHost: config.authorityHost,
     tenantId: tenantId || "organizations",
-    clientId: config.apiClientId,
+    clientId: forThisApp ? config.spaClientId : config.apiClientId,
     redirectUri: window.location.origin + ADMIN_CONSENT_PATH,
   });
   return (
@@ -67,7 +72,11 @@ export function ConsentPanel({ error, onRetry }: { error: ApiCallError; onRetry:
       {scopeList}
       <p>
         Send this link to an administrator of your organization{tenantId ? <> (tenant <code>{tenantId}</code>)</> : null}. Opening it,
-        signing in and accepting grants the permissions for everyone in the organization:
+        signing in and accepting grants, for everyone in the organization,{" "}
+        {forThisApp
+          ? "this app, its access to its API, and the API's permissions listed above (to call Microsoft Graph and Azure Resource Manager on each user's behalf)"
+          : "this app's API the permissions listed above (to call Microsoft Graph and Azure Resource Manager on each user's behalf)"}
+        :
       </p>
       <p>
         <a href={url}>Admin consent link</a>

@@ -25,6 +25,8 @@ export function ProfileView() {
   if (isLoading || !data) return <ProfileSkeleton />;
 
   const { profile, manager, managerUnavailable } = data.data;
+  // Never a nameless manager: the API drops one, and a manager with neither name reads as unavailable.
+  const managerName = manager?.displayName || manager?.userPrincipalName;
   const rows: [string, React.ReactNode][] = [
     ["Name", profile.displayName],
     ["Email", profile.mail ?? profile.userPrincipalName],
@@ -32,7 +34,14 @@ export function ProfileView() {
     ["Job title", profile.jobTitle],
     ["Office", profile.officeLocation],
     ["Phone", profile.businessPhones?.[0] ?? profile.mobilePhone],
-    ["Manager", manager ? `${manager.displayName ?? manager.userPrincipalName}${manager.jobTitle ? `, ${manager.jobTitle}` : ""}` : managerUnavailable ? `Manager unavailable: ${managerUnavailable.reason}` : "No manager"],
+    [
+      "Manager",
+      managerName
+        ? `${managerName}${manager?.jobTitle ? `, ${manager.jobTitle}` : ""}`
+        : managerUnavailable || manager
+          ? `Manager unavailable: ${managerUnavailable?.reason ?? "Microsoft Graph did not name your manager."}`
+          : "No manager",
+    ],
   ];
   return (
     <>

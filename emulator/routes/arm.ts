@@ -11,7 +11,12 @@ import type { SeedSubscription } from "../types";
 import { checkBearer, hasAny, type Caller } from "./bearer";
 
 export const ARM_PAGE_SIZE = 10;
-const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+/**
+ * The api-versions ARM documents for the routes served here (Subscriptions - List, Subscriptions -
+ * Get, Tenants - List: the stable Microsoft.Resources/subscriptions REST specifications,
+ * Azure/azure-rest-api-specs), newest first as ARM lists them in its error.
+ */
+export const ARM_API_VERSIONS = ["2022-12-01", "2021-01-01", "2020-01-01", "2019-11-01", "2019-06-01", "2018-06-01", "2016-06-01", "2015-11-01"] as const;
 
 function subscriptionJson(s: SeedSubscription) {
   return {
@@ -63,8 +68,8 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
     if (!apiVersion) {
       throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
     }
-    if (!API_VERSION.test(apiVersion)) {
-      throw new ArmError(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are '2022-12-01,2021-01-01,2020-01-01,2016-06-01'.`);
+    if (!(ARM_API_VERSIONS as readonly string[]).includes(apiVersion)) {
+      throw new ArmError(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are '${ARM_API_VERSIONS.join(",")}'.`);
     }
     const segments = subPath.split("/").filter(Boolean).map((s) => safeDecode(s).toLowerCase());
     if (segments[0] === "subscriptions" && segments.length === 1) return listSubscriptions(ctx, res, url, caller, apiVersion, baseHeaders);
@@ -95,7 +100,7 @@ export async function arm(ctx: EmulatorContext, req: IncomingMessage, res: Serve
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
   const audiences = ctx.store.audiencesOf(ctx.store.arm);
-  const result = checkBearer(ctx, req, audiences);
+  const result = checkBearer(ctx, req, audiences, "1.0");
   if (!result.ok) {
     switch (result.reason) {
       case "missing":

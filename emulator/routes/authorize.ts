@@ -4,19 +4,25 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
 import { audienceError } from "../audience";
+import { unlistedResourceError } from "../consent";
 import { EntraError } from "../errors";
 import { nowSeconds, type PendingSignIn } from "../grants";
 import { parseForm, queryParams, readBody } from "../http";
 import { mfaRequiredFor, parseClaimsParameter } from "../mfa";
 import { correlationIdOf, errorRedirectParams, respondToClient, sendErrorPage, type ResponseMode } from "../respond";
 import { resolveScopes } from "../scopes";
-import { grantedScopes } from "../tokens";
+import { grantedScopes, userOfLoginHint } from "../tokens";
 import type { AppRegistration, RedirectRegistration } from "../types";
 import { unknownClient } from "./client-auth";
 import { resolveTenantSegment } from "./discovery";
 import { advance, currentSession, rememberedAccounts, renderAccountPicker, renderSignIn } from "./signin";
 
 const PROMPTS = new Set(["none", "login", "select_account", "consent", "create"]);
+
+/** The username a `login_hint` names: the user of an opaque `login_hint` claim, else the hint as typed. */
+function loginHintUsername(ctx: EmulatorContext, hint: string | undefined): string | undefined {
+  return hint === undefined ? undefined : (userOfLoginHint(ctx, hint)?.userPrincipalName ?? hint);
+}
 
 /** Exact match, except loopback redirects of native apps where any port is allowed (RFC 8252). */
 export function matchRedirect(client: AppRegistration, uri: string): RedirectRegistration | undefined {
@@ -80,6 +86,8 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
       );
     }
     const scopes = resolveScopes(ctx.store, q.get("scope"));
+    const unlisted = unlistedResourceError(ctx, client, scopes);
+    if (unlisted) throw unlisted;
     const codeChallenge = q.get("code_challenge");
     const codeChallengeMethod = q.get("code_challenge_method");
     const pkceRequired = registration.platform === "spa" || client.publicClient;
@@ -111,7 +119,8 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
       codeChallenge: codeChallenge ?? undefined,
       codeChallengeMethod: codeChallengeMethod ?? undefined,
       prompt: prompt ?? undefined,
-      loginHint: q.get("login_hint")?.trim() || undefined,
+      // A UPN, or the opaque `login_hint` claim of an earlier ID token (msal sends that one when present).
+      loginHint: loginHintUsername(ctx, q.get("login_hint")?.trim() || undefined),
       clientInfo: q.get("client_info") === "1",
       stepUp: claims.stepUp,
       stepUpAcrs: claims.acrs,

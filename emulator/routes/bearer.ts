@@ -3,7 +3,7 @@
 // inside its lifetime. Returns a reason instead of throwing so each service
 // can word its own error.
 import type { IncomingMessage } from "node:http";
-import { knownIssuers, type EmulatorContext } from "../context";
+import { knownIssuers, knownV1Issuers, type EmulatorContext } from "../context";
 import { nowSeconds } from "../grants";
 import { header } from "../http";
 import { decodeJwt, numberClaim, stringClaim, type JwtPayload } from "../jwt";
@@ -25,7 +25,11 @@ export type BearerResult = { ok: true; caller: Caller } | { ok: false; reason: B
 // Same clock as the issuer: no skew on expiry (negative tests stay simple), a little on nbf.
 const NBF_SKEW_S = 60;
 
-export function checkBearer(ctx: EmulatorContext, req: IncomingMessage, audiences: string[]): BearerResult {
+/**
+ * `version`: the token format the resource takes. Graph and ARM take v1.0 tokens only: issuer
+ * `https://sts.windows.net/<tid>/` and `ver` "1.0"; anything else is an issuer they do not trust.
+ */
+export function checkBearer(ctx: EmulatorContext, req: IncomingMessage, audiences: string[], version: "1.0" | "2.0" = "2.0"): BearerResult {
   const auth = header(req, "authorization");
   if (!auth) return { ok: false, reason: "missing" };
   const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
@@ -36,8 +40,8 @@ export function checkBearer(ctx: EmulatorContext, req: IncomingMessage, audience
   if (!verified) return { ok: false, reason: "signature" };
   const p = verified.payload;
   const iss = stringClaim(p, "iss") ?? "";
-  const tenantId = knownIssuers(ctx).get(iss);
-  if (!tenantId || stringClaim(p, "tid") !== tenantId) return { ok: false, reason: "issuer" };
+  const tenantId = (version === "1.0" ? knownV1Issuers(ctx) : knownIssuers(ctx)).get(iss);
+  if (!tenantId || stringClaim(p, "tid") !== tenantId || stringClaim(p, "ver") !== version) return { ok: false, reason: "issuer" };
   const aud = stringClaim(p, "aud") ?? "";
   if (!audiences.some((a) => a.toLowerCase() === aud.toLowerCase())) return { ok: false, reason: "audience", audience: aud };
   const exp = numberClaim(p, "exp") ?? 0;

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context";
 import { audienceError } from "../audience";
+import { unlistedResourceError } from "../consent";
 import { EntraError } from "../errors";
 import { nowSeconds } from "../grants";
 import { parseForm, readBody, sendHtml, sendJson } from "../http";
@@ -31,6 +32,8 @@ export async function deviceCode(ctx: EmulatorContext, req: IncomingMessage, res
     );
   }
   const scopes = resolveScopes(ctx.store, form.get("scope"));
+  const unlisted = unlistedResourceError(ctx, client, scopes);
+  if (unlisted) throw unlisted;
   const grant = ctx.grants.addDeviceGrant(client.clientId, tenantId, scopes, ctx.settings.deviceCodeLifetimeSeconds);
   const verificationUri = `${ctx.baseUrl}/devicelogin`;
   sendJson(res, 200, {

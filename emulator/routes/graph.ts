@@ -20,10 +20,13 @@ const DEFAULT_PROPS = [
   "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
 ] as const;
 const EXTRA_PROPS = ["department", "accountEnabled", "userType", "companyName"] as const;
-// GET /me/manager (Graph "List manager"): User.Read.All or higher reads the manager's full profile;
-// User.Read + User.ReadBasic.All reads only the basic profile; User.Read alone is refused.
+// GET /me/manager (Graph "List manager"): least privileged User.Read.All, higher User.ReadWrite.All,
+// Directory.Read.All, Directory.ReadWrite.All: the manager's full profile. User.ReadBasic.All may
+// read other users' basic profiles (permissions reference). Anything else (User.Read alone) gets
+// the relationship with "limited information": only @odata.type and id, every other property null
+// (https://learn.microsoft.com/graph/permissions-overview#limited-information-returned-for-inaccessible-member-objects).
 const MANAGER_FULL_SCOPES = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
-const MANAGER_BASIC_SCOPES = ["User.Read", "User.ReadBasic.All"];
+const MANAGER_BASIC_SCOPES = ["User.ReadBasic.All"];
 /** What User.ReadBasic.All may read of another user; everything else comes back null. */
 const BASIC_PROPS: readonly string[] = ["id", "displayName", "givenName", "surname", "mail", "userPrincipalName"];
 const ALL_PROPS: readonly string[] = [...DEFAULT_PROPS, ...EXTRA_PROPS];
@@ -110,16 +113,16 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
       }
       if (second === "manager" && segments.length === 2) {
         const full = hasAny(caller.scopes, MANAGER_FULL_SCOPES);
-        if (!full && !MANAGER_BASIC_SCOPES.every((s) => hasAny(caller.scopes, [s]))) {
-          throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
-        }
+        const basic = hasAny(caller.scopes, MANAGER_BASIC_SCOPES);
         const manager = me.managerId ? ctx.store.userById(me.managerId, me.tenantId) : undefined;
         if (!manager) {
           throw new GraphError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         }
         const select = parseSelect(url);
         const shaped = shape(ctx, manager, select);
-        if (!full) for (const k of Object.keys(shaped)) if (!BASIC_PROPS.includes(k)) shaped[k] = null;
+        const readable = full ? undefined : basic ? BASIC_PROPS : ["id"];
+        if (readable) for (const k of Object.keys(shaped)) if (!readable.includes(k)) shaped[k] = null;
+        if (!full && !basic) shaped["id"] = manager.id; // limited information: the id always
         return sendJson(
           res,
           200,
@@ -183,7 +186,7 @@ function notFoundSegment(segment: string): GraphError {
 }
 
 function authenticate(ctx: EmulatorContext, req: IncomingMessage): Caller {
-  const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph));
+  const result = checkBearer(ctx, req, ctx.store.audiencesOf(ctx.store.graph), "1.0");
   if (result.ok) {
     const revoked = revokedTokenChallenge(ctx, "graph", result.caller.payload, result.caller.oid);
     if (revoked) {

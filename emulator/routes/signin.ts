@@ -6,7 +6,7 @@ import type { EmulatorContext } from "../context";
 import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext, type PendingSignIn, type Session } from "../grants";
 import { appendSetCookie, parseCookies, parseForm, readBody, sendHtml, serializeCookie } from "../http";
-import { adminApprovalRequired, combinedConsent, mayConsent } from "../consent";
+import { adminApprovalRequired, adminConsentGrants, combinedConsent, mayConsent } from "../consent";
 import { mfaRequiredFor } from "../mfa";
 import { accountPickerPage, adminApprovalPage, consentPage, messagePage, mfaPage, signInPage, type Page } from "../pages";
 import { errorRedirectParams, respondToClient, sendErrorPage } from "../respond";
@@ -187,13 +187,14 @@ function adminConsentStep(ctx: EmulatorContext, res: ServerResponse, pending: Pe
     showAdminApproval(ctx, res, pending);
     return;
   }
-  showConsent(ctx, res, pending, user, ctx.store.configuredPermissions(pending.client.clientId), ctx.store.tenantById(user.tenantId)?.displayName ?? user.tenantId);
+  const scopes = [...new Set(adminConsentGrants(ctx, pending.client).flatMap((g) => g.scopes))];
+  showConsent(ctx, res, pending, user, scopes, ctx.store.tenantById(user.tenantId)?.displayName ?? user.tenantId);
 }
 
 /** An administrator accepted /adminconsent: grant for every user of the tenant, report back like Entra's v1 endpoint. */
 function completeAdminConsent(ctx: EmulatorContext, res: ServerResponse, pending: PendingSignIn, user: User): void {
   ctx.grants.pending.delete(pending.id);
-  ctx.store.grantConsent(pending.client.clientId, ctx.store.configuredPermissions(pending.client.clientId), undefined, user.tenantId);
+  for (const grant of adminConsentGrants(ctx, pending.client)) ctx.store.grantConsent(grant.clientId, grant.scopes, undefined, user.tenantId);
   if (!pending.redirectUri) {
     show(res, messagePage("Permissions granted", `${pending.client.displayName} can now be used by everyone in your organization.`));
     return;
@@ -286,7 +287,7 @@ export async function postCredentials(ctx: EmulatorContext, req: IncomingMessage
   }
   const username = (form.get("username") ?? "").trim();
   const password = form.get("password") ?? "";
-  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
+  const user = ctx.store.userByName(username);
   if (!user) {
     renderSignIn(res, pending, {
       username,

@@ -7,6 +7,7 @@ import { accessTokenClaimsRequest, revokedGrantError } from "../cae";
 import { knownIssuers, type EmulatorContext } from "../context";
 import type { GrantName } from "../counters";
 import { audienceError } from "../audience";
+import { unlistedResourceError } from "../consent";
 import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext } from "../grants";
 import { BodyTooLargeError, header, parseForm, readBody, sendJson } from "../http";
@@ -206,6 +207,8 @@ function refreshToken({ ctx, req, form, origin }: TokenRequest): TokenResponseBo
     throw new EntraError(400, "invalid_request", 9002327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.");
   }
   const resolved = resolveScopes(ctx.store, required(form, "scope"));
+  const unlisted = unlistedResourceError(ctx, client, resolved);
+  if (unlisted) throw unlisted;
   const user = userOrFail(ctx, grant.userOid);
   const resource = resolved.resource ?? ctx.store.graph;
   if (grantedScopes(ctx, client, user, resolved).missing.length) throw consentRequiredError(client);
@@ -232,7 +235,9 @@ function password({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBody
   const username = required(form, "username");
   const pwd = required(form, "password");
   const resolved = resolveScopes(ctx.store, required(form, "scope"));
-  const user = ctx.store.userByName(username) ?? ctx.store.ensureSyntheticUser(username);
+  const unlisted = unlistedResourceError(ctx, client, resolved);
+  if (unlisted) throw unlisted;
+  const user = ctx.store.userByName(username);
   const tenant = ctx.store.tenantById(tenantId ?? ctx.store.primaryTenant.id);
   if (!user || (tenantId && user.tenantId !== tenantId)) {
     throw new EntraError(
@@ -358,6 +363,8 @@ function onBehalfOf({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBo
   // The user signed in already (the assertion): an OBO needs consent for the resource's scopes only,
   // not for the OIDC scopes MSAL adds; those the API was not granted are simply not issued.
   const requested = resolveScopes(ctx.store, required(form, "scope"));
+  const unlisted = unlistedResourceError(ctx, client, requested);
+  if (unlisted) throw unlisted;
   const consented = ctx.store.consentedKeys(client.clientId, user.id);
   const resolved = { ...requested, oidc: requested.oidc.filter((o) => consented.has(o)) };
   const granted = grantedScopes(ctx, client, user, resolved);

@@ -175,7 +175,27 @@ describe("parseConfig", () => {
   });
 
   it("refuses two API credentials at once rather than guessing", () => {
-    expect(problemsOf({ ...valid, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "system" })).toHaveLength(1);
+    expect(problemsOf({ ...valid, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: API })).toHaveLength(1);
+  });
+
+  it("refuses a system-assigned managed identity: only a user-assigned one can be an app registration's federated credential (issue #20 item 3)", () => {
+    const managed = { ...valid, AZURE_API_CLIENT_SECRET: "", IDENTITY_ENDPOINT: "http://localhost:4141/msi/token", IDENTITY_HEADER: "h" };
+    const message = (env: Env): string => {
+      try {
+        parseConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+      return "";
+    };
+    expect(problemsOf({ ...managed, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "system" })).toEqual(["AZURE_API_MANAGED_IDENTITY_CLIENT_ID"]);
+    expect(message({ ...managed, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "System" })).toMatch(
+      /AZURE_API_MANAGED_IDENTITY_CLIENT_ID: .*only a user-assigned managed identity can be a federated identity credential of an app registration/,
+    );
+    // anything else that is not a client id is refused too, instead of reaching App Service's endpoint
+    expect(problemsOf({ ...managed, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "my-identity" })).toEqual(["AZURE_API_MANAGED_IDENTITY_CLIENT_ID"]);
+    expect(parseConfig({ ...managed, AZURE_API_MANAGED_IDENTITY_CLIENT_ID: API.toUpperCase() }).api.credential).toMatchObject({ managedIdentityClientId: API });
   });
 
   it("asks for the web app's secret when only its client id is set", () => {

@@ -222,7 +222,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
     tenantId,
     authorityHost,
     authority: `${authorityHost}/${tenantId}`,
-    signInAuthority: `${authorityHost}/${signInTenant(tenantId, allowedTenants)}`,
+    signInAuthority: signInAuthorityFor(authorityHost, tenantId, allowedTenants),
     knownAuthorities,
     allowedTenants,
     allowedClientIds,
@@ -293,11 +293,12 @@ function identityMode(env: Env, fail: (v: string, m: string) => void): IdentityM
 }
 
 /**
- * The authority segment users sign in at: the home tenant, or `organizations` when other tenants
- * are allowed (a tenant-specific authority refuses their users with AADSTS50020).
+ * The authority users sign in at: the home tenant's, or `organizations` when other tenants are
+ * allowed (a tenant-specific authority refuses their users with AADSTS50020).
  */
-function signInTenant(tenantId: string, allowedTenants: readonly string[]): string {
-  return allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase()) ? "organizations" : tenantId;
+export function signInAuthorityFor(authorityHost: string, tenantId: string, allowedTenants: readonly string[]): string {
+  const others = allowedTenants.some((t) => t.toLowerCase() !== tenantId.toLowerCase());
+  return `${authorityHost}/${others ? "organizations" : tenantId}`;
 }
 
 function safeHost(url: string): string {
@@ -319,6 +320,17 @@ function apiCredential(
   const secret = text("AZURE_API_CLIENT_SECRET");
   const certPath = text("AZURE_API_CERTIFICATE_PATH");
   const managedIdentity = optionalGuid(text("AZURE_API_MANAGED_IDENTITY_CLIENT_ID"));
+  if (managedIdentity?.toLowerCase() === "system") {
+    // Microsoft Learn, "Configure an application to trust a managed identity": "Only user-assigned
+    // managed identities can be used as a federated credential for apps."
+    fail(
+      "AZURE_API_MANAGED_IDENTITY_CLIENT_ID",
+      'is "system", but only a user-assigned managed identity can be a federated identity credential of an app registration (system-assigned ones are not supported): ' +
+        "assign a user-assigned identity to the web app and set its client ID here (infra/main.bicep does both)",
+    );
+  } else if (managedIdentity !== undefined && !GUID.test(managedIdentity)) {
+    fail("AZURE_API_MANAGED_IDENTITY_CLIENT_ID", "must be the client ID (a GUID) of the user-assigned managed identity assigned to the web app");
+  }
   const chosen = [secret && "AZURE_API_CLIENT_SECRET", certPath && "AZURE_API_CERTIFICATE_PATH", managedIdentity && "AZURE_API_MANAGED_IDENTITY_CLIENT_ID"].filter(
     (v): v is string => Boolean(v),
   );
@@ -362,7 +374,7 @@ function apiCredential(
   }
   return {
     kind: "managedIdentity",
-    managedIdentityClientId: managedIdentity === "system" ? undefined : managedIdentity,
+    managedIdentityClientId: managedIdentity ?? "",
     endpoint: endpoint ?? "",
     header: header ?? "",
     tokenExchangeAudience,

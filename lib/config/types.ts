@@ -7,8 +7,11 @@ export type ApiCredential =
   | { kind: "certificate"; privateKeyPem: string; certificatePem: string; thumbprintSha256: string }
   | {
       kind: "managedIdentity";
-      /** Client id of a user-assigned managed identity; undefined = system-assigned. */
-      managedIdentityClientId: string | undefined;
+      /**
+       * Client id of the user-assigned managed identity: only user-assigned identities can be an
+       * app registration's federated credential, so App Service's endpoint is always told which.
+       */
+      managedIdentityClientId: string;
       /** App Service's local token endpoint (IDENTITY_ENDPOINT) and its header secret. */
       endpoint: string;
       header: string;
@@ -38,8 +41,14 @@ export interface AppConfig {
      */
     trustForwardedHeaders: boolean;
   };
-  /** Home tenant of the app registrations (GUID or verified domain). */
+  /**
+   * Home tenant of the app registrations: its GUID, as tokens name it. When AZURE_TENANT_ID is a
+   * verified domain, the server resolves the GUID at startup (lib/config/tenant.ts); only
+   * parseConfig's raw result can still hold the domain.
+   */
   tenantId: string;
+  /** The verified domain AZURE_TENANT_ID named, when it named one (for logs and messages). */
+  tenantDomain?: string;
   /** e.g. https://login.microsoftonline.com (no trailing slash). */
   authorityHost: string;
   /** `${authorityHost}/${tenantId}` */
@@ -100,6 +109,9 @@ export interface PublicConfig {
   clientCapabilities: string[];
   /** e.g. https://login.microsoftonline.com: the admin-consent URL is built on it. */
   authorityHost: string;
-  /** The API's client id, for the admin-consent URL (`/{tenant}/adminconsent?client_id=`). */
+  /**
+   * The API's client id, for the admin-consent URL (`/{tenant}/adminconsent?client_id=`) when the
+   * SPA's consent cannot cover the API (no knownClientApplications); otherwise the SPA's is used.
+   */
   apiClientId: string;
 }

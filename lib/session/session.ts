@@ -4,7 +4,7 @@ import { getIronSession, type IronSession, type SessionOptions } from "iron-sess
 import type { AppConfig } from "@/lib/config";
 import { describeError, log } from "@/lib/http/log";
 import type { SessionRevocations } from "./revocation";
-import type { LoginTransaction, SessionUser, WebSessionData } from "./types";
+import { MAX_LOGIN_HINT, type LoginTransaction, type SessionUser, type WebSessionData } from "./types";
 
 /**
  * The cookie's name. `__Host-` makes the browser refuse it unless it is Secure, host-only and
@@ -209,7 +209,8 @@ export function isSessionUser(v: unknown): v is SessionUser {
     // A seal from before session ids existed is not a session any more: its user signs in again.
     str(u.sessionId) &&
     SESSION_ID.test(u.sessionId) &&
-    (u.idpSessionId === undefined || (str(u.idpSessionId) && u.idpSessionId.length > 0 && u.idpSessionId.length <= 256))
+    (u.idpSessionId === undefined || (str(u.idpSessionId) && u.idpSessionId.length > 0 && u.idpSessionId.length <= 256)) &&
+    (u.loginHint === undefined || (str(u.loginHint) && u.loginHint.length > 0 && u.loginHint.length <= MAX_LOGIN_HINT))
   );
 }
 

@@ -25,6 +25,12 @@ export interface SessionUser {
    * logout names it, and every app session established under it ends then.
    */
   idpSessionId?: string;
+  /**
+   * The ID token's `login_hint` claim (an opaque value, when the registration asks for that
+   * optional claim): sign-out sends it as `logout_hint`, so the identity provider does not ask
+   * which account to sign out.
+   */
+  loginHint?: string;
 }
 
 /**
@@ -59,3 +65,6 @@ export const LOGIN_TRANSACTION_TTL_MS = 10 * 60 * 1000;
 
 /** Pending logins kept per browser; the oldest is dropped beyond this (keeps the cookie small). */
 export const MAX_PENDING_LOGINS = 3;
+
+/** The longest `login_hint` claim kept in the cookie (Entra's are a few hundred characters). */
+export const MAX_LOGIN_HINT = 1024;

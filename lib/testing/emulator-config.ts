@@ -12,7 +12,7 @@ export interface EmulatorTenantLike {
   cloud?: string;
   graphResource?: string;
   armResource?: string;
-  managedIdentity: { endpoint: string; header: string; resource?: string };
+  managedIdentity: { endpoint: string; header: string; clientId: string; resource?: string };
   apps: {
     spa: { clientId: string };
     api: {
@@ -69,7 +69,8 @@ export function emulatorEnv(
       env.AZURE_API_CERTIFICATE_PATH = combinedCertificatePem(tenant);
       break;
     case "managedIdentity":
-      env.AZURE_API_MANAGED_IDENTITY_CLIENT_ID = "system";
+      // The web app's user-assigned identity (a system-assigned one cannot be a federated credential).
+      env.AZURE_API_MANAGED_IDENTITY_CLIENT_ID = tenant.managedIdentity.clientId;
       env.IDENTITY_ENDPOINT = tenant.managedIdentity.endpoint;
       env.IDENTITY_HEADER = tenant.managedIdentity.header;
       break;

@@ -51,8 +51,13 @@ export class EmulatorControl {
   }
 
   reset = () => this.call<void>("POST", "/_control/reset");
+  /** Changes registration properties (POST /_control/apps/registration); reset restores the seed. */
+  registration = (body: { clientId: string; idTokenOptionalClaims?: string[]; requiredResourceAccess?: string[]; knownClientApplications?: string[] }) =>
+    this.call<void>("POST", "/_control/apps/registration", body);
   requireMfa = (username: string) => this.call<void>("POST", "/_control/mfa", { username });
   revokeConsent = (body: { clientId: string; scopes?: string[]; username?: string }) => this.call<void>("POST", "/_control/consent/revoke", body);
+  /** Load users loaduser<first>…loaduser<first+count-1>: the only way they come to exist (POST /_control/users). */
+  createUsers = (first: number, count: number, domain?: string) => this.call<{ users: { username: string; oid: string }[] }>("POST", "/_control/users", { first, count, domain });
   rotateKeys = (dropPrevious = false) => this.call<void>("POST", "/_control/keys/rotate", { dropPrevious });
   /** The fault as the emulator recorded it (a session revocation includes its `revokedAt`). */
   fault = (fault: Fault) => this.call<{ fault: Record<string, unknown> & { revokedAt?: number } }>("POST", "/_control/faults", fault);

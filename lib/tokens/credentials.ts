@@ -46,7 +46,9 @@ export function managedIdentityAssertion(
     const url = new URL(credential.endpoint);
     url.searchParams.set("resource", credential.tokenExchangeAudience);
     url.searchParams.set("api-version", "2019-08-01");
-    if (credential.managedIdentityClientId) url.searchParams.set("client_id", credential.managedIdentityClientId);
+    // The user-assigned identity by its client id: without one, App Service answers for a
+    // system-assigned identity, which cannot be a federated credential.
+    url.searchParams.set("client_id", credential.managedIdentityClientId);
     const res = await fetchImpl(url, { headers: { "X-IDENTITY-HEADER": credential.header, accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) {
       // 4xx: the identity, its header or the audience is wrong (e.g. another cloud's exchange

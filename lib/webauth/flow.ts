@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AuthError, CryptoProvider, InteractionRequiredAuthError, ServerError } from "@azure/msal-node";
-import { LOGIN_TRANSACTION_TTL_MS, MAX_PENDING_LOGINS, newSessionId, type LoginTransaction, type SessionUser } from "@/lib/session";
+import { LOGIN_TRANSACTION_TTL_MS, MAX_LOGIN_HINT, MAX_PENDING_LOGINS, newSessionId, type LoginTransaction, type SessionUser } from "@/lib/session";
 import { describeError, log } from "@/lib/http/log";
 import { createWebClient, isAllowedTenant, redirectUri, tenantMetadata, type WebAppConfig } from "./client";
 import { WebAuthError, idpUnavailable, internalError, redeemFailed, tenantNotAllowed } from "./errors";
@@ -149,7 +149,10 @@ export async function completeLogin(
       await deletePartition(config, config.web.clientId, { homeAccountId: account.homeAccountId, sessionId });
       throw tenantNotAllowed(tenantId);
     }
-    const sid = result.idTokenClaims && (result.idTokenClaims as { sid?: unknown }).sid;
+    // Optional ID-token claims, present when the registration asks for them (README): `sid` names
+    // the identity provider's session (front-channel logout), `login_hint` is sign-out's logout_hint.
+    const claims = (result.idTokenClaims ?? {}) as { sid?: unknown; login_hint?: unknown };
+    const { sid, login_hint: loginHint } = claims;
     return {
       homeAccountId: account.homeAccountId,
       name: account.name ?? account.username,
@@ -158,6 +161,7 @@ export async function completeLogin(
       signedInAt: Date.now(),
       sessionId,
       ...(typeof sid === "string" && sid.length > 0 && sid.length <= 256 ? { idpSessionId: sid } : {}),
+      ...(typeof loginHint === "string" && loginHint.length > 0 && loginHint.length <= MAX_LOGIN_HINT ? { loginHint } : {}),
     };
   } catch (e) {
     throw mapMsalError(e, "redeem");
@@ -233,9 +237,10 @@ async function acquireUncoalesced(
  * The identity provider's sign-out URL: ends the user's session there too (and, through the
  * front-channel logout URLs, in the other apps of that session), then comes back to `<origin>/web`,
  * which must be registered as one of the web app's redirect URIs: Entra accepts no other
- * post_logout_redirect_uri.
+ * post_logout_redirect_uri. With the ID token's `login_hint` claim as `logout_hint`, Entra signs
+ * that account out without asking "Pick an account" (Microsoft Learn, "Send a sign-out request").
  */
-export async function signOutUrl(config: WebAppConfig, origin: string): Promise<string> {
+export async function signOutUrl(config: WebAppConfig, origin: string, loginHint?: string): Promise<string> {
   let endpoint = `${config.authority}/oauth2/v2.0/logout`;
   try {
     endpoint = (await tenantMetadata(config)).end_session_endpoint ?? endpoint;
@@ -245,6 +250,7 @@ export async function signOutUrl(config: WebAppConfig, origin: string): Promise<
   const url = new URL(endpoint);
   url.searchParams.set("post_logout_redirect_uri", `${origin}${DEFAULT_RETURN_TO}`);
   url.searchParams.set("client_id", config.web.clientId);
+  if (loginHint) url.searchParams.set("logout_hint", loginHint);
   return url.toString();
 }
 

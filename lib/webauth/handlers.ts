@@ -150,6 +150,14 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     const previous = rs.session.user;
     if (previous) await endWebSession(config, previous);
     if (user.idpSessionId) await rememberIdpSession(config, user.idpSessionId);
+    else {
+      // Once per session, here at its start: nothing will end it when the user signs out elsewhere.
+      log("warn", "webauth.front_channel_logout_unavailable", {
+        correlationId,
+        reason:
+          "the ID token has no sid claim, so front-channel logout cannot end this session: add the optional claim sid (Token configuration > ID) to the web app registration",
+      });
+    }
     rs.session.user = user;
     await consume();
     log("info", "webauth.signed_in", { correlationId, tenantId: user.tenantId });
@@ -175,7 +183,7 @@ export function handleLogout(request: Request, options: HandlerOptions = {}): Pr
     log("info", "webauth.signed_out", { correlationId, hadSession: user !== undefined });
     // Nobody was signed in here: no need to visit the identity provider.
     if (!user) return rs.applyTo(redirect(`${origin}${DEFAULT_RETURN_TO}`, 303));
-    return rs.applyTo(redirect(await signOutUrl(web, origin), 303));
+    return rs.applyTo(redirect(await signOutUrl(web, origin, user.loginHint), 303));
   });
 }
 

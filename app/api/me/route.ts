@@ -7,14 +7,18 @@ const PROFILE_FIELDS = ["id", "displayName", "givenName", "surname", "userPrinci
 const MANAGER_FIELDS = ["id", "displayName", "userPrincipalName", "mail", "jobTitle"] as const;
 
 /**
- * Graph answers 403 to /me/manager when the token lacks User.ReadBasic.All (with User.Read) or
- * User.Read.All ("List manager"). The profile is still worth showing: say why the manager is not.
+ * "List manager" needs User.Read.All (least privileged); User.ReadBasic.All reads a user's basic
+ * profile. With User.Read alone Graph answers with limited information (the manager's id and type,
+ * every other property null), or refuses (403). The profile is still worth showing: say why the
+ * manager is not, and never show a manager without a name.
  */
-const MANAGER_FORBIDDEN = {
-  status: 403,
-  reason:
-    "Microsoft Graph refused to read your manager: this app's API needs the delegated permission User.ReadBasic.All (with User.Read) or User.Read.All, consented for your organization.",
-} as const;
+const MANAGER_PERMISSION = "this app's API needs the delegated permission User.ReadBasic.All (with User.Read) or User.Read.All, consented for your organization.";
+const MANAGER_FORBIDDEN = { status: 403, reason: `Microsoft Graph refused to read your manager: ${MANAGER_PERMISSION}` } as const;
+const MANAGER_NAMELESS = { status: 200, reason: `Microsoft Graph named your manager only by id, without a name: ${MANAGER_PERMISSION}` } as const;
+
+/** A manager the user can recognise: one with a name (limited information has none). */
+const hasName = (user: Record<string, unknown> | null): user is Record<string, unknown> =>
+  user !== null && [user.displayName, user.userPrincipalName].some((v) => typeof v === "string" && v.trim() !== "");
 
 type GraphUser = Record<string, unknown>;
 
@@ -34,11 +38,13 @@ export const GET = protectedRoute(async ({ caller, config, correlationId, timing
     downstreamGet<GraphUser>(graph, "/me", ctx, { label: "me" }),
     downstreamGet<GraphUser>(graph, "/me/manager", ctx, { label: "manager", allowStatuses: [403, 404] }),
   ]);
+  const found = manager.status < 300 ? pick(manager.body, MANAGER_FIELDS) : null;
+  const unavailable = manager.status === 403 ? MANAGER_FORBIDDEN : found && !hasName(found) ? MANAGER_NAMELESS : undefined;
   return {
     body: {
       profile: pick(me.body, PROFILE_FIELDS),
-      manager: manager.status < 300 ? pick(manager.body, MANAGER_FIELDS) : null,
-      ...(manager.status === 403 ? { managerUnavailable: MANAGER_FORBIDDEN } : {}),
+      manager: hasName(found) ? found : null,
+      ...(unavailable ? { managerUnavailable: unavailable } : {}),
     },
   };
 });

@@ -8,7 +8,8 @@ const MAX_STEPS = 8;
  * The bundled identity emulator's pages (emulator/pages.ts). Their accessible names are a public
  * contract: "Email or username", "Password", "Sign in"; "Pick an account" with one button per
  * remembered account and "Use another account"; consent "Permissions requested" with "Accept";
- * "Verification code" + "Verify"; "Need admin approval"; "You signed out of your account".
+ * "Verification code" + "Verify"; "Need admin approval"; "You signed out of your account"; at
+ * sign-out without logout_hint "Pick an account" / "Which account do you want to sign out of?".
  */
 export class EmulatorSignInPage implements SignInPage {
   readonly kind = "emulator" as const;
@@ -69,12 +70,18 @@ export class EmulatorSignInPage implements SignInPage {
     const steps = {
       refused: page.getByRole("alert"),
       signingOut: page.getByRole("heading", { name: "You signed out of your account" }),
+      // "Pick an account" at sign-out means the app sent no logout_hint: not clicked through here,
+      // so a suite proves that the app's sign-out asks nothing.
+      accountPicker: page.getByText("Which account do you want to sign out of?"),
     };
     // The sign-out page loads each app's front-channel logout URL, then returns by itself.
     for (let i = 0; i < MAX_STEPS; i++) {
       const step = await nextStep(page, appOrigin, steps, { waitingFor: "the way back from the emulator's sign-out" });
       if (step === BACK_ON_THE_APP) return;
       if (step === "refused") throw new SignInRefusedError(`The identity emulator's sign-out failed: ${await visibleText(steps.refused)}`);
+      if (step === "accountPicker") {
+        throw new SignInRefusedError('The identity emulator asked "Pick an account" at sign-out: the app sent no logout_hint (the login_hint optional claim of its ID token)');
+      }
       await page.waitForURL((url) => url.origin === new URL(appOrigin).origin);
     }
   }
