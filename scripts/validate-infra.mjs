@@ -767,7 +767,7 @@ function checkWorkflowPins() {
 // ================================================================================================
 // A production registration that accepts http://localhost redirect URIs sends sign-in responses
 // to whatever listens on the user's machine; development gets its own registrations (docs/deploy.md).
-function checkAppRegistrations() {
+function checkNoLocalhostByDefault() {
   const file = "infra/app-registrations.bicep";
   if (!exists(file)) return;
   const m = /^param\s+includeLocalhost\s+bool(?:\s*=\s*(\w+))?/m.exec(read(file));
@@ -821,7 +821,7 @@ async function main() {
   checkAzureYaml(parser);
   await checkWorkflows(parser);
   checkWorkflowPins();
-  checkAppRegistrations();
+  checkNoLocalhostByDefault();
   checkDocs();
 
   const passed = results.filter((r) => r.status === "pass").length;
