@@ -13,7 +13,7 @@ import { KeyManager } from "./keys";
 import { NextLinkOverrides } from "./next-links";
 import { createEmulatorServer } from "./server";
 import { TenantStore, registeredOrigins } from "./tenant-store";
-import type { TenantDescription } from "./types";
+import type { TenantAuthorizationDescription, TenantDescription } from "./types";
 
 export { ensureCertificates };
 export type { CertificatePaths, TenantDescription };
@@ -149,6 +149,19 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   };
 }
 
+/** The API's user roles, the directory group and the home tenant's authentication contexts (launchers configure the app from them). */
+function describeAuthorization(ctx: EmulatorContext): TenantAuthorizationDescription {
+  const api = ctx.store.app("api");
+  const roles = (ctx.store.seed.apps.api.exposes?.appRoles ?? []).filter((r) => r.allowedMemberTypes.includes("User"));
+  const directoryGroup = (ctx.store.seed.groups ?? []).find((g) => g.tenantId === ctx.store.primaryTenant.id && g.displayName === "Directory viewers");
+  if (!directoryGroup) throw new Error(`seed data: the home tenant needs the "Directory viewers" group (the directory view's group for ${api.displayName})`);
+  return {
+    appRoles: roles.map((r) => ({ value: r.value, displayName: r.displayName, description: r.description })),
+    directoryGroupId: directoryGroup.id,
+    authenticationContexts: ctx.store.authenticationContexts(ctx.store.primaryTenant.id).map((c) => ({ id: c.id, displayName: c.displayName })),
+  };
+}
+
 function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDescription {
   const b = ctx.baseUrl;
   const primary = ctx.store.primaryTenant;
@@ -207,16 +220,29 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths): TenantDe
       },
       cli: { clientId: cli.clientId, signInAudience: cli.signInAudience },
     },
-    users: ctx.store.seed.users.map((u) => ({
-      username: u.userPrincipalName,
-      password: u.password,
-      displayName: u.displayName,
-      oid: u.id,
-      tenantId: u.tenantId,
-      requiresMfa: Boolean(u.requiresMfa),
-      ...(u.requiresMfa ? { mfaCode: "123456" } : {}),
-      ...(u.roles?.length ? { roles: [...u.roles] } : {}),
-    })),
+    // Accounts that sign in: a guest object is listed under its home account (guestIn).
+    users: ctx.store.seed.users
+      .filter((u) => !u.guestOf)
+      .map((u) => {
+        const appRoles = ctx.store.userAppRoles(u, api.clientId);
+        const groupCount = ctx.store.transitiveGroupsOf(u.id).length;
+        const guestIn = ctx.store.guestObjectsOf(u).map((g) => ({ tenantId: g.tenantId, oid: g.id, userPrincipalName: g.userPrincipalName }));
+        return {
+          username: u.userPrincipalName,
+          password: u.password,
+          displayName: u.displayName,
+          oid: u.id,
+          tenantId: u.tenantId,
+          requiresMfa: Boolean(u.requiresMfa),
+          // Any user may be asked for a code: MFA users always, everyone at an authentication context (c1).
+          mfaCode: "123456",
+          ...(u.roles?.length ? { roles: [...u.roles] } : {}),
+          ...(appRoles.length ? { appRoles } : {}),
+          ...(groupCount ? { groupCount } : {}),
+          ...(guestIn.length ? { guestIn } : {}),
+        };
+      }),
+    authorization: describeAuthorization(ctx),
     cloud: ctx.cloud.name,
     graphResource: ctx.cloud.graph,
     armResource: ctx.cloud.arm,
