@@ -251,6 +251,9 @@ describe("Conditional Access authentication context (acrs)", () => {
     expect(asked.body.claims).toBe(claims("c1"));
     const plain = await refresh(String(r.body.refresh_token));
     expect(decodePayload(String(plain.body.access_token)).acrs).toBeUndefined();
+    // a Conditional Access policy's claims challenge (capolids) is no more satisfiable silently
+    const capolids = JSON.stringify({ access_token: { capolids: { essential: true, values: ["00d9f4ad-53a2-42b6-b3f5-f28807f0cbd4"] } } });
+    expect((await refresh(String(r.body.refresh_token), { claims: capolids })).body.error).toBe("interaction_required");
     // a malformed context id is refused outright
     const malformed = await refresh(String(r.body.refresh_token), { claims: claims("c1; drop") });
     expect(malformed.body.error).toBe("invalid_request");

@@ -2,6 +2,7 @@
 
 import { ApiCallError, InteractionStartedError } from "./api-client";
 import { ConsentPanel, TenantNotAllowedPanel } from "./consent-panel";
+import { RoleRequiredPanel } from "./role-required-panel";
 
 /**
  * What went wrong and what to do next, for every failure an API call can end in. Never a
@@ -18,6 +19,7 @@ export function ErrorPanel({ error, onRetry }: { error: Error; onRetry: () => vo
 
   if (error instanceof ApiCallError && error.code === "consent_required") return <ConsentPanel error={error} onRetry={onRetry} />;
   if (error instanceof ApiCallError && error.code === "tenant_not_allowed") return <TenantNotAllowedPanel error={error} />;
+  if (error instanceof ApiCallError && error.code === "role_required") return <RoleRequiredPanel error={error} />;
 
   const { title, advice } = describe(error);
   return (

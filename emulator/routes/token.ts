@@ -11,7 +11,7 @@ import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext } from "../grants";
 import { BodyTooLargeError, header, parseForm, readBody, sendJson } from "../http";
 import { stringClaim, numberClaim, type JwtPayload } from "../jwt";
-import { authContextError, authContextsNeedMfa, mfaError, mfaRequiredFor } from "../mfa";
+import { authContextError, authContextsNeedMfa, mfaError, mfaRequiredFor, parseClaimsParameter } from "../mfa";
 import { sendEntraError } from "../respond";
 import { resolveScopes } from "../scopes";
 import {
@@ -399,9 +399,14 @@ function notInTenant(ctx: EmulatorContext, user: User, client: { clientId: strin
   throw new EntraError(400, "invalid_grant", 50020, `User account '${ctx.store.homeUser(user).userPrincipalName}' from identity provider does not exist in tenant '${ctx.store.tenantById(tenantId)?.displayName ?? tenantId}' and cannot access the application '${client.clientId}' in that tenant.`);
 }
 
-/** A token request asking for authentication contexts (acrs) whose policy the sign-in behind it did not satisfy. */
+/**
+ * A token request whose claims ask for more than the sign-in behind it proved: authentication
+ * contexts (acrs) whose policy needs MFA, or a step-up outright (capolids, acr, amr), without MFA.
+ * Only the user can satisfy it: interaction_required, the claims echoed for the interactive request.
+ */
 function refuseUnsatisfiedAuthContexts(ctx: EmulatorContext, user: User, resource: ResourceDefinition, request: AccessTokenClaimsRequest, amr: readonly string[]): void {
-  if (request.raw && authContextsNeedMfa(ctx, user.tenantId, request.acrs, amr)) throw authContextError(resource, request.raw);
+  if (!request.raw || amr.includes("mfa")) return;
+  if (authContextsNeedMfa(ctx, user.tenantId, request.acrs, amr) || parseClaimsParameter(request.raw).stepUp) throw authContextError(resource, request.raw);
 }
 
 /** Seconds as a .NET TimeSpan string, the way Entra words lifetimes: 86400 → "1.00:00:00". */
