@@ -67,11 +67,22 @@ export class Control {
     return out;
   }
 
-  /** Tokens for OUR API (as the SPA would hold them) for synthetic users loaduser<first>…<first+count-1>. */
+  /**
+   * Tokens for OUR API (as the SPA would hold them) for synthetic users loaduser<first>…<first+count-1>,
+   * with what every view needs: both app roles (load users hold them) and, from an MFA sign-in,
+   * the authentication context the Subscriptions view asks for (`acrs` c1, opportunistically).
+   */
   apiTokens(first: number, count: number): Promise<string[]> {
     const domain = this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
     const scope = this.tenant.apps.api.scope;
-    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${domain}`, scopes: [scope] })));
+    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${domain}`, scopes: [scope], amr: ["pwd", "mfa"] })));
+  }
+
+  /** A token for OUR API for a seeded user (e.g. the 250-group user), as the SPA would hold it. */
+  async userToken(username: string): Promise<string> {
+    const [token] = await this.mint([{ username, scopes: [this.tenant.apps.api.scope] }]);
+    if (!token) throw new Error(`no token minted for ${username}`);
+    return token;
   }
 
   /** On-Behalf-Of token requests the API's client id made so far. */

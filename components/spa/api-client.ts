@@ -12,7 +12,7 @@ export { InteractionStartedError, SignInRequiredError } from "./token-renewal";
 export class ApiCallError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ProblemCode | "network_error" | "unexpected_response" | "claims_challenge_failed",
+    readonly code: ProblemCode | "network_error" | "unexpected_response" | "claims_challenge_failed" | "request_too_large",
     message: string,
     readonly problem?: ProblemDetails,
     readonly retryAfterSeconds?: number,
@@ -38,9 +38,31 @@ interface CallContext {
   silentOnly?: boolean;
 }
 
-// A claims challenge is answered once per path; a second one in a row means the step-up did
-// not satisfy the policy, and looping through sign-in would never end.
+// Interactive step-ups made for a path (sessionStorage: this tab, across the redirect). The same
+// challenge coming back after a step-up for it means the policy cannot be met; a different one
+// (a CAE sign-in, then the view's authentication context) gets its own, up to MAX_STEP_UPS: never
+// a loop through sign-in.
 const CLAIMS_ATTEMPT_KEY = "api.claims-challenge:";
+const MAX_STEP_UPS = 2;
+// The claims a path last stepped up for: a later sign-in for renewal (session over) asks for them
+// at once, instead of signing in and then stepping up again.
+const CLAIMS_NEEDED_KEY = "api.claims-needed:";
+
+interface StepUpAttempts {
+  count: number;
+  /** The claims of the last interactive step-up. */
+  claims: string;
+}
+
+function readAttempts(key: string): StepUpAttempts | undefined {
+  try {
+    const parsed: unknown = JSON.parse(sessionStorage.getItem(key) ?? "null");
+    const a = parsed as Partial<StepUpAttempts> | null;
+    return a && typeof a.count === "number" && typeof a.claims === "string" ? { count: a.count, claims: a.claims } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Calls this app's API with an access token for it:
@@ -60,8 +82,11 @@ export async function callApi<T>(
   path: string,
   read: (response: Response) => Promise<T> = async (response) => (await response.json()) as T,
 ): Promise<ApiResult<T>> {
+  const renewalClaims = sessionStorage.getItem(CLAIMS_NEEDED_KEY + path) ?? undefined;
   const send = async (forceRefresh: boolean, claims?: string): Promise<Response> => {
-    const accessToken = claims ? await claimsToken({ msal, account, scope, authorityHost }, claims) : await tokenFor({ msal, account, scope, forceRefresh, authorityHost, silentOnly });
+    const accessToken = claims
+      ? await claimsToken({ msal, account, scope, authorityHost }, claims)
+      : await tokenFor({ msal, account, scope, forceRefresh, authorityHost, silentOnly, renewalClaims });
     try {
       return await fetch(path, { headers: { Authorization: `Bearer ${accessToken}` } });
     } catch {
@@ -74,8 +99,7 @@ export async function callApi<T>(
   if (response.status === 401 && (await peekProblem(response))?.code === "invalid_token") response = await send(true);
   // A claims challenge the refresh token can satisfy (the sign-in already meets the policy): no UI.
   const firstChallenge = claimsOf(response);
-  if (firstChallenge && !sessionStorage.getItem(attemptKey)) {
-    sessionStorage.setItem(attemptKey, "1");
+  if (firstChallenge && readAttempts(attemptKey)?.claims !== firstChallenge) {
     const silently = await send(false, firstChallenge).catch((e: unknown) => {
       if (isFixableBySignIn(e)) return undefined;
       // The identity provider did not answer (down, busy): say so, as for the API's own calls to it.
@@ -100,16 +124,24 @@ export async function callApi<T>(
   const problem = await readProblem(response);
   const claims = claimsOf(response);
   if (claims && !silentOnly) {
-    // The interactive step-up already happened (the page came back from it): the policy cannot be met.
-    if (sessionStorage.getItem(attemptKey) === "interactive") {
+    // The step-up for this very challenge already happened (the page came back from it), or too
+    // many did: the policy cannot be met.
+    const attempts = readAttempts(attemptKey);
+    if (attempts && (attempts.claims === claims || attempts.count >= MAX_STEP_UPS)) {
       sessionStorage.removeItem(attemptKey);
       throw new ApiCallError(401, "claims_challenge_failed", "Your sign-in did not meet your organization's access policy, even after verifying again. Contact your administrator.", problem ?? undefined, undefined, trace);
     }
-    sessionStorage.setItem(attemptKey, "interactive");
+    sessionStorage.setItem(attemptKey, JSON.stringify({ count: (attempts?.count ?? 0) + 1, claims } satisfies StepUpAttempts));
+    sessionStorage.setItem(CLAIMS_NEEDED_KEY + path, claims);
     const authority = silentAuthority(account, authorityHost);
     return redirectToSignIn(msal, { scopes: [scope], account, claims, ...(authority ? { authority } : {}) });
   }
 
+  // Refused before any of our code ran: a token or cookies too large for the server's header limit
+  // (a user in very many groups whose token lists them all, a proxy with a small limit).
+  if (response.status === 431 || response.status === 413) {
+    throw new ApiCallError(response.status, "request_too_large", "Your sign-in carries more than the server accepts in one request (often: membership of very many groups). Sign out and sign in again; if it keeps happening, ask your administrator to limit the groups in this app's tokens (groups assigned to the application) or to use app roles.", problem ?? undefined, undefined, trace);
+  }
   const retryAfter = Number(response.headers.get("retry-after"));
   throw new ApiCallError(
     response.status,

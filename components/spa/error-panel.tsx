@@ -54,6 +54,8 @@ function describe(error: Error): { title: string; advice: string } {
       return { title: "The app's API could not be reached", advice: error.message };
     case "claims_challenge_failed":
       return { title: "Access policy not satisfied", advice: error.message };
+    case "request_too_large":
+      return { title: "Your sign-in is too large to send", advice: error.message };
     case "invalid_token":
     case "missing_token":
       return { title: "Your session expired", advice: "Sign out and sign in again." };

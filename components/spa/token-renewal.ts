@@ -57,6 +57,11 @@ export interface TokenRequest {
   authorityHost?: string;
   /** Never send the user to sign in from here (background calls such as the navigation's): fail instead. */
   silentOnly?: boolean;
+  /**
+   * Claims this call is known to need (a step-up it needed before, e.g. an authentication
+   * context): a sign-in for renewal asks for them too, so the user is not sent round twice.
+   */
+  renewalClaims?: string;
 }
 
 /**
@@ -78,7 +83,7 @@ export function silentAuthority(account: AccountInfo, authorityHost: string | un
  * back to the page they were on (msal-browser keeps the page in sessionStorage across the
  * redirect, `redirectStartPage`).
  */
-export async function tokenFor({ msal, account, scope, forceRefresh, claims, authorityHost, silentOnly }: TokenRequest): Promise<string> {
+export async function tokenFor({ msal, account, scope, forceRefresh, claims, authorityHost, silentOnly, renewalClaims }: TokenRequest): Promise<string> {
   try {
     const authority = silentAuthority(account, authorityHost);
     const result = await msal.acquireTokenSilent({ scopes: [scope], account, forceRefresh, ...(claims ? { claims } : {}), ...(authority ? { authority } : {}) });
@@ -95,7 +100,7 @@ export async function tokenFor({ msal, account, scope, forceRefresh, claims, aut
     }
     sessionStorage.setItem(RENEWAL_REDIRECT_KEY, String(Date.now()));
     const authority = silentAuthority(account, authorityHost);
-    return redirectToSignIn(msal, { scopes: [scope], account, ...(authority ? { authority } : {}) });
+    return redirectToSignIn(msal, { scopes: [scope], account, ...(authority ? { authority } : {}), ...(renewalClaims ? { claims: renewalClaims } : {}) });
   }
 }
 

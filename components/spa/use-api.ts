@@ -16,7 +16,8 @@ export function useApi<T>(path: string, read?: (response: Response) => Promise<T
   const session = useSession();
   const account = session.status === "signed-in" ? session.account : null;
   return useSWR<ApiResult<T>, Error>(
-    account ? [path, account.homeAccountId] : null,
+    // the tenant profile too: a B2B guest's profile in this app's organization is another identity
+    account ? [path, account.homeAccountId, account.tenantId] : null,
     () => callApi<T>({ msal: instance, account: account!, scope: apiScope, authorityHost, silentOnly: options.silentOnly }, path, read),
     {
       revalidateOnFocus: false,

@@ -1,6 +1,6 @@
 import type { Caller } from "@/lib/auth";
 import { ApiError, bearerChallengeHeader, decodeBase64Text, parseWwwAuthenticate } from "@/lib/errors";
-import { authorize, type AuthorizeInput } from "./decide";
+import { authorize, withViewAuthContext, type AuthorizeInput } from "./decide";
 
 const GROUP = "1d671a2b-6116-4dbe-b7c8-75b9ab0f1b22";
 const OTHER = "7aecbc7b-1023-441d-9a1a-3b12f43441ea";
@@ -96,5 +96,21 @@ describe("authorize (lib/authz)", () => {
     const g = lookup(new Error("must not be called"));
     expect(await outcome(authorize(input({ rolesEnforced: false, memberOf: g.memberOf })))).toBe("allowed");
     expect(await outcome(authorize(input({ rolesEnforced: false, policy: { role: "Directory.Read", groupIds: [], authContext: "c2" } })))).toBe("401 insufficient_claims");
+  });
+});
+
+describe("withViewAuthContext", () => {
+  it("adds the view's authentication context to a downstream claims challenge, so one step-up satisfies both", () => {
+    const cae = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}';
+    const downstream = new ApiError({ status: 401, code: "insufficient_claims", title: "t", detail: "d", claims: cae, challenge: { error: "insufficient_claims", params: [["authorization_uri", URI], ["claims", "x"]] } });
+    const merged = withViewAuthContext(downstream, "c1") as ApiError;
+    expect(JSON.parse(merged.claims!)).toEqual({ access_token: { nbf: { essential: true, value: "1700000000" }, acrs: { essential: true, value: "c1" } } });
+    const params = parseWwwAuthenticate(bearerChallengeHeader(merged.challenge!))[0]!.params;
+    expect(JSON.parse(decodeBase64Text(params.claims!))).toEqual(JSON.parse(merged.claims!));
+    expect(params.authorization_uri).toBe(URI);
+    // nothing to add, or nothing to add to: unchanged
+    expect(withViewAuthContext(downstream, undefined)).toBe(downstream);
+    const other = new ApiError({ status: 503, code: "downstream_unavailable", title: "t", detail: "d" });
+    expect(withViewAuthContext(other, "c1")).toBe(other);
   });
 });

@@ -1,6 +1,6 @@
 import type { Caller } from "@/lib/auth";
 import type { ProtectedView, ViewPolicy } from "@/lib/config";
-import { encodeBase64Text, insufficientClaims, roleRequired } from "@/lib/errors";
+import { encodeBase64Text, insufficientClaims, isApiError, roleRequired } from "@/lib/errors";
 
 /** Which of `groupIds` the caller is a member of, asked of Microsoft Graph (./group-membership). */
 export type MembershipLookup = (groupIds: readonly string[]) => Promise<ReadonlySet<string>>;
@@ -50,4 +50,27 @@ async function inGroup({ caller, policy, memberOf }: AuthorizeInput): Promise<bo
 export function authContextRequired(authContext: string, authorizationUri: string) {
   const claims = JSON.stringify({ access_token: { acrs: { essential: true, value: authContext } } });
   return insufficientClaims(claims, encodeBase64Text(claims), authorizationUri);
+}
+
+/**
+ * A claims challenge from further down (Conditional Access or CAE on the On-Behalf-Of call) for a
+ * view that also asks for an authentication context: the context joins the challenge, so the ONE
+ * sign-in it sends the user through satisfies both (otherwise the new sign-in, not stepped up,
+ * would meet the view's own challenge right after). Anything else passes through unchanged.
+ */
+export function withViewAuthContext(error: unknown, authContext: string | undefined): unknown {
+  if (!authContext || !isApiError(error) || error.code !== "insufficient_claims" || !error.claims) return error;
+  let claims: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(error.claims);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return error;
+    claims = parsed as Record<string, unknown>;
+  } catch {
+    return error;
+  }
+  const accessToken = typeof claims.access_token === "object" && claims.access_token !== null ? (claims.access_token as Record<string, unknown>) : {};
+  if (accessToken.acrs !== undefined) return error;
+  const merged = JSON.stringify({ ...claims, access_token: { ...accessToken, acrs: { essential: true, value: authContext } } });
+  const uri = error.challenge?.params?.find(([name]) => name === "authorization_uri")?.[1] ?? "";
+  return insufficientClaims(merged, encodeBase64Text(merged), uri, error);
 }

@@ -5,10 +5,10 @@ import { isApiError } from "@/lib/errors";
 import { processSingleton } from "@/lib/http/process-singleton";
 import type { ServerTiming } from "@/lib/http/server-timing";
 import { getCacheStore, getTokenService } from "@/lib/tokens";
-import { authorize } from "./decide";
+import { authorize, withViewAuthContext } from "./decide";
 import { GroupMembership } from "./group-membership";
 
-export { authorize, authContextRequired, type AuthorizeInput, type MembershipLookup } from "./decide";
+export { authorize, authContextRequired, withViewAuthContext, type AuthorizeInput, type MembershipLookup } from "./decide";
 export { GROUP_MEMBERSHIP_TTL_SECONDS, GroupMembership, type MembershipRequest } from "./group-membership";
 
 /** The process-wide group membership lookup for a configuration (shares the token cache's store). */
@@ -40,6 +40,19 @@ export function requireView(request: ViewRequest, view: ProtectedView): Promise<
     authorizationUri: `${config.authorityHost}/${caller.tid}/oauth2/v2.0/authorize`,
     memberOf: (groupIds) => getGroupMembership(config).memberOf(caller, groupIds, request),
   });
+}
+
+/**
+ * Runs a view's data fetch after its authorization; a claims challenge from the downstream call
+ * carries the view's authentication context along (withViewAuthContext), so one step-up does.
+ */
+export async function withView<T>(request: ViewRequest, view: ProtectedView, fetchData: () => Promise<T>): Promise<T> {
+  await requireView(request, view);
+  try {
+    return await fetchData();
+  } catch (e) {
+    throw withViewAuthContext(e, request.config.authorization.views[view].authContext);
+  }
 }
 
 /** What the navigation shows: allowed, refused (role), or unknown for now (Graph could not say). */

@@ -1,5 +1,5 @@
 import "server-only";
-import { requireView, type ViewRequest } from "@/lib/authz";
+import { withView, type ViewRequest } from "@/lib/authz";
 import { downstreamGetAll, onBehalfOf } from "@/lib/downstream";
 import { getTokenService } from "@/lib/tokens";
 
@@ -32,23 +32,24 @@ const MAX_PAGES = 20;
  * Microsoft Graph `/users` On-Behalf-Of the caller, every `@odata.nextLink` page followed (links
  * checked: lib/downstream/next-link). Shared by GET /api/directory and /web/directory.
  */
-export async function directoryView(request: ViewRequest): Promise<DirectoryResult> {
-  await requireView(request, "directory");
-  const { caller, config, correlationId, timing } = request;
-  const graph = config.downstream.graph;
-  const ctx = onBehalfOf(caller, graph, { config, tokens: getTokenService(config), correlationId, timing, fetch: request.fetch });
-  const result = await downstreamGetAll<Record<string, unknown>>(graph, `/users?$select=${SELECT}&$top=${PAGE_SIZE}`, ctx, { label: "users", maxPages: MAX_PAGES });
-  const text = (v: unknown) => (typeof v === "string" ? v : null);
-  return {
-    value: result.items.map((u) => ({
-      id: String(u.id ?? ""),
-      displayName: text(u.displayName),
-      userPrincipalName: text(u.userPrincipalName),
-      mail: text(u.mail),
-      jobTitle: text(u.jobTitle),
-      userType: text(u.userType),
-    })),
-    pages: result.pages,
-    truncated: result.truncated,
-  };
+export function directoryView(request: ViewRequest): Promise<DirectoryResult> {
+  return withView(request, "directory", async () => {
+    const { caller, config, correlationId, timing } = request;
+    const graph = config.downstream.graph;
+    const ctx = onBehalfOf(caller, graph, { config, tokens: getTokenService(config), correlationId, timing, fetch: request.fetch });
+    const result = await downstreamGetAll<Record<string, unknown>>(graph, `/users?$select=${SELECT}&$top=${PAGE_SIZE}`, ctx, { label: "users", maxPages: MAX_PAGES });
+    const text = (v: unknown) => (typeof v === "string" ? v : null);
+    return {
+      value: result.items.map((u) => ({
+        id: String(u.id ?? ""),
+        displayName: text(u.displayName),
+        userPrincipalName: text(u.userPrincipalName),
+        mail: text(u.mail),
+        jobTitle: text(u.jobTitle),
+        userType: text(u.userType),
+      })),
+      pages: result.pages,
+      truncated: result.truncated,
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { requireView, type ViewRequest } from "@/lib/authz";
+import { withView, type ViewRequest } from "@/lib/authz";
 import { downstreamGetAll, onBehalfOf } from "@/lib/downstream";
 import { getTokenService } from "@/lib/tokens";
 
@@ -27,15 +27,16 @@ const MAX_PAGES = 20;
  * Resource Manager, On-Behalf-Of with the ARM scope), all `nextLink` pages up to a bound. Shared
  * by GET /api/subscriptions and the server-rendered /web/subscriptions.
  */
-export async function subscriptionsView(request: ViewRequest): Promise<SubscriptionsResult> {
-  await requireView(request, "subscriptions");
-  const { caller, config, correlationId, timing } = request;
-  const arm = config.downstream.arm;
-  const ctx = onBehalfOf(caller, arm, { config, tokens: getTokenService(config), correlationId, timing, fetch: request.fetch });
-  const result = await downstreamGetAll<Subscription>(arm, "/subscriptions?api-version=2022-12-01", ctx, { label: "page", maxPages: MAX_PAGES });
-  return {
-    value: result.items.map((s) => ({ id: s.id, subscriptionId: s.subscriptionId, displayName: s.displayName, state: s.state, tenantId: s.tenantId })),
-    pages: result.pages,
-    truncated: result.truncated,
-  };
+export function subscriptionsView(request: ViewRequest): Promise<SubscriptionsResult> {
+  return withView(request, "subscriptions", async () => {
+    const { caller, config, correlationId, timing } = request;
+    const arm = config.downstream.arm;
+    const ctx = onBehalfOf(caller, arm, { config, tokens: getTokenService(config), correlationId, timing, fetch: request.fetch });
+    const result = await downstreamGetAll<Subscription>(arm, "/subscriptions?api-version=2022-12-01", ctx, { label: "page", maxPages: MAX_PAGES });
+    return {
+      value: result.items.map((s) => ({ id: s.id, subscriptionId: s.subscriptionId, displayName: s.displayName, state: s.state, tenantId: s.tenantId })),
+      pages: result.pages,
+      truncated: result.truncated,
+    };
+  });
 }
