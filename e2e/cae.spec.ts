@@ -52,8 +52,8 @@ for (const { target, view, ready } of [
     // The revoked session cannot be renewed silently: the step-up asks the user to sign in.
     await expect(page.getByLabel("Email or username")).toBeVisible();
     await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
+    await ready(page); // (Subscriptions: the verification code first, asked by the same sign-in)
     await expect(page).toHaveURL(new RegExp(`${view}$`));
-    await ready(page);
     await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
     expect(await interactiveAuthorizes()).toBe(before + 1); // exactly one step-up
   });

@@ -117,7 +117,9 @@ export async function callApi<T>(
   };
   if (response.ok) {
     sessionStorage.removeItem(CLAIMS_ATTEMPT_KEY + path);
-    clearConsentRepair();
+    // A background call (the navigation's /api/access) needs no downstream consent: its success
+    // says nothing about a consent repair in progress.
+    if (!silentOnly) clearConsentRepair();
     return { data: await read(response), trace };
   }
 
