@@ -4,7 +4,7 @@
  * outcome asserted; the script prints, per fault, the requests sent, status counts and the
  * unexpected answers (must be 0), then `N passed, N failed`, and exits non-zero on a failure.
  *
- *   npx tsx scripts/with-emulator.ts tsx bench/faults.ts [--build] [--only=throttle,slow,redis,idp,rotation,jwks]
+ *   npx tsx scripts/with-emulator.ts tsx bench/faults.ts [--build] [--only=throttle,slow,redis,idp,rotation,jwks,overage]
  *
  * The app runs from a copy of the production build (`npm run build` first, or pass --build) as
  * its own process, with Redis (our own redis-server on a free port), a small downstream timeout
@@ -71,6 +71,8 @@ interface Env {
   lastJwksFetch: number;
   apiScope: string;
   domain: string;
+  /** A seeded user in more than 200 groups (their tokens carry the overage claim). */
+  overageUser: string | undefined;
 }
 
 function cachedTraffic(env: Env): () => Call {
@@ -334,6 +336,31 @@ async function jwksDown(env: Env): Promise<void> {
   check(app.child.exitCode === null && (await probe(`${app.origin}/api/health`)) === 200, "no crash: the app is up and healthy");
 }
 
+/**
+ * Microsoft Graph down while the API resolves a group overage (issue #21): the 250-group user's
+ * token lists no groups, so /api/directory asks Graph's checkMemberGroups whether they are in the
+ * configured group. While Graph is down the answer is 503 with Retry-After, never access (and no
+ * 200); users whose token carries the role are not affected; once Graph is back the user gets in
+ * (the failure was not remembered as a "no").
+ */
+async function graphDownDuringOverage(env: Env): Promise<void> {
+  console.log("\n── Microsoft Graph down while resolving a group overage (the 250-group user, /api/directory)");
+  const { control, app, agent } = env;
+  const overage = env.overageUser;
+  if (!overage) throw new Error("the tenant has no user in more than 200 groups");
+  const token = await control.userToken(overage);
+  // Retry-After beyond DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: answered at once, passing it on
+  await control.fault({ target: "graph", mode: "down", status: 503, retryAfter: 30 });
+  const answers: Answer[] = [];
+  for (let i = 0; i < 8; i++) answers.push(await request(agent, app.origin, { path: "/api/directory", token, tag: "overage" }));
+  const refused = answers.filter((a) => a.status === 503 && a.code === "downstream_unavailable" && a.retryAfter === "30");
+  check(refused.length === answers.length, `every request refused with 503 downstream_unavailable and Retry-After 30 (${refused.length}/${answers.length}; statuses ${[...new Set(answers.map((a) => a.status))].join(", ")})`);
+  check(answers.every((a) => a.status !== 200), "no access granted while Graph cannot say");
+  await control.clearFaults();
+  const back = await request(agent, app.origin, { path: "/api/directory", token, tag: "overage" });
+  check(back.status === 200, `Graph back: the user gets in through the group (${back.status})`);
+}
+
 async function keyRotated(env: Env): Promise<void> {
   console.log("\n── Signing key rotated under load");
   const { control, app } = env;
@@ -344,7 +371,7 @@ async function keyRotated(env: Env): Promise<void> {
   const rotated = await control.rotateKeys();
   const rotatedAt = Date.now();
   // clients renew: the same users' new tokens are signed with the new key
-  const renewed = await control.mint(env.cached.map((_, i) => ({ username: `loaduser${500_001 + i}@${env.domain}`, scopes: [env.apiScope] })));
+  const renewed = await control.mint(env.cached.map((_, i) => ({ username: `loaduser${500_001 + i}@${env.domain}`, scopes: [env.apiScope], amr: ["pwd", "mfa"] })));
   const fresh = await Promise.all(Array.from({ length: 4 }, () => env.fresh()));
   let n = 0;
   traffic.next = () => {
@@ -412,6 +439,7 @@ async function main(): Promise<number> {
       lastJwksFetch: appStartedAt,
       apiScope: tenant.apps.api.scope,
       domain: tenant.users[0]?.username.split("@")[1] ?? "contoso.test",
+      overageUser: tenant.users.find((u) => (u.groupCount ?? 0) > 200)?.username,
     };
     console.log(`app ${app.origin} (pid ${app.pid}), Redis ${redis.url}, DOWNSTREAM_TIMEOUT_MS=${DOWNSTREAM_TIMEOUT_MS}, DOWNSTREAM_MAX_RETRIES=${MAX_RETRIES}`);
     // first calls: every cached user's tokens for Graph and ARM go into the token cache (Redis)
@@ -429,6 +457,7 @@ async function main(): Promise<number> {
       ["idp", idpDownForNewUser],
       ["rotation", keyRotated],
       ["jwks", jwksDown],
+      ["overage", graphDownDuringOverage],
     ];
     const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
     for (const [name, run] of faults) {

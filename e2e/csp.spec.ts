@@ -2,6 +2,7 @@ import type { Page, Response } from "@playwright/test";
 import { control, credentials } from "./emulator";
 import { EmulatorSignInPage } from "./support/sign-in";
 import { expect, test } from "./support/signed-in";
+import { subscriptionsShown } from "./support/step-up";
 
 /**
  * Issue #14 item 7: the CSP is the backstop if script ever gets injected into a page (the SPA keeps
@@ -62,7 +63,7 @@ test("every page sends a fresh nonce, no 'unsafe-inline' for scripts, and runs w
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   expect(await page.evaluate(() => window.__violations)).toEqual([]);
   await page.getByRole("link", { name: "Subscriptions" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
+  await subscriptionsShown(page, MEGAN);
   expect(await page.evaluate(() => window.__violations)).toEqual([]);
   await page.goto("/web");
   await page.getByRole("main").getByRole("link", { name: "Sign in" }).click();
@@ -122,6 +123,6 @@ test.describe("signed in as Megan (the run's shared sign-in)", () => {
     expect(await page.evaluate(() => window.__violations)).toEqual(["script-src-elem inline", "script-src-attr inline"]);
 
     await page.getByRole("link", { name: "Subscriptions" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
+    await subscriptionsShown(page, MEGAN);
   });
 });

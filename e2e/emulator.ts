@@ -14,7 +14,22 @@ export interface TestTenant {
   tenants: { id: string; displayName: string; domain: string }[];
   control: { url: string; secret: string };
   apps: { spa: { clientId: string }; api: { clientId: string; scope: string }; web: { clientId: string } };
-  users: { username: string; password: string; displayName: string; tenantId: string; requiresMfa?: boolean; roles?: string[] }[];
+  users: {
+    username: string;
+    password: string;
+    displayName: string;
+    tenantId: string;
+    requiresMfa?: boolean;
+    roles?: string[];
+    /** The code to type when asked for one (MFA, a step-up). */
+    mfaCode?: string;
+    /** The API's app roles the user holds. */
+    appRoles?: string[];
+    groupCount?: number;
+    /** B2B: this account's guest objects in other tenants. */
+    guestIn?: { tenantId: string; oid: string; userPrincipalName: string }[];
+  }[];
+  authorization?: { directoryGroupId: string; authenticationContexts: { id: string; displayName: string }[] };
 }
 
 export function tenant(): TestTenant {

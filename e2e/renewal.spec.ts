@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { control, credentials, identityProviderOrigin } from "./emulator";
 import { EmulatorSignInPage } from "./support/sign-in";
+import { subscriptionsList, subscriptionsShown } from "./support/step-up";
 
 // The second day of an open tab: the SPA's refresh token reaches its fixed lifetime (24 h at
 // Entra; the emulator's control API brings that day forward) while the tab stays open.
@@ -26,18 +27,26 @@ function topLevelUrls(page: Page): string[] {
   return urls;
 }
 
-const subscriptionsShown = (page: Page) => expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
+/** The Subscriptions list, shown with no step-up: the sign-in session already did it (c1, MFA). */
+const subscriptionsShownSilently = async (page: Page) => {
+  await expect(subscriptionsList(page)).toHaveText(/^\d+ subscriptions?$/);
+  await expect(page.getByLabel("Verification code")).toHaveCount(0);
+};
 
 /**
- * Signs in on /profile, then lets a day pass: the access token is due for renewal (it was issued
- * for less than msal-browser's 5-minute margin) and the SPA's refresh tokens are past their
- * lifetime (AADSTS700084 at the next use). `sessionGone` ends the sign-in session too.
+ * Signs in on /subscriptions (with the view's step-up: authentication context c1, MFA), moves to
+ * /profile, then lets a day pass: the access token is due for renewal (it was issued for less than
+ * msal-browser's 5-minute margin) and the SPA's refresh tokens are past their lifetime
+ * (AADSTS700084 at the next use). `sessionGone` ends the sign-in session too. A renewal through
+ * the session (hidden iframe or redirect) then brings c1 back by itself: the session did MFA and
+ * the API opted in to the `acrs` claim, so no second step-up, no loop.
  */
 async function signInThenADayPasses(page: Page, { sessionGone = false } = {}) {
   await control("/settings", { tokenLifetimeSeconds: 120 });
-  await page.goto("/profile");
+  await page.goto("/subscriptions");
   await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
-  await expect(page).toHaveURL(/\/profile$/);
+  expect(await subscriptionsShown(page, MEGAN)).toBe(true);
+  await page.goto("/profile");
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   await control("/settings", { tokenLifetimeSeconds: 3600, spaRefreshTokenLifetimeSeconds: 0, ...(sessionGone ? { sessionLifetimeSeconds: 0 } : {}) });
 }
@@ -66,7 +75,7 @@ test("refresh token expired, session alive: the next API call renews silently (h
     const shown = topLevelUrls(page);
 
     await page.getByRole("link", { name: "Subscriptions" }).click();
-    await subscriptionsShown(page);
+    await subscriptionsShownSilently(page);
     await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
 
     const after = await counters();
@@ -89,7 +98,7 @@ test("third-party cookies blocked (the iframe gets no session cookie): one redir
   await page.getByRole("link", { name: "Subscriptions" }).click();
   // No sign-in form to fill: the top-level request carries the session cookie.
   await expect(page).toHaveURL(/\/subscriptions$/);
-  await subscriptionsShown(page);
+  await subscriptionsShownSilently(page);
   await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
 
   const after = await counters();
@@ -109,8 +118,10 @@ test("refresh token expired and session gone: one sign-in, then back to the same
   await control("/settings", { spaRefreshTokenLifetimeSeconds: DAY, sessionLifetimeSeconds: DAY / 2 });
   await new EmulatorSignInPage(page).submitCredentials(credentials(MEGAN));
 
+  // The new session has not done MFA: the SPA remembered the view's claims (c1), so this one
+  // sign-in asks for the verification code too, instead of a second round trip for the step-up.
+  expect(await subscriptionsShown(page, MEGAN)).toBe(true);
   await expect(page).toHaveURL(/\/subscriptions$/);
-  await subscriptionsShown(page);
   await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
   const after = await counters();
   expect(after.authorizePromptNone - before.authorizePromptNone).toBe(1); // silent first…

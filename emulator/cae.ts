@@ -20,6 +20,7 @@ import type { EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { delay } from "./http";
 import { isRecord, numberClaim, type JwtPayload } from "./jwt";
+import { requestedAuthContexts } from "./mfa";
 import type { User } from "./types";
 
 export type CaeTarget = "graph" | "arm";
@@ -101,6 +102,10 @@ export interface AccessTokenClaimsRequest {
   clientCapabilities?: string[];
   /** A CAE challenge's "not before" (seconds). */
   nbf?: number;
+  /** Authentication contexts asked for (step-up, `acrs`), lower case. */
+  acrs?: string[];
+  /** The raw parameter, echoed in an interaction_required answer when the grant cannot satisfy it. */
+  raw?: string;
 }
 
 /** Reads the `access_token` part of an OIDC `claims` parameter; malformed JSON is invalid_request (AADSTS90100). */
@@ -114,7 +119,9 @@ export function accessTokenClaimsRequest(raw: string | undefined): AccessTokenCl
   }
   const at = isRecord(parsed) ? parsed["access_token"] : undefined;
   if (!isRecord(at)) return {};
-  const out: AccessTokenClaimsRequest = {};
+  const out: AccessTokenClaimsRequest = { raw };
+  const acrs = requestedAuthContexts(at);
+  if (acrs) out.acrs = acrs;
   const cc = at["xms_cc"];
   if (isRecord(cc) && Array.isArray(cc["values"])) out.clientCapabilities = cc["values"].filter((v): v is string => typeof v === "string").slice(0, 10);
   const nbf = at["nbf"];

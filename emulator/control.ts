@@ -10,7 +10,8 @@ import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarge
 import { NEXT_LINK_TARGETS, type NextLinkTarget, type PlantedNextLink } from "./next-links";
 import { BodyTooLargeError, header, parseJsonObject, readBody, sendJson } from "./http";
 import { resolveScopes } from "./scopes";
-import { OIDC_SCOPES } from "./tenant-store";
+import { acrsForToken } from "./mfa";
+import { JWT_GROUPS_LIMIT, OIDC_SCOPES } from "./tenant-store";
 import { ID_TOKEN_OPTIONAL_CLAIMS, mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
 import type { AppRegistration, ResourceDefinition } from "./types";
 
@@ -340,17 +341,37 @@ function mintForTest(ctx: EmulatorContext, body: Json): Json {
     });
     return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer" };
   }
-  const user = userOrFail(ctx, str(body, "username") ?? ctx.store.seed.users[0]?.userPrincipalName ?? "");
+  const account = userOrFail(ctx, str(body, "username") ?? ctx.store.seed.users[0]?.userPrincipalName ?? "");
+  // `tenantId` for a user token: the account's guest object in that tenant (B2B).
+  const tenantId = str(body, "tenantId");
+  const user = tenantId ? ctx.store.userInTenant(ctx.store.homeUser(account), tenantOrFail(ctx, tenantId)) : account;
+  if (!user) throw new ControlError(404, `'${account.userPrincipalName}' is neither a member nor a guest of tenant '${tenantId ?? ""}'`);
   const scp = resolved.names.length ? resolved.names : resource.scopes.map((s) => s.value);
+  // As Entra issues them: roles and groups from the directory (assignments, memberships, the
+  // 200-group overage rule), `acrs` as asked plus what the resource gets opportunistically for
+  // this sign-in's `amr`. `roles`, `groups`, `acrs`, `amr` override; `claims` wins over all.
+  const amr = strings(body, "amr") ?? ["pwd"];
+  const acrs = acrsForToken(ctx, user, resource.optionalClaims ?? [], amr, strings(body, "acrs")?.map((a) => a.toLowerCase()));
+  const overrides: Json = {};
+  const roles = strings(body, "roles");
+  if (roles) overrides["roles"] = roles;
+  const groups = strings(body, "groups");
+  if (groups && groups.length > JWT_GROUPS_LIMIT) {
+    overrides["_claim_names"] = { groups: "src1" };
+    overrides["_claim_sources"] = { src1: { endpoint: `https://graph.windows.net/${user.tenantId}/users/${user.id}/getMemberObjects` } };
+  } else if (groups) {
+    // an explicit list replaces whatever the directory would have put (JSON drops the undefined)
+    Object.assign(overrides, { groups, _claim_names: undefined, _claim_sources: undefined });
+  }
   const at = mintUserAccessToken(ctx, {
     user,
     client,
     resource,
     scp,
-    auth: { amr: ["pwd"], sid: newSid(), authTime: Math.floor(Date.now() / 1000) },
+    auth: { amr, acrs, sid: newSid(), authTime: Math.floor(Date.now() / 1000) },
     azpacr: client.publicClient ? "0" : "1",
     lifetime: expiresIn,
-    extraClaims,
+    extraClaims: { ...overrides, ...extraClaims },
   });
   return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer", oid: user.id, tid: user.tenantId };
 }

@@ -15,7 +15,7 @@ import { NextLinkOverrides } from "./next-links";
 import { managedIdentityResourceId } from "./routes/msi";
 import { createEmulatorServer } from "./server";
 import { TenantStore } from "./tenant-store";
-import type { TenantDescription } from "./types";
+import type { TenantAuthorizationDescription, TenantDescription } from "./types";
 
 export { ensureCertificates, microsoftHostNames };
 export { createNameConstrainedCa, issueServerCertificate } from "./certs";
@@ -180,6 +180,19 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   };
 }
 
+/** The API's user roles, the directory group and the home tenant's authentication contexts (launchers configure the app from them). */
+function describeAuthorization(ctx: EmulatorContext): TenantAuthorizationDescription {
+  const api = ctx.store.app("api");
+  const roles = (ctx.store.seed.apps.api.exposes?.appRoles ?? []).filter((r) => r.allowedMemberTypes.includes("User"));
+  const directoryGroup = (ctx.store.seed.groups ?? []).find((g) => g.tenantId === ctx.store.primaryTenant.id && g.displayName === "Directory viewers");
+  if (!directoryGroup) throw new Error(`seed data: the home tenant needs the "Directory viewers" group (the directory view's group for ${api.displayName})`);
+  return {
+    appRoles: roles.map((r) => ({ value: r.value, displayName: r.displayName, description: r.description })),
+    directoryGroupId: directoryGroup.id,
+    authenticationContexts: ctx.store.authenticationContexts(ctx.store.primaryTenant.id).map((c) => ({ id: c.id, displayName: c.displayName })),
+  };
+}
+
 function describeTenant(ctx: EmulatorContext, certs: CertificatePaths, microsoftHosts: boolean): TenantDescription {
   const b = ctx.baseUrl;
   const primary = ctx.store.primaryTenant;
@@ -241,16 +254,29 @@ function describeTenant(ctx: EmulatorContext, certs: CertificatePaths, microsoft
       },
       cli: { clientId: cli.clientId, signInAudience: cli.signInAudience },
     },
-    users: ctx.store.seed.users.map((u) => ({
-      username: u.userPrincipalName,
-      password: u.password,
-      displayName: u.displayName,
-      oid: u.id,
-      tenantId: u.tenantId,
-      requiresMfa: Boolean(u.requiresMfa),
-      ...(u.requiresMfa ? { mfaCode: "123456" } : {}),
-      ...(u.roles?.length ? { roles: [...u.roles] } : {}),
-    })),
+    // Accounts that sign in: a guest object is listed under its home account (guestIn).
+    users: ctx.store.seed.users
+      .filter((u) => !u.guestOf)
+      .map((u) => {
+        const appRoles = ctx.store.userAppRoles(u, api.clientId);
+        const groupCount = ctx.store.transitiveGroupsOf(u.id).length;
+        const guestIn = ctx.store.guestObjectsOf(u).map((g) => ({ tenantId: g.tenantId, oid: g.id, userPrincipalName: g.userPrincipalName }));
+        return {
+          username: u.userPrincipalName,
+          password: u.password,
+          displayName: u.displayName,
+          oid: u.id,
+          tenantId: u.tenantId,
+          requiresMfa: Boolean(u.requiresMfa),
+          // Any user may be asked for a code: MFA users always, everyone at an authentication context (c1).
+          mfaCode: "123456",
+          ...(u.roles?.length ? { roles: [...u.roles] } : {}),
+          ...(appRoles.length ? { appRoles } : {}),
+          ...(groupCount ? { groupCount } : {}),
+          ...(guestIn.length ? { guestIn } : {}),
+        };
+      }),
+    authorization: describeAuthorization(ctx),
     cloud: ctx.cloud.name,
     graphResource: ctx.cloud.graph,
     armResource: ctx.cloud.arm,

@@ -7,9 +7,12 @@ import { readFileSync } from "node:fs";
 import type {
   AppKey,
   AppRegistration,
+  Group,
+  GroupMembershipClaims,
   PreAuthorizedApplication,
   RedirectRegistration,
   ResourceDefinition,
+  SeedAuthenticationContext,
   SeedData,
   SeedTenant,
   SignInAudience,
@@ -42,6 +45,9 @@ export interface RegistrationPatch {
   idTokenOptionalClaims?: string[];
 }
 
+/** Entra's limit on group ids in a JWT: beyond it, an overage claim replaces the `groups` claim. */
+export const JWT_GROUPS_LIMIT = 200;
+
 /** Per-client consent in one tenant: tenant-wide (admin) grants, per-user grants and per-user revocations. */
 interface ConsentEntry {
   all: Set<string>;
@@ -62,6 +68,12 @@ export class TenantStore {
   private consents = new Map<string, ConsentEntry>();
   private roles = new Map<string, Map<string, string[]>>();
   private userConsentAllowed = new Map<string, boolean>();
+  /** Security groups by id (seed groups and the generated series). */
+  private groupsById = new Map<string, Group>();
+  /** Member id (user or group) -> the groups it is a DIRECT member of. */
+  private parentGroups = new Map<string, Set<string>>();
+  /** Home user id -> the guest objects standing for that user in other tenants. */
+  private guestsByHome = new Map<string, User[]>();
 
   constructor(opts: StoreOptions) {
     this.seed = opts.seed;
@@ -79,12 +91,15 @@ export class TenantStore {
             identifierUris: [`api://${a.clientId}`, a.clientId],
             tokenAudience: a.clientId,
             scopes: exposes.scopes,
-            appRoles: exposes.appRoles,
+            appRoles: exposes.appRoles.filter((r) => r.allowedMemberTypes.includes("Application")).map((r) => r.value),
+            userRoles: exposes.appRoles.filter((r) => r.allowedMemberTypes.includes("User")).map((r) => r.value),
             optionalClaims: opts.seed.apps[a.key].optionalClaims ?? [],
+            groupMembershipClaims: opts.seed.apps[a.key].groupMembershipClaims ?? "None",
           };
         }),
     ];
     for (const u of opts.seed.users) this.addUser({ ...u, businessPhones: [...u.businessPhones] });
+    for (const g of expandGroups(opts.seed)) this.addGroup(g);
     this.reset();
   }
 
@@ -159,6 +174,116 @@ export class TenantStore {
     this.users.push(user);
     this.byName.set(user.userPrincipalName.toLowerCase(), user);
     this.byId.set(user.id, user);
+    if (user.guestOf) this.guestsByHome.set(user.guestOf, [...(this.guestsByHome.get(user.guestOf) ?? []), user]);
+  }
+
+  // ---------- guests (B2B) ----------
+
+  /**
+   * The account a sign-in name stands for (a home account). A guest object's #EXT# name signs
+   * nobody in: the guest uses the home account's name and password.
+   */
+  accountByName(username: string): User | undefined {
+    const user = this.userByName(username);
+    return user && !user.guestOf ? user : undefined;
+  }
+
+  /** The account that signs in: the home user behind a guest object, or the user itself. */
+  homeUser(user: User): User {
+    return (user.guestOf ? this.byId.get(user.guestOf) : undefined) ?? user;
+  }
+
+  /**
+   * The directory object that represents `home` (a home account) in `tenantId`: the user itself in
+   * its own tenant, its guest object in a tenant that invited it, undefined elsewhere (AADSTS50020).
+   * No tenant (organizations, common): the home account, as Entra signs users in at their home tenant.
+   */
+  userInTenant(home: User, tenantId: string | undefined): User | undefined {
+    if (!tenantId || home.tenantId === tenantId) return home;
+    return this.guestsByHome.get(home.id)?.find((g) => g.tenantId === tenantId);
+  }
+
+  /** The guest objects that stand for `home` in other tenants. */
+  guestObjectsOf(home: User): User[] {
+    return [...(this.guestsByHome.get(home.id) ?? [])];
+  }
+
+  // ---------- groups ----------
+
+  private addGroup(group: Group): void {
+    this.groupsById.set(group.id, group);
+    for (const member of group.members) this.addMembership(member, group.id);
+  }
+
+  private addMembership(memberId: string, groupId: string): void {
+    const parents = this.parentGroups.get(memberId) ?? new Set<string>();
+    parents.add(groupId);
+    this.parentGroups.set(memberId, parents);
+  }
+
+  groupById(id: string): Group | undefined {
+    return this.groupsById.get(id.toLowerCase());
+  }
+
+  /** Groups `memberId` belongs to directly. */
+  directGroupsOf(memberId: string): string[] {
+    return [...(this.parentGroups.get(memberId) ?? [])];
+  }
+
+  /** Groups `userId` belongs to, directly or through nested groups (what `groups` and checkMemberGroups report). */
+  transitiveGroupsOf(userId: string): string[] {
+    const seen = new Set<string>();
+    const queue = this.directGroupsOf(userId);
+    while (queue.length) {
+      const g = queue.shift() as string;
+      if (seen.has(g)) continue;
+      seen.add(g);
+      queue.push(...this.directGroupsOf(g));
+    }
+    return [...seen];
+  }
+
+  /**
+   * The group ids a token for `resourceAppId` carries for `user`, by the registration's
+   * groupMembershipClaims: security groups (transitive), or only the groups assigned to the app.
+   * Undefined = the registration asks for no groups.
+   */
+  groupsForToken(user: User, setting: GroupMembershipClaims | undefined, resourceAppId: string): string[] | undefined {
+    if (!setting || setting === "None") return undefined;
+    const all = this.transitiveGroupsOf(user.id);
+    if (setting !== "ApplicationGroup") return all;
+    const assigned = new Set(this.assignmentsFor(resourceAppId).flatMap((a) => a.groups ?? []));
+    return all.filter((g) => assigned.has(g));
+  }
+
+  // ---------- app roles of users ----------
+
+  private assignmentsFor(resourceAppId: string) {
+    return (this.seed.principalRoleAssignments ?? []).filter((a) => this.resourceByIdentifier(a.resource)?.appId === resourceAppId);
+  }
+
+  /**
+   * The app roles `user` holds on `resourceAppId`: assigned to the user, or to a group the user is
+   * a DIRECT member of (Entra does not pass app role assignments down nested groups). Only roles
+   * the resource still defines for users count.
+   */
+  userAppRoles(user: User, resourceAppId: string): string[] {
+    const resource = this.resources.find((r) => r.appId === resourceAppId);
+    const defined = new Set(resource?.userRoles ?? []);
+    const direct = new Set(this.directGroupsOf(user.id));
+    const roles = new Set<string>();
+    for (const a of this.assignmentsFor(resourceAppId)) {
+      const holds = (a.users ?? []).includes(user.id) || (a.groups ?? []).some((g) => direct.has(g));
+      if (holds) for (const r of a.roles) if (defined.has(r)) roles.add(r);
+    }
+    return [...roles];
+  }
+
+  // ---------- Conditional Access authentication contexts ----------
+
+  /** The authentication contexts `tenantId` declares (c1 = require MFA, ...). */
+  authenticationContexts(tenantId: string): SeedAuthenticationContext[] {
+    return (this.seed.authenticationContexts ?? []).filter((c) => c.tenantId === tenantId);
   }
 
   /**
@@ -187,6 +312,8 @@ export class TenantStore {
       preferredLanguage: "en-US",
     };
     this.addUser(user);
+    // Load users can use every view: they join the groups the seed names for them (app roles).
+    for (const g of this.seed.loadUserGroups ?? []) if (this.groupById(g)?.tenantId === tenant.id) this.addMembership(user.id, g);
     return user;
   }
 
@@ -369,6 +496,7 @@ function buildApps(seed: SeedData, origins: string[], frontChannelLogoutOrigin: 
       frontChannelLogoutUrl: s.frontChannelLogoutPath && frontChannelLogoutOrigin ? frontChannelLogoutOrigin + s.frontChannelLogoutPath : undefined,
       federatedCredentials: s.federatedCredentials ?? [],
       servicePrincipalId: deterministicGuid(`sp/${s.clientId}`),
+      groupMembershipClaims: s.groupMembershipClaims ?? "None",
       ...registrationFromSeed(seed, key),
     };
   });
@@ -387,6 +515,23 @@ function registrationFromSeed(
     requiredResourceAccess: [...(s.requiredResourceAccess ?? [])],
     preAuthorizedApplications: (s.preAuthorizedApplications ?? []).map((p) => ({ appId: p.appId.toLowerCase(), scopes: [...p.scopes] })),
   };
+}
+
+/** The seed's groups and generated group series, ids lower-case. */
+function expandGroups(seed: SeedData): Group[] {
+  const groups: Group[] = (seed.groups ?? []).map((g) => ({ ...g, id: g.id.toLowerCase(), members: g.members.map((m) => m.toLowerCase()) }));
+  for (const series of seed.groupSeries ?? []) {
+    for (let n = 1; n <= series.count; n++) {
+      const number = String(n).padStart(3, "0");
+      groups.push({
+        id: deterministicGuid(`group/${series.idSeed}/${n}`),
+        tenantId: series.tenantId,
+        displayName: series.displayName.replace("{n}", number),
+        members: series.members.map((m) => m.toLowerCase()),
+      });
+    }
+  }
+  return groups;
 }
 
 /** A stable GUID derived from a name (the emulator's stand-in for directory object ids). */

@@ -7,6 +7,8 @@ import { isPreAuthorized } from "./consent";
 import { issuerFor, v1IssuerFor, type EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { nowSeconds, randomToken, REFRESH_LIFETIME_S, SPA_REFRESH_LIFETIME_S, type AuthContext } from "./grants";
+import { acrsForToken } from "./mfa";
+import { JWT_GROUPS_LIMIT } from "./tenant-store";
 
 import { sha256Base64url } from "./jwt";
 import { formatScopes, fullScopeName, type ResolvedScopes } from "./scopes";
@@ -27,8 +29,50 @@ export interface TokenResponseBody {
   client_info?: string;
 }
 
-export function clientInfo(user: User): string {
-  return Buffer.from(JSON.stringify({ uid: user.id, utid: user.tenantId })).toString("base64url");
+/**
+ * `client_info`: the HOME account (uid, utid), which MSAL turns into the account's homeAccountId.
+ * For a guest that is the account in its own tenant, not the guest object the tokens describe.
+ */
+export function clientInfo(ctx: EmulatorContext, user: User): string {
+  const home = ctx.store.homeUser(user);
+  return Buffer.from(JSON.stringify({ uid: home.id, utid: home.tenantId })).toString("base64url");
+}
+
+/** The v1 issuer of a tenant, which Entra uses as `idp` for a guest homed there. */
+function stsIssuer(tenantId: string): string {
+  return `https://sts.windows.net/${tenantId}/`;
+}
+
+/**
+ * Claims about the user that come from the directory, for a token FOR `app` (an access token's
+ * resource, an ID token's client):
+ * - `roles`: the app roles assigned to the user (or a group they are a direct member of) on `app`;
+ * - `groups`: by the registration's groupMembershipClaims; more than 200 in a JWT is an OVERAGE:
+ *   no `groups`, and `_claim_names`/`_claim_sources` pointing at a directory endpoint instead
+ *   (access token claims reference, "Groups overage claim"; the endpoint is Azure AD Graph's, which
+ *   apps must never call: they ask Microsoft Graph themselves). `hasgroups` is Entra's indicator
+ *   for the implicit flow only, which the emulator does not serve;
+ * - for a guest, `idp` (the home tenant's issuer) and the home sign-in name as preferred_username.
+ */
+export function directoryClaims(ctx: EmulatorContext, user: User, app: { appId: string; userRoles?: string[]; groupMembershipClaims?: ResourceDefinition["groupMembershipClaims"] }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (app.userRoles?.length) {
+    const roles = ctx.store.userAppRoles(user, app.appId);
+    if (roles.length) out["roles"] = roles;
+  }
+  const groups = ctx.store.groupsForToken(user, app.groupMembershipClaims, app.appId);
+  if (groups && groups.length > JWT_GROUPS_LIMIT) {
+    out["_claim_names"] = { groups: "src1" };
+    out["_claim_sources"] = { src1: { endpoint: `https://graph.windows.net/${user.tenantId}/users/${user.id}/getMemberObjects` } };
+  } else if (groups?.length) {
+    out["groups"] = groups;
+  }
+  if (user.guestOf) {
+    const home = ctx.store.homeUser(user);
+    out["idp"] = stsIssuer(home.tenantId);
+    out["preferred_username"] = home.userPrincipalName;
+  }
+  return out;
 }
 
 /** Pairwise subject: stable per (user, application), different across applications. */
@@ -160,6 +204,7 @@ export function mintUserAccessToken(ctx: EmulatorContext, p: UserTokenInput): { 
     ver: "2.0",
     amr: p.auth.amr,
     ...(p.auth.acrs && p.auth.acrs.length ? { acrs: p.auth.acrs } : {}),
+    ...directoryClaims(ctx, p.user, p.resource),
     ...(p.extraClaims ?? {}),
   };
   return { token: ctx.keys.sign(claims), expiresIn: lifetime, expiresOn: exp };
@@ -273,6 +318,12 @@ export function mintIdToken(
     ver: "2.0",
     amr: p.auth.amr,
     ...(p.auth.acrs && p.auth.acrs.length ? { acrs: p.auth.acrs } : {}),
+    // Roles and groups of the CLIENT app's own registration (an app that defines roles, asks for groups).
+    ...directoryClaims(ctx, p.user, {
+      appId: p.client.clientId,
+      userRoles: ctx.store.resources.find((r) => r.appId === p.client.clientId)?.userRoles,
+      groupMembershipClaims: p.client.groupMembershipClaims,
+    }),
   });
 }
 
@@ -298,12 +349,16 @@ export function userTokenResponse(
 ): TokenResponseBody {
   const granted = grantedScopes(ctx, p.client, p.user, p.resolved);
   if (granted.missing.length) throw consentRequiredError(p.client);
+  // Authentication contexts asked for at sign-in (the code's) or in this token request, plus the
+  // ones the resource gets opportunistically (mfa.ts); never inherited from an earlier token.
+  const requestedAcrs = [...(p.auth.acrs ?? []), ...(p.claimsRequest?.acrs ?? [])];
+  const acrs = acrsForToken(ctx, p.user, granted.resource.optionalClaims ?? [], p.auth.amr, requestedAcrs);
   const at = mintUserAccessToken(ctx, {
     user: p.user,
     client: p.client,
     resource: granted.resource,
     scp: granted.scp,
-    auth: p.auth,
+    auth: { ...p.auth, acrs },
     azpacr: p.azpacr,
     extraClaims: p.claimsRequest ? requestedAccessTokenClaims(p.claimsRequest, granted.resource.optionalClaims ?? [], nowSeconds()) : undefined,
   });
@@ -316,7 +371,7 @@ export function userTokenResponse(
     expires_in: at.expiresIn,
     ext_expires_in: at.expiresIn,
     access_token: at.token,
-    client_info: clientInfo(p.user),
+    client_info: clientInfo(ctx, p.user),
   };
   if (p.resolved.oidc.includes("offline_access")) {
     const now = nowSeconds();

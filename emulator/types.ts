@@ -47,6 +47,25 @@ export interface SeedResource {
   accessTokenAcceptedVersion?: 1 | 2;
 }
 
+/**
+ * An app role of a registration (manifest `appRoles`): `value` is what tokens carry in `roles`;
+ * `allowedMemberTypes` says who may be assigned it ("User" covers users and groups, "Application"
+ * client applications).
+ */
+export interface SeedAppRole {
+  id: string;
+  value: string;
+  displayName: string;
+  description: string;
+  allowedMemberTypes: ("User" | "Application")[];
+}
+
+/**
+ * Which groups go into a registration's tokens (manifest `groupMembershipClaims`): tokens issued
+ * FOR the app (access tokens when it is the resource, ID tokens when it is the client).
+ */
+export type GroupMembershipClaims = "None" | "SecurityGroup" | "ApplicationGroup" | "All";
+
 export interface SeedFederatedCredential {
   name: string;
   subject: string;
@@ -70,7 +89,9 @@ export interface SeedApp {
    */
   frontChannelLogoutPath?: string;
   nativeRedirects?: string[];
-  exposes?: { scopes: SeedScope[]; appRoles: string[] };
+  exposes?: { scopes: SeedScope[]; appRoles: SeedAppRole[] };
+  /** Groups in this app's tokens (default "None", as a new Entra registration). */
+  groupMembershipClaims?: GroupMembershipClaims;
   federatedCredentials?: SeedFederatedCredential[];
   /** Optional access-token claims, e.g. ["xms_cc"] (Token configuration > Add optional claim). */
   optionalClaims?: string[];
@@ -116,6 +137,57 @@ export interface SeedUser {
   hasPhoto?: boolean;
   /** Directory roles; "Global Administrator" may grant tenant-wide (admin) consent. */
   roles?: string[];
+  /**
+   * A B2B guest: this is the object in `tenantId` (the resource tenant) that stands for the user
+   * with this id in their own (home) tenant. The guest signs in with the home account's name and
+   * password; it has no password of its own.
+   */
+  guestOf?: string;
+  /** Graph's `userType`: "Guest" for guests, default "Member". */
+  userType?: "Member" | "Guest";
+}
+
+/** A security group (Graph `group` with securityEnabled). `members`: user ids and group ids (nested). */
+export interface SeedGroup {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  description?: string;
+  members: string[];
+}
+
+/**
+ * Many groups of one shape, written out by the store: ids are deterministic from `idSeed` and the
+ * number, names `displayName` with `{n}` replaced by 001, 002, ... (the 250-group user's groups).
+ */
+export interface SeedGroupSeries {
+  idSeed: string;
+  tenantId: string;
+  displayName: string;
+  count: number;
+  members: string[];
+}
+
+/**
+ * App role assignments to users and groups (an enterprise application's "Users and groups"): each
+ * principal holds `roles` of `resource` (an App ID URI or app id) in the principal's own tenant.
+ * Group assignments reach the group's DIRECT members only, as in Entra.
+ */
+export interface SeedPrincipalRoleAssignment {
+  resource: string;
+  roles: string[];
+  users?: string[];
+  groups?: string[];
+}
+
+/** A Conditional Access authentication context of a tenant, and the policy protecting it. */
+export interface SeedAuthenticationContext {
+  tenantId: string;
+  /** "c1" ... "c99" (Entra: c1–c99, case-insensitive; tokens carry the lower-case id). */
+  id: string;
+  displayName: string;
+  /** What the policy demands; "mfa" = a multi-factor sign-in. */
+  requires: "mfa";
 }
 
 export interface SeedSubscription {
@@ -139,6 +211,12 @@ export interface SeedData {
   managedIdentity: { objectId: string; clientId: string; displayName: string; name: string; resourceGroup: string };
   mfaPolicy: { policyId: string; displayName: string; resources: string[] };
   users: SeedUser[];
+  groups?: SeedGroup[];
+  groupSeries?: SeedGroupSeries[];
+  principalRoleAssignments?: SeedPrincipalRoleAssignment[];
+  /** Groups every synthetic load user of that group's tenant joins (so load users can use every view). */
+  loadUserGroups?: string[];
+  authenticationContexts?: SeedAuthenticationContext[];
   subscriptions: SeedSubscription[];
 }
 
@@ -172,6 +250,8 @@ export interface AppRegistration {
   preAuthorizedApplications: PreAuthorizedApplication[];
   /** Optional ID-token claims: "sid", "login_hint". */
   idTokenOptionalClaims: string[];
+  /** Groups in the ID tokens this app receives (manifest groupMembershipClaims). */
+  groupMembershipClaims: GroupMembershipClaims;
 }
 
 /** Something that can be the audience of a token: Graph, ARM or one of our apps. */
@@ -186,9 +266,14 @@ export interface ResourceDefinition {
   optionalClaims?: string[];
   /** 1: v1.0 access tokens (Graph, ARM); 2 or unset: v2.0 (our API: accessTokenAcceptedVersion 2). */
   accessTokenAcceptedVersion?: 1 | 2;
+  /** User-assignable app roles (values), for `roles` in user tokens. */
+  userRoles?: string[];
+  /** Groups in access tokens for this resource (the registration's groupMembershipClaims). */
+  groupMembershipClaims?: GroupMembershipClaims;
 }
 
 export type User = SeedUser;
+export type Group = SeedGroup;
 
 // ---------- public tenant description (tenant.json) ----------
 
@@ -201,8 +286,27 @@ export interface TenantUserDescription {
   requiresMfa: boolean;
   /** Directory roles, e.g. ["Global Administrator"] for users who may grant admin consent. */
   roles?: string[];
-  /** Only present for users that may be asked for a verification code; any 6 digits work. */
+  /**
+   * The code to type when a verification code (MFA) is asked for; any 6 digits work. Every user
+   * may be asked: Conditional Access authentication contexts (c1 = MFA) step any user up.
+   */
   mfaCode?: string;
+  /** The API's app roles the user holds (directly or through a group), e.g. ["Subscriptions.Read"]. */
+  appRoles?: string[];
+  /** Security groups the user is a member of (directly or nested), when any. */
+  groupCount?: number;
+  /** B2B: the guest objects that stand for this user in other tenants. */
+  guestIn?: { tenantId: string; oid: string; userPrincipalName: string }[];
+}
+
+/** The authorization setup the app's launchers configure from (tenant.json `authorization`). */
+export interface TenantAuthorizationDescription {
+  /** The API's user-assignable app roles. */
+  appRoles: { value: string; displayName: string; description: string }[];
+  /** The seeded security group whose members may use the directory view (AZURE_DIRECTORY_GROUP_IDS). */
+  directoryGroupId: string;
+  /** Authentication contexts of the home tenant (c1 = require MFA). */
+  authenticationContexts: { id: string; displayName: string }[];
 }
 
 export interface TenantDescription {
@@ -253,6 +357,7 @@ export interface TenantDescription {
     cli: { clientId: string; signInAudience?: SignInAudience };
   };
   users: TenantUserDescription[];
+  authorization: TenantAuthorizationDescription;
   /** The emulated cloud ("public", "usgov", "china") and its Graph/ARM token audiences (scope prefixes). */
   cloud: string;
   graphResource: string;

@@ -46,6 +46,10 @@ param multiTenantApi bool = false
 @description('Grant tenant-wide admin consent for the API\'s delegated Graph and ARM permissions (needs DelegatedPermissionGrant.ReadWrite.All).')
 param grantAdminConsent bool = false
 
+@description('Groups in the API\'s access tokens (groupMembershipClaims), for group-based access to views (AZURE_*_GROUP_IDS): SecurityGroup, ApplicationGroup (only groups assigned to the API: no overage), or None.')
+@allowed([ 'None', 'SecurityGroup', 'ApplicationGroup', 'All' ])
+param apiGroupMembershipClaims string = 'None'
+
 var graphAppId = '00000003-0000-0000-c000-000000000000' // Microsoft Graph
 var armAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013' // Windows Azure Service Management API
 var tenantId = tenant().tenantId
@@ -57,6 +61,26 @@ var apiUniqueName = '${namePrefix}-api'
 // api://<app-id>, can be written in the same declaration that creates the app.
 var apiIdentifierUri = 'api://${tenantId}/${apiUniqueName}'
 var accessAsUserId = guid(tenantId, apiUniqueName, 'access_as_user')
+// The API's app roles for users (README, "Authorization"): each opens one view. Values are what
+// tokens carry in `roles` and what the app checks.
+var appRoles = [
+  {
+    id: guid(tenantId, apiUniqueName, 'Subscriptions.Read')
+    value: 'Subscriptions.Read'
+    displayName: 'Subscriptions reader'
+    description: 'Can open the Subscriptions view: the Azure subscriptions the user can see, read through the API.'
+    allowedMemberTypes: ['User']
+    isEnabled: true
+  }
+  {
+    id: guid(tenantId, apiUniqueName, 'Directory.Read')
+    value: 'Directory.Read'
+    displayName: 'Directory reader'
+    description: 'Can open the Directory view: the people in the user\'s organization, read through the API.'
+    allowedMemberTypes: ['User']
+    isEnabled: true
+  }
+]
 // The managed identity's token-exchange audience differs per cloud (Microsoft Learn, "Configure an
 // application to trust a managed identity"); the app derives the same one from its sign-in host.
 var tokenExchangeAudiences = {
@@ -133,19 +157,30 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
         userConsentDescription: 'Lets the app call the API on your behalf.'
       }
     ]
-    // The SPA gets a token for access_as_user without any consent prompt (that scope only).
-    preAuthorizedApplications: [
-      {
-        appId: spaApp.outputs.appId
-        delegatedPermissionIds: [accessAsUserId]
-      }
-    ]
+    // The SPA gets a token for access_as_user without any consent prompt (that scope only); so do
+    // the web app (it renders /web/subscriptions and /web/directory with a token for the API) and
+    // the CLI, this app's own clients.
+    preAuthorizedApplications: concat(
+      [
+        {
+          appId: spaApp.outputs.appId
+          delegatedPermissionIds: [accessAsUserId]
+        }
+      ],
+      createWebApp ? [{ appId: webApp.appId, delegatedPermissionIds: [accessAsUserId] }] : [],
+      createCliApp ? [{ appId: cliApp.appId, delegatedPermissionIds: [accessAsUserId] }] : []
+    )
   }
+  appRoles: appRoles
+  groupMembershipClaims: apiGroupMembershipClaims
   // xms_cc in the API's access tokens: the client capabilities (cp1) the SPA declares, which tell
   // the API it may pass continuous access evaluation challenges on (AZURE_API_CLIENT_CAPABILITIES).
+  // acrs: the authentication contexts the sign-in already satisfies come in every token for the API
+  // ("opportunistic evaluation"), so a renewed token keeps a view's step-up (AZURE_*_AUTH_CONTEXT).
   optionalClaims: {
     accessToken: [
       { name: 'xms_cc' }
+      { name: 'acrs' }
     ]
   }
   requiredResourceAccess: [
@@ -176,6 +211,9 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
 
 resource apiSp 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: apiApp.appId
+  // Users without an app role still sign in and see their profile; each view checks its own role
+  // (README, "Authorization"). True would refuse them every token for the API (AADSTS50105).
+  appRoleAssignmentRequired: false
 }
 
 // Second write of the SPA: the API among its configured permissions. Combined consent asks for

@@ -98,6 +98,23 @@ param apiClientCapabilities string = ''
 @description('AZURE_TOKEN_EXCHANGE_AUDIENCE: audience of the managed identity token used as the API\'s federated credential. Empty: derived from the sign-in host (api://AzureADTokenExchange, ...USGov, ...China).')
 param tokenExchangeAudience string = ''
 
+// ---- Authorization (README, "Authorization") ------------------------------------------------
+@description('AZURE_APP_ROLES_ENFORCED: the Subscriptions and Directory views need the API\'s app roles (Subscriptions.Read, Directory.Read) or a configured group. false: every signed-in user of an allowed tenant uses every view. Production requires the setting.')
+@allowed([ 'true', 'false' ])
+param appRolesEnforced string = 'true'
+
+@description('AZURE_SUBSCRIPTIONS_GROUP_IDS: security group object ids whose members may use the Subscriptions view without the role. Empty: none.')
+param subscriptionsGroupIds string = ''
+
+@description('AZURE_DIRECTORY_GROUP_IDS: security group object ids whose members may use the Directory view without the role. Empty: none.')
+param directoryGroupIds string = ''
+
+@description('AZURE_SUBSCRIPTIONS_AUTH_CONTEXT: Conditional Access authentication context (c1 ... c99) the Subscriptions view asks for (step-up). Empty: none.')
+param subscriptionsAuthContext string = ''
+
+@description('AZURE_DIRECTORY_AUTH_CONTEXT: authentication context the Directory view asks for. Empty: none.')
+param directoryAuthContext string = ''
+
 @description('AZURE_WEB_CLIENT_ID: the server-rendered web app registration. Empty disables /web.')
 param webClientId string = ''
 
@@ -314,6 +331,11 @@ var appSettingsAll = [
   { name: 'AZURE_ALLOWED_TENANTS', value: allowedTenants }
   { name: 'AZURE_ALLOWED_CLIENT_IDS', value: allowedClientIds }
   { name: 'AZURE_API_CLIENT_CAPABILITIES', value: apiClientCapabilities }
+  { name: 'AZURE_APP_ROLES_ENFORCED', value: appRolesEnforced }
+  { name: 'AZURE_SUBSCRIPTIONS_GROUP_IDS', value: subscriptionsGroupIds }
+  { name: 'AZURE_DIRECTORY_GROUP_IDS', value: directoryGroupIds }
+  { name: 'AZURE_SUBSCRIPTIONS_AUTH_CONTEXT', value: subscriptionsAuthContext }
+  { name: 'AZURE_DIRECTORY_AUTH_CONTEXT', value: directoryAuthContext }
   { name: 'AZURE_WEB_CLIENT_ID', value: webClientId }
   { name: 'AZURE_WEB_CLIENT_SECRET', value: hasWebApp ? '${kvRefPrefix}${secretNames.webClientSecret})' : '' }
   { name: 'SESSION_PASSWORD', value: '${kvRefPrefix}${secretNames.sessionPassword})' }

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   try {
     const env = { ...process.env, ...emulatorAppEnv(emulator.tenant, localSessionPassword(STATE_DIR)) };
     if (!validConfig(env)) return 1;
-    printEmulatorBanner(emulator.url, port, emulator.tenant.users);
+    printEmulatorBanner(emulator.url, port, emulator.tenant.users, env.AZURE_SUBSCRIPTIONS_AUTH_CONTEXT);
     return await run(localBin("next"), nextArgs, env);
   } finally {
     await emulator.close();
@@ -50,8 +50,19 @@ function validConfig(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
-function printEmulatorBanner(url: string, port: number, users: { username: string; password: string; requiresMfa?: boolean }[]): void {
-  const sample = users.slice(0, 3).map((u) => `    ${u.username} / ${u.password}${u.requiresMfa ? "   (requires MFA)" : ""}`);
+type BannerUser = { username: string; password: string; requiresMfa?: boolean; mfaCode?: string; appRoles?: string[]; groupCount?: number };
+
+function printEmulatorBanner(url: string, port: number, users: BannerUser[], authContext: string | undefined): void {
+  const first = users[0];
+  const noRoles = users.find((u) => !u.appRoles?.length && u.username.endsWith(first?.username.split("@")[1] ?? "") && !u.requiresMfa);
+  const manyGroups = users.find((u) => (u.groupCount ?? 0) > 200);
+  const note = (u: BannerUser | undefined, why: string) => (u ? [`    ${u.username} / ${u.password}   (${why})`] : []);
+  const sample = [
+    ...note(first, `every view${authContext ? `; Subscriptions asks for a verification code once (authentication context ${authContext}): ${first?.mfaCode ?? "any 6 digits"}` : ""}`),
+    ...note(noRoles, "no app roles: sees the profile, and \"Ask your admin for access\" elsewhere"),
+    ...note(manyGroups, `in ${manyGroups?.groupCount ?? 0} groups: the Directory through a group, by group-overage resolution`),
+    ...users.filter((u) => u.requiresMfa).slice(0, 1).map((u) => `    ${u.username} / ${u.password}   (requires MFA)`),
+  ];
   console.log(
     [
       "",

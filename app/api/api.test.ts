@@ -133,8 +133,14 @@ describe("happy paths", () => {
       clientId: claims.azp,
       scopes: String(claims.scp).split(" "),
       clientCapabilities: [],
+      // what authorization reads (issue #21): Adele holds both roles through her group
+      roles: claims.roles,
+      groupClaims: "listed",
+      groupCount: (claims.groups as string[]).length,
+      authContexts: [],
       expiresAt: claims.exp,
     });
+    expect([...(body.roles as string[])].sort()).toEqual(["Directory.Read", "Subscriptions.Read"]);
     expect(JSON.stringify(body)).not.toContain(t.split(".")[2]);
     expect(timing(res)).toMatch(/^verify;desc="memo";dur=[\d.]+$/);
     const after = await h.control.counters();

@@ -154,6 +154,23 @@ describe("GET /auth/login", () => {
 });
 
 describe("the full sign-in", () => {
+  it("the session cookie carries no groups or roles, whatever the ID token carries: a user in 250 groups gets the same small cookie (issue #21)", async () => {
+    const sizes: number[] = [];
+    for (const username of ["megan.bowen@contoso.test", "irvin.sayers@contoso.test"]) {
+      const jar = new AppJar();
+      const authorize = await startLogin(jar);
+      const back = await signInAtEmulator(new Browser(emu), authorize, username);
+      const res = jar.take(await callback(new Request(back, { headers: jar.headers() })));
+      expect(res.status).toBe(303);
+      const session = JSON.stringify(await sessionOf(jar));
+      expect(session).not.toMatch(/"(groups|roles|hasgroups|_claim_names)"/);
+      sizes.push(jar.cookie?.length ?? 0);
+    }
+    // the web app's registration asks for groups in ID tokens (groupMembershipClaims): none reach the cookie
+    expect(Math.max(...sizes)).toBeLessThan(1000);
+    expect(Math.abs((sizes[0] ?? 0) - (sizes[1] ?? 0))).toBeLessThan(60);
+  });
+
   it("signs in through the emulator's page, lands on returnTo, and keeps tokens on the server", async () => {
     const jar = new AppJar();
     const res = await signIn(jar, new Browser(emu), "returnTo=%2Fweb%3Ftab%3Draw");

@@ -30,10 +30,18 @@ export default async function WebLayout({ children }: { children: React.ReactNod
               </Link>
             </li>
             <li>
-              <a href="/web" aria-current="page">
-                Web app
-              </a>
+              <a href="/web">Web app</a>
             </li>
+            {user ? (
+              <>
+                <li>
+                  <a href="/web/subscriptions">Subscriptions</a>
+                </li>
+                <li>
+                  <a href="/web/directory">Directory</a>
+                </li>
+              </>
+            ) : null}
           </ul>
         </nav>
         <span className="account-area">

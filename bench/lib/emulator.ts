@@ -76,11 +76,22 @@ export class Control {
     }
   }
 
-  /** Tokens for OUR API (as the SPA would hold them) for load users loaduser<first>…<first+count-1>, created first. */
+  /**
+   * Tokens for OUR API (as the SPA would hold them) for load users loaduser<first>…<first+count-1>,
+   * created first, with what every view needs: both app roles (load users hold them) and, from an
+   * MFA sign-in, the authentication context the Subscriptions view asks for (`acrs` c1, opportunistically).
+   */
   async apiTokens(first: number, count: number): Promise<string[]> {
     await this.createUsers(first, count);
     const scope = this.tenant.apps.api.scope;
-    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${this.domain()}`, scopes: [scope] })));
+    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${this.domain()}`, scopes: [scope], amr: ["pwd", "mfa"] })));
+  }
+
+  /** A token for OUR API for a seeded user (e.g. the 250-group user), as the SPA would hold it. */
+  async userToken(username: string): Promise<string> {
+    const [token] = await this.mint([{ username, scopes: [this.tenant.apps.api.scope] }]);
+    if (!token) throw new Error(`no token minted for ${username}`);
+    return token;
   }
 
   private domain(): string {

@@ -28,3 +28,25 @@ export interface Subscription {
 export interface SubscriptionsResponse {
   value: Subscription[];
 }
+
+/** One person of the caller's organization (GET /api/directory). */
+export interface DirectoryPerson {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+  jobTitle: string | null;
+  userType: string | null;
+}
+
+export interface DirectoryResponse {
+  value: DirectoryPerson[];
+  pages: number;
+  truncated: boolean;
+}
+
+/** GET /api/access: which views the signed-in user may open (the views enforce it themselves). */
+export interface AccessResponse {
+  rolesEnforced: boolean;
+  views: Record<"profile" | "subscriptions" | "directory", { access: "allowed" | "role_required" | "unknown"; role?: string; authContext?: string }>;
+}

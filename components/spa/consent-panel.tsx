@@ -91,11 +91,18 @@ export function ConsentPanel({ error, onRetry }: { error: ApiCallError; onRetry:
   );
 }
 
-/** 403 tenant_not_allowed: signed in fine, but the app does not serve this organization. */
+/**
+ * 403 tenant_not_allowed: signed in fine, but the app does not serve this organization. When users
+ * sign in at `organizations`, a B2B guest of the app's own organization lands here too: Entra signs
+ * them in at their HOME tenant. "Use a guest account" signs them in at the app's organization instead.
+ */
 export function TenantNotAllowedPanel({ error }: { error: ApiCallError }) {
   const session = useSession();
+  const { instance } = useMsal();
+  const config = useSpaConfig();
   const tenantId = error.problem?.tenantId ?? (session.status === "signed-in" ? session.account.tenantId : "");
   const username = session.status === "signed-in" ? session.account.username : undefined;
+  const guestsPossible = config.homeAuthority !== config.authority;
   return (
     <section className="panel error" role="alert" aria-labelledby="tenant-heading">
       <h2 id="tenant-heading">Your organization can&apos;t use this app yet</h2>
@@ -107,6 +114,21 @@ export function TenantNotAllowedPanel({ error }: { error: ApiCallError }) {
         Ask the people who run this app to add your tenant ID <code>{tenantId}</code> to its allowed tenants. If you have an account
         in an organization that is allowed, sign out (top right) and sign in with that account.
       </p>
+      {guestsPossible ? (
+        <>
+          <p>
+            Were you invited as a guest by the organization that runs this app? Then use that guest account: you sign in with the same
+            name and password, to their organization instead of yours.
+          </p>
+          <button
+            type="button"
+            className="button"
+            onClick={() => void instance.loginRedirect({ scopes: [config.apiScope], authority: config.homeAuthority, ...(username ? { loginHint: username } : {}), redirectStartPage: window.location.href })}
+          >
+            Use a guest account
+          </button>
+        </>
+      ) : null}
     </section>
   );
 }

@@ -2,6 +2,7 @@
 
 import { ApiCallError, InteractionStartedError } from "./api-client";
 import { ConsentPanel, TenantNotAllowedPanel } from "./consent-panel";
+import { RoleRequiredPanel } from "./role-required-panel";
 
 /**
  * What went wrong and what to do next, for every failure an API call can end in. Never a
@@ -18,6 +19,7 @@ export function ErrorPanel({ error, onRetry }: { error: Error; onRetry: () => vo
 
   if (error instanceof ApiCallError && error.code === "consent_required") return <ConsentPanel error={error} onRetry={onRetry} />;
   if (error instanceof ApiCallError && error.code === "tenant_not_allowed") return <TenantNotAllowedPanel error={error} />;
+  if (error instanceof ApiCallError && error.code === "role_required") return <RoleRequiredPanel error={error} />;
 
   const { title, advice } = describe(error);
   return (
@@ -52,6 +54,8 @@ function describe(error: Error): { title: string; advice: string } {
       return { title: "The app's API could not be reached", advice: error.message };
     case "claims_challenge_failed":
       return { title: "Access policy not satisfied", advice: error.message };
+    case "request_too_large":
+      return { title: "Your sign-in is too large to send", advice: error.message };
     case "invalid_token":
     case "missing_token":
       return { title: "Your session expired", advice: "Sign out and sign in again." };

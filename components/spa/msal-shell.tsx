@@ -9,6 +9,7 @@ import {
   Logger,
   PublicClientApplication,
   stubbedPublicClientApplication,
+  type AccountInfo,
   type Configuration,
 } from "@azure/msal-browser";
 import { MsalContext, MsalProvider, type IMsalContext } from "@azure/msal-react";
@@ -61,6 +62,13 @@ function createInstance(config: PublicConfig): PublicClientApplication {
   // Before MsalProvider handles the redirect response: a failed consent repair says why here.
   instance.addEventCallback((event) => {
     if (event.eventType === EventType.ACQUIRE_TOKEN_FAILURE && event.interactionType === InteractionType.Redirect) recordConsentFailure(event.error);
+    // The account (tenant profile) of an interactive sign-in is the one the app uses from then on:
+    // after a B2B guest signs in to this app's organization, its guest profile, not the home one it
+    // signed in with before (the same account, so no LOGIN_SUCCESS: the count of accounts is unchanged).
+    if (event.eventType === EventType.ACQUIRE_TOKEN_SUCCESS && event.interactionType === InteractionType.Redirect) {
+      const account = (event.payload as { account?: AccountInfo | null } | null)?.account;
+      if (account) instance.setActiveAccount(account);
+    }
   });
   return instance;
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { OfflineBadge } from "@/components/offline-badge";
 import { AccountMenu } from "./account-menu";
+import { MainNav } from "./main-nav";
 
 export function SiteHeader({ emulator }: { emulator: boolean }) {
   return (
@@ -8,19 +9,7 @@ export function SiteHeader({ emulator }: { emulator: boolean }) {
       <Link className="brand" href="/">
         Identity on Next.js
       </Link>
-      <nav aria-label="Main">
-        <ul>
-          <li>
-            <Link href="/profile">Profile</Link>
-          </li>
-          <li>
-            <Link href="/subscriptions">Subscriptions</Link>
-          </li>
-          <li>
-            <Link href="/web">Web app</Link>
-          </li>
-        </ul>
-      </nav>
+      <MainNav />
       <span className="account-area">
         {emulator ? (
           <OfflineBadge />

@@ -51,6 +51,29 @@ export interface TokenRequest {
   scope: string;
   /** Skip the cached access token (e.g. the API said the one we sent is no longer valid). */
   forceRefresh?: boolean;
+  /** A claims challenge to satisfy (Conditional Access): asked silently first (refresh token). */
+  claims?: string;
+  /** e.g. https://login.microsoftonline.com: a guest's tokens come from the inviting tenant's authority. */
+  authorityHost?: string;
+  /** Never send the user to sign in from here (background calls such as the navigation's): fail instead. */
+  silentOnly?: boolean;
+  /**
+   * Claims this call is known to need (a step-up it needed before, e.g. an authentication
+   * context): a sign-in for renewal asks for them too, so the user is not sent round twice.
+   */
+  renewalClaims?: string;
+}
+
+/**
+ * The authority for silent requests of `account`: for a B2B guest profile (signed in to a tenant
+ * that is not the account's home, e.g. a guest of this app's organization), that tenant's own
+ * authority, since `organizations` would renew at the guest's home tenant instead (msal-browser,
+ * "Multi-tenant accounts"). Undefined: the configured authority, as for everyone else.
+ */
+export function silentAuthority(account: AccountInfo, authorityHost: string | undefined): string | undefined {
+  if (!authorityHost || !account.tenantId || !account.localAccountId) return undefined;
+  const homeProfile = account.homeAccountId === `${account.localAccountId}.${account.tenantId}`;
+  return homeProfile ? undefined : `${authorityHost}/${account.tenantId}`;
 }
 
 /**
@@ -60,22 +83,24 @@ export interface TokenRequest {
  * back to the page they were on (msal-browser keeps the page in sessionStorage across the
  * redirect, `redirectStartPage`).
  */
-export async function tokenFor({ msal, account, scope, forceRefresh }: TokenRequest): Promise<string> {
+export async function tokenFor({ msal, account, scope, forceRefresh, claims, authorityHost, silentOnly, renewalClaims }: TokenRequest): Promise<string> {
   try {
-    const result = await msal.acquireTokenSilent({ scopes: [scope], account, forceRefresh });
+    const authority = silentAuthority(account, authorityHost);
+    const result = await msal.acquireTokenSilent({ scopes: [scope], account, forceRefresh, ...(claims ? { claims } : {}), ...(authority ? { authority } : {}) });
     sessionStorage.removeItem(RENEWAL_REDIRECT_KEY);
     return result.accessToken;
   } catch (error) {
     // Another call of this page already started the redirect: the page is about to unload.
     if (redirecting) throw new InteractionStartedError();
-    if (!isFixableBySignIn(error)) throw error;
+    if (!isFixableBySignIn(error) || silentOnly) throw error;
     const last = Number(sessionStorage.getItem(RENEWAL_REDIRECT_KEY) ?? 0);
     if (Date.now() - last < LOOP_WINDOW_MS) {
       sessionStorage.removeItem(RENEWAL_REDIRECT_KEY);
       throw new SignInRequiredError();
     }
     sessionStorage.setItem(RENEWAL_REDIRECT_KEY, String(Date.now()));
-    return redirectToSignIn(msal, { scopes: [scope], account });
+    const authority = silentAuthority(account, authorityHost);
+    return redirectToSignIn(msal, { scopes: [scope], account, ...(authority ? { authority } : {}), ...(renewalClaims ? { claims: renewalClaims } : {}) });
   }
 }
 

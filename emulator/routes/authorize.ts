@@ -8,14 +8,14 @@ import { unlistedResourceError } from "../consent";
 import { EntraError } from "../errors";
 import { nowSeconds, type PendingSignIn } from "../grants";
 import { parseForm, queryParams, readBody } from "../http";
-import { mfaRequiredFor, parseClaimsParameter } from "../mfa";
+import { authContextsNeedMfa, mfaRequiredFor, parseClaimsParameter } from "../mfa";
 import { correlationIdOf, errorRedirectParams, respondToClient, sendErrorPage, type ResponseMode } from "../respond";
 import { resolveScopes } from "../scopes";
 import { grantedScopes, userOfLoginHint } from "../tokens";
 import type { AppRegistration, RedirectRegistration } from "../types";
 import { unknownClient } from "./client-auth";
 import { resolveTenantSegment } from "./discovery";
-import { advance, currentSession, rememberedAccounts, renderAccountPicker, renderSignIn } from "./signin";
+import { advance, currentSession, notInTenantMessage, rememberedAccounts, renderAccountPicker, renderSignIn } from "./signin";
 
 const PROMPTS = new Set(["none", "login", "select_account", "consent", "create"]);
 
@@ -152,11 +152,14 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
         ),
       );
     }
-    if (tenantId && sessionUser.tenantId !== tenantId) {
+    // A guest's session at the inviting tenant's authority: the guest object signs in there.
+    const tenantUser = ctx.store.userInTenant(sessionUser, tenantId);
+    if (!tenantUser) {
       return fail(new EntraError(400, "interaction_required", 50020, `User account '${sessionUser.userPrincipalName}' from identity provider does not exist in tenant and cannot access the application '${client.clientId}' in that tenant.`));
     }
     const resource = pending.scopes.resource ?? ctx.store.graph;
-    if ((pending.stepUp || mfaRequiredFor(ctx, sessionUser, resource)) && !session.amr.includes("mfa")) {
+    const needMfa = pending.stepUp || mfaRequiredFor(ctx, tenantUser, resource) || authContextsNeedMfa(ctx, tenantUser.tenantId, pending.stepUpAcrs, session.amr);
+    if (needMfa && !session.amr.includes("mfa")) {
       return fail(
         new EntraError(
           400,
@@ -166,7 +169,7 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
         ),
       );
     }
-    if (grantedScopes(ctx, client, sessionUser, pending.scopes).missing.length) {
+    if (grantedScopes(ctx, client, tenantUser, pending.scopes).missing.length) {
       return fail(
         new EntraError(
           400,
@@ -178,7 +181,7 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
     }
     pending.expiresAt = nowSeconds() + 60;
     ctx.grants.pending.set(pending.id, pending);
-    pending.userOid = sessionUser.id;
+    pending.userOid = tenantUser.id;
     return advance(ctx, req, res, pending, session);
   }
 
@@ -190,7 +193,9 @@ export async function authorize(ctx: EmulatorContext, req: IncomingMessage, res:
     return renderAccountPicker(ctx, req, res, pending);
   }
   if (session && sessionUser && hintMatches && pending.prompt !== "select_account") {
-    pending.userOid = sessionUser.id;
+    const tenantUser = ctx.store.userInTenant(sessionUser, tenantId);
+    if (!tenantUser) return renderSignIn(res, pending, { username: sessionUser.userPrincipalName, error: notInTenantMessage(ctx, sessionUser, pending) });
+    pending.userOid = tenantUser.id;
     return advance(ctx, req, res, pending, session);
   }
   return renderSignIn(res, pending);

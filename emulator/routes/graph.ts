@@ -1,14 +1,15 @@
 // The slice of Microsoft Graph v1.0 the app uses: /me, /me/manager,
-// /me/photo/$value, /users (paging with $top/$skiptoken, $select) and
-// /users/{id|upn}. Errors are Graph-shaped; every response carries request-id.
+// /me/photo/$value, /me/checkMemberGroups, /me/transitiveMemberOf, /users (paging
+// with $top/$skiptoken, $select) and /users/{id|upn}. Errors are Graph-shaped;
+// every response carries request-id.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { revocationClaims, revokedTokenChallenge } from "../cae";
 import type { EmulatorContext } from "../context";
 import { GraphError, graphErrorBody } from "../errors";
-import { delay, header, sendBytes, sendJson } from "../http";
+import { BodyTooLargeError, delay, header, parseJsonObject, readBody, sendBytes, sendJson } from "../http";
 import { AVATAR_SIZE, avatarPng } from "../photo";
-import type { User } from "../types";
+import type { Group, User } from "../types";
 import { checkBearer, hasAny, type Caller } from "./bearer";
 
 const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
@@ -30,6 +31,15 @@ const MANAGER_BASIC_SCOPES = ["User.ReadBasic.All"];
 /** What User.ReadBasic.All may read of another user; everything else comes back null. */
 const BASIC_PROPS: readonly string[] = ["id", "displayName", "givenName", "surname", "mail", "userPrincipalName"];
 const ALL_PROPS: readonly string[] = [...DEFAULT_PROPS, ...EXTRA_PROPS];
+// POST /me/checkMemberGroups ("checkMemberGroups", group memberships for the signed-in user):
+// User.Read is the least privileged delegated permission; beyond it, User.ReadBasic.All or
+// User.Read.All with GroupMember.Read.All or Group.Read.All, or Directory.Read.All.
+const CHECK_SELF_SCOPES = ["User.Read", "User.ReadWrite", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"];
+const GROUP_READ_SCOPES = ["GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const USER_READ_ANY_SCOPES = ["User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All"];
+/** Graph evaluates at most 20 group ids per checkMemberGroups request. */
+const CHECK_MEMBER_GROUPS_MAX = 20;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function userProperties(ctx: EmulatorContext, u: User): Record<string, unknown> {
   const tenant = ctx.store.tenantById(u.tenantId);
@@ -47,7 +57,7 @@ function userProperties(ctx: EmulatorContext, u: User): Record<string, unknown> 
     id: u.id,
     department: u.department,
     accountEnabled: true,
-    userType: "Member",
+    userType: u.userType ?? "Member",
     companyName: tenant?.displayName.replace(/ \(emulated\)$/, "") ?? null,
   };
 }
@@ -93,14 +103,16 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
       if (fault.mode === "down") throw new GraphError(fault.status, "ServiceNotAvailable", "The service is temporarily unavailable. Please retry later.", retry);
       throw new GraphError(fault.status, "InternalServerError", "An internal server error occurred (injected fault).", retry);
     }
-    if (req.method !== "GET") throw new GraphError(405, "BadRequest", "Specified HTTP method is not allowed for the request target.");
-    if (subPath === "/oidc/userinfo") return userInfo(ctx, req, res, baseHeaders);
     const base = ctx.graphBaseUrl;
     const path = subPath.replace(/^\/v1\.0/, "");
-    if (!subPath.startsWith("/v1.0/")) throw new GraphError(400, "BadRequest", `Invalid version: ${subPath.split("/")[1] ?? ""}`);
-    const caller = authenticate(ctx, req);
     const segments = path.split("/").filter(Boolean).map(safeDecode);
     const [first, second, third] = segments;
+    // The one action the app POSTs; everything else here is a read.
+    const checkMemberGroups = first === "me" && second?.toLowerCase() === "checkmembergroups" && segments.length === 2;
+    if (req.method !== (checkMemberGroups ? "POST" : "GET")) throw new GraphError(405, "BadRequest", "Specified HTTP method is not allowed for the request target.");
+    if (subPath === "/oidc/userinfo") return userInfo(ctx, req, res, baseHeaders);
+    if (!subPath.startsWith("/v1.0/")) throw new GraphError(400, "BadRequest", `Invalid version: ${subPath.split("/")[1] ?? ""}`);
+    const caller = authenticate(ctx, req);
 
     if (first === "me") {
       if (caller.appOnly) throw new GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
@@ -129,6 +141,16 @@ export async function graph(ctx: EmulatorContext, req: IncomingMessage, res: Ser
           { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...shaped },
           baseHeaders,
         );
+      }
+      if (checkMemberGroups) {
+        if (!hasAny(caller.scopes, CHECK_SELF_SCOPES) && !(hasAny(caller.scopes, USER_READ_ANY_SCOPES) && hasAny(caller.scopes, GROUP_READ_SCOPES))) {
+          throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+        }
+        return await checkMemberGroupsOf(ctx, req, res, me, base, baseHeaders);
+      }
+      if (second === "transitiveMemberOf" && segments.length === 2) {
+        requireScopes(caller, ME_SCOPES);
+        return listTransitiveMemberOf(ctx, res, url, caller, me, base, baseHeaders);
       }
       if (second === "photo") {
         if (!me.hasPhoto) {
@@ -234,22 +256,9 @@ function listUsers(
       throw new GraphError(400, "Request_UnsupportedQuery", `The emulator does not support '${unsupported}' on /users.`);
     }
   }
-  const topRaw = url.searchParams.get("$top");
-  let top = 100;
-  if (topRaw !== null) {
-    top = /^\d+$/.test(topRaw) ? Number(topRaw) : NaN;
-    if (!Number.isInteger(top) || top < 1 || top > 999) {
-      throw new GraphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
-    }
-  }
+  const top = pageSize(url);
   const select = parseSelect(url);
-  let offset = 0;
-  const skip = url.searchParams.get("$skiptoken");
-  if (skip !== null) {
-    const decoded = decodeSkipToken(skip);
-    if (decoded === undefined) throw new GraphError(400, "Directory_InvalidSkipToken", "The specified page token value has expired or is invalid.");
-    offset = decoded;
-  }
+  const offset = skipOffset(url);
   const all = ctx.store.allUsers(caller.tenantId);
   const page = all.slice(offset, offset + top);
   const body: Record<string, unknown> = {
@@ -267,6 +276,87 @@ function listUsers(
   const planted = ctx.nextLinks.take("graph");
   if (planted !== undefined) body["@odata.nextLink"] = planted;
   sendJson(res, 200, body, headers);
+}
+
+/**
+ * POST /me/checkMemberGroups `{ "groupIds": [...] }`: which of (at most 20) groups the user is a
+ * member of, directly or through nested groups. A malformed id fails the whole request.
+ * https://learn.microsoft.com/graph/api/directoryobject-checkmembergroups
+ */
+async function checkMemberGroupsOf(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, me: User, base: string, headers: Record<string, string>): Promise<void> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, 64 * 1024);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new GraphError(413, "Request_EntityTooLarge", "The request body is too large.");
+    throw e;
+  }
+  const body = parseJsonObject(raw);
+  const ids = body?.["groupIds"];
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id): id is string => typeof id === "string")) {
+    throw new GraphError(400, "Request_BadRequest", "The request body must be a JSON object with a non-empty 'groupIds' array of group ids.");
+  }
+  if (ids.length > CHECK_MEMBER_GROUPS_MAX) {
+    throw new GraphError(400, "Request_BadRequest", `The number of group ids in 'groupIds' exceeds the maximum of ${CHECK_MEMBER_GROUPS_MAX} per request.`);
+  }
+  const malformed = ids.find((id) => !GUID.test(id));
+  if (malformed !== undefined) throw new GraphError(400, "Request_BadRequest", `Invalid object identifier '${malformed.slice(0, 60)}'.`);
+  const memberOf = new Set(ctx.store.transitiveGroupsOf(me.id));
+  sendJson(res, 200, { "@odata.context": `${base}/$metadata#Collection(Edm.String)`, value: ids.filter((id) => memberOf.has(id.toLowerCase())) }, headers);
+}
+
+/**
+ * GET /me/transitiveMemberOf: the user's groups, direct and nested, paged like /users ($top 1–999,
+ * default 100, absolute @odata.nextLink). Without a permission that reads groups
+ * (GroupMember.Read.All and up), each group comes back with its id and type only ("limited
+ * information" for directoryObject collections).
+ * https://learn.microsoft.com/graph/api/user-list-transitivememberof
+ */
+function listTransitiveMemberOf(ctx: EmulatorContext, res: ServerResponse, url: URL, caller: Caller, me: User, base: string, headers: Record<string, string>): void {
+  for (const unsupported of ["$filter", "$orderby", "$search", "$expand", "$select"]) {
+    if (url.searchParams.has(unsupported)) {
+      throw new GraphError(400, "Request_UnsupportedQuery", `The emulator does not support '${unsupported}' on /me/transitiveMemberOf.`);
+    }
+  }
+  const top = pageSize(url);
+  const offset = skipOffset(url);
+  const groups = ctx.store
+    .transitiveGroupsOf(me.id)
+    .map((id) => ctx.store.groupById(id))
+    .filter((g): g is Group => Boolean(g));
+  const full = hasAny(caller.scopes, GROUP_READ_SCOPES);
+  const page = groups.slice(offset, offset + top).map((g) =>
+    full
+      ? { "@odata.type": "#microsoft.graph.group", id: g.id, displayName: g.displayName, description: g.description ?? null, securityEnabled: true, mailEnabled: false }
+      : { "@odata.type": "#microsoft.graph.group", id: g.id, displayName: null, description: null, securityEnabled: null, mailEnabled: null },
+  );
+  const body: Record<string, unknown> = { "@odata.context": `${base}/$metadata#directoryObjects`, value: page };
+  if (offset + top < groups.length) {
+    const next = new URL(`${base}/me/transitiveMemberOf`);
+    next.searchParams.set("$top", String(top));
+    next.searchParams.set("$skiptoken", encodeSkipToken(offset + top));
+    body["@odata.nextLink"] = next.toString();
+  }
+  sendJson(res, 200, body, headers);
+}
+
+/** `$top`: 1–999, default 100 (Graph's default and maximum page sizes for directory objects). */
+function pageSize(url: URL): number {
+  const topRaw = url.searchParams.get("$top");
+  if (topRaw === null) return 100;
+  const top = /^\d+$/.test(topRaw) ? Number(topRaw) : NaN;
+  if (!Number.isInteger(top) || top < 1 || top > 999) {
+    throw new GraphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
+  }
+  return top;
+}
+
+function skipOffset(url: URL): number {
+  const skip = url.searchParams.get("$skiptoken");
+  if (skip === null) return 0;
+  const decoded = decodeSkipToken(skip);
+  if (decoded === undefined) throw new GraphError(400, "Directory_InvalidSkipToken", "The specified page token value has expired or is invalid.");
+  return decoded;
 }
 
 function encodeSkipToken(offset: number): string {

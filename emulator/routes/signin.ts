@@ -7,7 +7,7 @@ import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext, type PendingSignIn, type Session } from "../grants";
 import { appendSetCookie, parseCookies, parseForm, readBody, sendHtml, serializeCookie } from "../http";
 import { adminApprovalRequired, adminConsentGrants, combinedConsent, mayConsent } from "../consent";
-import { mfaRequiredFor } from "../mfa";
+import { authContextsNeedMfa, mfaRequiredFor } from "../mfa";
 import { accountPickerPage, adminApprovalPage, consentPage, messagePage, mfaPage, signInPage, type Page } from "../pages";
 import { errorRedirectParams, respondToClient, sendErrorPage } from "../respond";
 import { fullScopeName } from "../scopes";
@@ -111,12 +111,13 @@ export function advance(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     return;
   }
   const session = sessionOverride ?? currentSession(ctx, req);
-  if (!session || session.userOid !== user.id) {
-    renderSignIn(res, pending, { username: user.userPrincipalName });
+  // The session is the home account's; `user` may be its guest object in the authority's tenant.
+  if (!session || session.userOid !== ctx.store.homeUser(user).id) {
+    renderSignIn(res, pending, { username: ctx.store.homeUser(user).userPrincipalName });
     return;
   }
   const resource = pending.scopes.resource ?? ctx.store.graph;
-  const needMfa = pending.stepUp || mfaRequiredFor(ctx, user, resource);
+  const needMfa = pending.stepUp || mfaRequiredFor(ctx, user, resource) || authContextsNeedMfa(ctx, user.tenantId, pending.stepUpAcrs, session.amr);
   if (needMfa && !session.amr.includes("mfa")) {
     show(res, mfaPage({ pendingId: pending.id, username: user.userPrincipalName }));
     return;
@@ -217,7 +218,7 @@ function complete(ctx: EmulatorContext, res: ServerResponse, pending: PendingSig
     userOid: user.id,
     tenantId: user.tenantId,
     amr: [...session.amr],
-    acrs: pending.stepUp && pending.stepUpAcrs?.length ? pending.stepUpAcrs : undefined,
+    acrs: pending.stepUpAcrs?.length ? pending.stepUpAcrs : undefined,
     authTime: session.authTime,
     sid: session.sid,
   };
@@ -255,7 +256,7 @@ function complete(ctx: EmulatorContext, res: ServerResponse, pending: PendingSig
   });
   respondToClient(res, pending.redirectUri, pending.responseMode, {
     code: code.code,
-    client_info: pending.clientInfo ? clientInfo(user) : undefined,
+    client_info: pending.clientInfo ? clientInfo(ctx, user) : undefined,
     state: pending.state,
     session_state: session.sid,
   });
@@ -287,32 +288,36 @@ export async function postCredentials(ctx: EmulatorContext, req: IncomingMessage
   }
   const username = (form.get("username") ?? "").trim();
   const password = form.get("password") ?? "";
-  const user = ctx.store.userByName(username);
-  if (!user) {
+  const account = ctx.store.accountByName(username);
+  if (!account) {
     renderSignIn(res, pending, {
       username,
       error: "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
     });
     return;
   }
-  if (pending.tenantId && user.tenantId !== pending.tenantId) {
-    const tenant = ctx.store.tenantById(pending.tenantId);
-    renderSignIn(res, pending, {
-      username,
-      error: `AADSTS50020: User account '${user.userPrincipalName}' from identity provider does not exist in tenant '${tenant?.displayName ?? pending.tenantId}' and cannot access the application '${pending.client.clientId}'(${pending.client.displayName}) in that tenant.`,
-    });
+  // At a tenant's own authority a B2B guest is its guest object there; anyone else of another tenant is refused.
+  const user = ctx.store.userInTenant(account, pending.tenantId);
+  if (!user) {
+    renderSignIn(res, pending, { username, error: notInTenantMessage(ctx, account, pending) });
     return;
   }
-  if (password !== user.password) {
+  if (password !== account.password) {
     renderSignIn(res, pending, {
       username,
       error: "Your account or password is incorrect. If you don't remember your password, reset it now.",
     });
     return;
   }
-  const session = startSession(ctx, req, res, user);
+  const session = startSession(ctx, req, res, account);
   pending.userOid = user.id;
   advance(ctx, req, res, pending, session);
+}
+
+/** AADSTS50020 in Entra's words: the account is neither a member nor a guest of the authority's tenant. */
+export function notInTenantMessage(ctx: EmulatorContext, account: User, pending: Pick<PendingSignIn, "tenantId" | "client">): string {
+  const tenant = pending.tenantId ? ctx.store.tenantById(pending.tenantId) : undefined;
+  return `AADSTS50020: User account '${account.userPrincipalName}' from identity provider does not exist in tenant '${tenant?.displayName ?? pending.tenantId ?? ""}' and cannot access the application '${pending.client.clientId}'(${pending.client.displayName}) in that tenant.`;
 }
 
 export async function postAccount(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -327,7 +332,12 @@ export async function postAccount(ctx: EmulatorContext, req: IncomingMessage, re
   }
   const session = currentSession(ctx, req);
   if (session && session.userOid === user.id) {
-    pending.userOid = user.id;
+    const inTenant = ctx.store.userInTenant(user, pending.tenantId);
+    if (!inTenant) {
+      renderSignIn(res, pending, { username: user.userPrincipalName, error: notInTenantMessage(ctx, user, pending) });
+      return;
+    }
+    pending.userOid = inTenant.id;
     advance(ctx, req, res, pending, session);
     return;
   }
@@ -344,8 +354,8 @@ async function readSignedInStep(ctx: EmulatorContext, req: IncomingMessage, res:
   const { form, pending } = read;
   const session = currentSession(ctx, req);
   const user = pending.userOid ? ctx.store.userById(pending.userOid) : undefined;
-  if (!user || !session || session.userOid !== user.id) {
-    renderSignIn(res, pending, { username: user?.userPrincipalName });
+  if (!user || !session || session.userOid !== ctx.store.homeUser(user).id) {
+    renderSignIn(res, pending, { username: user ? ctx.store.homeUser(user).userPrincipalName : undefined });
     return;
   }
   return { form, pending, session, user };

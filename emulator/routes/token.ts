@@ -3,7 +3,7 @@
 // tokens.ts so all grants issue identical token shapes.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { accessTokenClaimsRequest, revokedGrantError } from "../cae";
+import { accessTokenClaimsRequest, revokedGrantError, type AccessTokenClaimsRequest } from "../cae";
 import { knownIssuers, type EmulatorContext } from "../context";
 import type { GrantName } from "../counters";
 import { audienceError } from "../audience";
@@ -12,7 +12,7 @@ import { EntraError } from "../errors";
 import { nowSeconds, type AuthContext } from "../grants";
 import { BodyTooLargeError, header, parseForm, readBody, sendJson } from "../http";
 import { stringClaim, numberClaim, type JwtPayload } from "../jwt";
-import { mfaError, mfaRequiredFor } from "../mfa";
+import { authContextError, authContextsNeedMfa, mfaError, mfaRequiredFor, parseClaimsParameter } from "../mfa";
 import { sendEntraError } from "../respond";
 import { resolveScopes } from "../scopes";
 import {
@@ -23,6 +23,7 @@ import {
   userTokenResponse,
   type TokenResponseBody,
 } from "../tokens";
+import type { ResourceDefinition, User } from "../types";
 import { authenticateClient, presentedClientId, type AuthenticatedClient } from "./client-auth";
 import { resolveTenantSegment } from "./discovery";
 
@@ -166,6 +167,8 @@ function authorizationCode({ ctx, req, form, origin }: TokenRequest): TokenRespo
   }
   grant.redeemed = true;
   const user = userOrFail(ctx, grant.userOid);
+  const claimsRequest = accessTokenClaimsRequest(form.get("claims"));
+  refuseUnsatisfiedAuthContexts(ctx, user, grant.scopes.resource ?? ctx.store.graph, claimsRequest, grant.amr);
   return userTokenResponse(ctx, {
     user,
     client,
@@ -174,13 +177,13 @@ function authorizationCode({ ctx, req, form, origin }: TokenRequest): TokenRespo
     azpacr,
     nonce: grant.nonce,
     spa: grant.platform === "spa",
-    claimsRequest: accessTokenClaimsRequest(form.get("claims")),
+    claimsRequest,
   });
 }
 
 // ---------- refresh_token ----------
 
-function refreshToken({ ctx, req, form, origin }: TokenRequest): TokenResponseBody {
+function refreshToken({ ctx, req, form, origin, tenantId }: TokenRequest): TokenResponseBody {
   const { client, azpacr } = authenticateClient(ctx, req, form, undefined);
   const rt = required(form, "refresh_token");
   const grant = ctx.grants.refreshTokens.get(rt);
@@ -209,19 +212,27 @@ function refreshToken({ ctx, req, form, origin }: TokenRequest): TokenResponseBo
   const resolved = resolveScopes(ctx.store, required(form, "scope"));
   const unlisted = unlistedResourceError(ctx, client, resolved);
   if (unlisted) throw unlisted;
-  const user = userOrFail(ctx, grant.userOid);
+  let user = userOrFail(ctx, grant.userOid);
+  // organizations/common is the user's HOME tenant: a guest's refresh token redeemed there gets
+  // the home account's token; only the inviting tenant's authority gets the guest's.
+  if (!tenantId && user.guestOf) user = ctx.store.homeUser(user);
+  else if (tenantId && user.tenantId !== tenantId) user = ctx.store.userInTenant(ctx.store.homeUser(user), tenantId) ?? notInTenant(ctx, user, client, tenantId);
   const resource = resolved.resource ?? ctx.store.graph;
   if (grantedScopes(ctx, client, user, resolved).missing.length) throw consentRequiredError(client);
   if (mfaRequiredFor(ctx, user, resource) && !grant.amr.includes("mfa")) throw mfaError(ctx, resource);
+  const claimsRequest = accessTokenClaimsRequest(form.get("claims"));
+  refuseUnsatisfiedAuthContexts(ctx, user, resource, claimsRequest, grant.amr);
   return userTokenResponse(ctx, {
     user,
     client,
     resolved,
-    auth: grant,
+    // Authentication contexts are never inherited: a refreshed token carries them only when asked
+    // again or when the resource opted in to the acrs optional claim (mfa.ts, acrsForToken).
+    auth: { ...grant, tenantId: user.tenantId, userOid: user.id, acrs: undefined },
     azpacr,
     spa: grant.spa,
     spaChainStartedAt: grant.spaChainStartedAt,
-    claimsRequest: accessTokenClaimsRequest(form.get("claims")),
+    claimsRequest,
   });
 }
 
@@ -237,9 +248,11 @@ function password({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBody
   const resolved = resolveScopes(ctx.store, required(form, "scope"));
   const unlisted = unlistedResourceError(ctx, client, resolved);
   if (unlisted) throw unlisted;
-  const user = ctx.store.userByName(username);
+  const account = ctx.store.accountByName(username);
+  // A guest signs in with the home account, at the inviting tenant's authority.
+  const user = account ? ctx.store.userInTenant(account, tenantId) : undefined;
   const tenant = ctx.store.tenantById(tenantId ?? ctx.store.primaryTenant.id);
-  if (!user || (tenantId && user.tenantId !== tenantId)) {
+  if (!user) {
     throw new EntraError(
       400,
       "invalid_grant",
@@ -247,12 +260,14 @@ function password({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBody
       `The user account {EUII Hidden} does not exist in the ${tenant?.displayName ?? "tenant"} directory. To sign into this application, the account must be added to the directory.`,
     );
   }
-  if (pwd !== user.password) throw new EntraError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password.");
+  if (pwd !== ctx.store.homeUser(user).password) throw new EntraError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password.");
   const resource = resolved.resource ?? ctx.store.graph;
   // ROPC cannot do MFA at all: an MFA user is always refused, whatever the resource.
   if (user.requiresMfa) throw mfaError(ctx, resource, false);
+  const claimsRequest = accessTokenClaimsRequest(form.get("claims"));
   const auth: AuthContext = { userOid: user.id, tenantId: user.tenantId, amr: ["pwd"], authTime: nowSeconds(), sid: newSid() };
-  return userTokenResponse(ctx, { user, client, resolved, auth, azpacr, spa: false });
+  refuseUnsatisfiedAuthContexts(ctx, user, resource, claimsRequest, auth.amr);
+  return userTokenResponse(ctx, { user, client, resolved, auth, azpacr, spa: false, claimsRequest });
 }
 
 // ---------- device_code ----------
@@ -373,16 +388,32 @@ function onBehalfOf({ ctx, req, form, tenantId }: TokenRequest): TokenResponseBo
   const flagged = ctx.mfaRequired.has(user.id);
   if ((flagged || mfaRequiredFor(ctx, user, granted.resource)) && !amr.includes("mfa")) throw mfaError(ctx, granted.resource);
   if (flagged) ctx.mfaRequired.delete(user.id);
-  const acrs = Array.isArray(p["acrs"]) ? p["acrs"].filter((v): v is string => typeof v === "string") : undefined;
+  // A downstream API's claims challenge (acrs) passed on by the middle tier: the user's sign-in
+  // behind the assertion must satisfy it, or only the user can (interaction_required + claims).
+  const claimsRequest = accessTokenClaimsRequest(form.get("claims"));
+  refuseUnsatisfiedAuthContexts(ctx, user, granted.resource, claimsRequest, amr);
   const auth: AuthContext = {
     userOid: user.id,
     tenantId: user.tenantId,
     amr,
-    acrs,
     authTime: numberClaim(p, "iat") ?? now,
     sid: stringClaim(p, "sid") ?? newSid(),
   };
-  return userTokenResponse(ctx, { user, client, resolved, auth, azpacr, spa: false, claimsRequest: accessTokenClaimsRequest(form.get("claims")) });
+  return userTokenResponse(ctx, { user, client, resolved, auth, azpacr, spa: false, claimsRequest });
+}
+
+function notInTenant(ctx: EmulatorContext, user: User, client: { clientId: string }, tenantId: string): never {
+  throw new EntraError(400, "invalid_grant", 50020, `User account '${ctx.store.homeUser(user).userPrincipalName}' from identity provider does not exist in tenant '${ctx.store.tenantById(tenantId)?.displayName ?? tenantId}' and cannot access the application '${client.clientId}' in that tenant.`);
+}
+
+/**
+ * A token request whose claims ask for more than the sign-in behind it proved: authentication
+ * contexts (acrs) whose policy needs MFA, or a step-up outright (capolids, acr, amr), without MFA.
+ * Only the user can satisfy it: interaction_required, the claims echoed for the interactive request.
+ */
+function refuseUnsatisfiedAuthContexts(ctx: EmulatorContext, user: User, resource: ResourceDefinition, request: AccessTokenClaimsRequest, amr: readonly string[]): void {
+  if (!request.raw || amr.includes("mfa")) return;
+  if (authContextsNeedMfa(ctx, user.tenantId, request.acrs, amr) || parseClaimsParameter(request.raw).stepUp) throw authContextError(resource, request.raw);
 }
 
 /** Seconds as a .NET TimeSpan string, the way Entra words lifetimes: 86400 → "1.00:00:00". */

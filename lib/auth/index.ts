@@ -7,7 +7,7 @@ import { OpenIdMetadataCache } from "./discovery";
 import { TokenVerifier, type Caller, type VerifyResult } from "./verifier";
 
 export { DiscoveryError, OpenIdMetadataCache, type OpenIdMetadata, type OpenIdMetadataCacheOptions } from "./discovery";
-export { TokenVerifier, type Caller, type VerifierOptions, type VerifyResult } from "./verifier";
+export { TokenVerifier, type Caller, type VerifierOptions, type VerifyOptions, type VerifyResult } from "./verifier";
 export { hasClientCapability } from "./capabilities";
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token

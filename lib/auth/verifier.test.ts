@@ -90,6 +90,10 @@ function config(): AppConfig {
     tokenCache: { maxUsers: 100 },
     http: { timeoutMs: 1000, maxRetries: 0, maxRetryAfterSeconds: 1 },
     health: { details: false },
+    authorization: {
+      rolesEnforced: true,
+      views: { subscriptions: { role: "Subscriptions.Read", groupIds: [], authContext: undefined }, directory: { role: "Directory.Read", groupIds: [], authContext: undefined } },
+    },
   };
 }
 
@@ -170,12 +174,58 @@ describe("TokenVerifier", () => {
     const relay = await failure(v.verify(await token({ azp: "77777777-7777-4777-8777-777777777777" })));
     expect(relay).toMatch(/^403 client_not_allowed: The application 77777777-7777-4777-8777-777777777777 is not allowed to call this API/);
     expect(await failure(v.verify(await token({ azp: undefined })))).toMatch(/^401 invalid_token: .*azp/);
-    // the allow-list is part of the verification settings: a verifier that allows the relay does not share the memo
+    // the allow-list is checked at every call, memoized or not: allowing the relay in one place does not allow it everywhere
     const lenient = new TokenVerifier({ ...config(), allowedClientIds: ["spa", CLI, "77777777-7777-4777-8777-777777777777"] }, new OpenIdMetadataCache({ authorityHost: host }));
     expect(await failure(lenient.verify(await token({ azp: "77777777-7777-4777-8777-777777777777" })))).toBe("ok");
     const strictAgain = await token({ azp: "77777777-7777-4777-8777-777777777777", jti: "shared" });
     expect(await failure(lenient.verify(strictAgain))).toBe("ok");
     expect(await failure(v.verify(strictAgain))).toMatch(/^403 client_not_allowed/);
+  });
+
+  it("takes the allowed clients per call: the web app's in-process use does not open the HTTP API to it (issue #21)", async () => {
+    const v = verifier();
+    const web = "88888888-8888-4888-8888-888888888888";
+    const t = await token({ azp: web });
+    expect(await failure(v.verify(t, { allowedClientIds: [web] }))).toBe("ok");
+    expect(await failure(v.verify(t))).toMatch(/^403 client_not_allowed/); // memoized now, still refused here
+    expect(await failure(v.verify(t, { allowedClientIds: [web] }))).toBe("ok");
+  });
+
+  it("reads the claims authorization needs: roles, groups (listed, overage, absent) and acrs (issue #21)", async () => {
+    const v = verifier();
+    const group = "7AECBC7B-1023-441D-9A1A-3B12F43441EA";
+    const listed = (await v.verify(await token({ roles: ["Subscriptions.Read"], groups: [group], acrs: ["C1"] }))).caller;
+    expect(listed).toMatchObject({ roles: ["Subscriptions.Read"], groups: [group.toLowerCase()], groupClaims: "listed", authContexts: ["c1"] });
+    const overage = (await v.verify(await token({ _claim_names: { groups: "src1" }, _claim_sources: { src1: { endpoint: "https://graph.windows.net/x/users/y/getMemberObjects" } } }))).caller;
+    expect(overage).toMatchObject({ roles: [], groups: [], groupClaims: "overage", authContexts: [] });
+    expect((await v.verify(await token({ hasgroups: true }))).caller.groupClaims).toBe("overage");
+    expect((await v.verify(await token())).caller).toMatchObject({ roles: [], groups: [], groupClaims: "absent", authContexts: [] });
+    // _claim_names for other claims only: no group overage
+    expect((await v.verify(await token({ _claim_names: { other: "src1" } }))).caller.groupClaims).toBe("absent");
+  });
+
+  it("refuses malformed authorization claims with 401 invalid_token, never ignores them (issue #21)", async () => {
+    const v = verifier();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ roles: "Subscriptions.Read" }, /roles claim is malformed: it must be an array of strings/],
+      [{ roles: [1] }, /roles claim is malformed/],
+      [{ roles: [""] }, /roles claim is malformed/],
+      [{ groups: "7aecbc7b-1023-441d-9a1a-3b12f43441ea" }, /groups claim is malformed/],
+      [{ groups: ["7aecbc7b-1023-441d-9a1a-3b12f43441ea"], hasgroups: true }, /both lists groups and says the user has too many/],
+      [{ groups: [], _claim_names: { groups: "src1" } }, /both lists groups and says the user has too many/],
+      [{ hasgroups: "true" }, /hasgroups claim is malformed/],
+      [{ hasgroups: false }, /hasgroups claim is malformed/],
+      [{ _claim_names: ["groups"] }, /_claim_names claim is malformed/],
+      [{ _claim_names: { groups: 1 } }, /_claim_names.groups is malformed/],
+      [{ acrs: "c1" }, /acrs claim is malformed/],
+      [{ acrs: ["c1", "mfa"] }, /acrs claim is malformed: authentication context ids are c1 to c99/],
+      [{ acrs: [{ value: "c1" }] }, /acrs claim is malformed/],
+    ];
+    for (const [claims, expected] of cases) {
+      const result = await failure(v.verify(await token(claims)));
+      expect(result).toMatch(/^401 invalid_token: /);
+      expect(result).toMatch(expected);
+    }
   });
 
   it("refetches the key set on an unknown kid, at most once per cooldown", async () => {

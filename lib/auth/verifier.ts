@@ -23,6 +23,18 @@ export interface Caller {
   readonly clientId?: string;
   /** Client capabilities the caller declared (`xms_cc`), e.g. ["cp1"] for CAE-capable clients. */
   readonly clientCapabilities: readonly string[];
+  /** The API's app roles assigned to the user, directly or through a group (`roles`). */
+  readonly roles: readonly string[];
+  /** Group object ids the token lists (`groups`), lower case; empty when it lists none. */
+  readonly groups: readonly string[];
+  /**
+   * How far `groups` can be trusted: "listed" = the token lists the user's groups; "overage" = the
+   * user is in more groups than a token holds (`_claim_names.groups`, or `hasgroups`), so only
+   * Microsoft Graph can say; "absent" = the token says nothing about groups.
+   */
+  readonly groupClaims: "listed" | "overage" | "absent";
+  /** Conditional Access authentication contexts the token satisfies (`acrs`), lower case. */
+  readonly authContexts: readonly string[];
   /** Token expiry, seconds since epoch. */
   readonly expiresAt: number;
   /**
@@ -36,6 +48,14 @@ export interface VerifyResult {
   caller: Caller;
   /** True when the answer came from the per-token memo (no signature check this time). */
   memoized: boolean;
+}
+
+export interface VerifyOptions {
+  /**
+   * Client applications (`azp`) accepted for this use of the token. Default: the API's own
+   * (AppConfig.allowedClientIds). Checked at every call, memoized or not.
+   */
+  allowedClientIds?: readonly string[];
 }
 
 export interface VerifierOptions {
@@ -75,9 +95,10 @@ interface KeySetState {
 /**
  * Verifies access tokens for this API (jose): RS256 signatures against the tenant's JWKS, exact
  * issuer per tenant, the tenant allow-list (403 tenant_not_allowed), audience = API client id or
- * App ID URI, v2.0 tokens, exp/nbf with a small skew, the delegated scope, no app-only tokens, and
- * an allowed client application (`azp`, 403 client_not_allowed). Results are memoized per token until
- * it expires, so proxy.ts and the route handler together pay for one signature check.
+ * App ID URI, v2.0 tokens, exp/nbf with a small skew, the delegated scope, no app-only tokens, the
+ * claims authorization reads (roles, groups or their overage, acrs), and an allowed client
+ * application (`azp`, 403 client_not_allowed, checked per call). Results are memoized per token
+ * until it expires, so proxy.ts and the route handler together pay for one signature check.
  */
 export class TokenVerifier {
   private readonly config: AppConfig;
@@ -104,12 +125,18 @@ export class TokenVerifier {
   }
 
   /** Verifies `token` or throws an ApiError (401 invalid_token, 403 insufficient_scope, 503). */
-  async verify(token: string): Promise<VerifyResult> {
+  async verify(token: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    const allowed = options.allowedClientIds ?? this.config.allowedClientIds;
     const cached = this.memo.get(token);
-    if (cached) return { caller: cached, memoized: true };
+    if (cached) {
+      checkClient(cached, allowed);
+      return { caller: cached, memoized: true };
+    }
     const caller = await this.verifyFully(token);
     const ttlMs = (caller.expiresAt + this.tolerance) * 1000 - Date.now();
+    // Memoized before the client check: a genuine token stays genuine; who may use it is per call.
     this.memo.set(token, caller, ttlMs);
+    checkClient(caller, allowed);
     return { caller, memoized: false };
   }
 
@@ -258,13 +285,13 @@ export class TokenVerifier {
       throw insufficientScope(`The token lacks the ${this.config.api.scopeName} scope.`, this.config.api.scope);
     }
 
-    // The client application (v2 `azp`): only this app's own clients may use it as a relay to Graph/ARM.
+    // The client application (v2 `azp`): checked per call against the allowed clients (checkClient).
     const azp = typeof claims.azp === "string" ? claims.azp.toLowerCase() : "";
     if (!azp) throw invalidToken("The token does not name its client application (azp).");
-    if (!this.config.allowedClientIds.some((c) => c.toLowerCase() === azp)) throw clientNotAllowed(azp);
 
     const oid = String(claims.oid);
     if (!GUID.test(oid)) throw invalidToken("The token has no valid object id (oid).");
+    const { roles, groups, groupClaims, authContexts } = authorizationClaims(claims);
 
     const caller = {
       oid: oid.toLowerCase(),
@@ -275,11 +302,72 @@ export class TokenVerifier {
       scopes: Object.freeze(scp),
       clientId: azp,
       clientCapabilities: Object.freeze(Array.isArray(claims.xms_cc) ? claims.xms_cc.filter((c): c is string => typeof c === "string") : []),
+      roles,
+      groups,
+      groupClaims,
+      authContexts,
       expiresAt: claims.exp as number,
     } as Omit<Caller, "assertion">;
     Object.defineProperty(caller, "assertion", { value: token, enumerable: false });
     return Object.freeze(caller) as Caller;
   }
+}
+
+/** Only this app's own clients may use its tokens as a relay to Graph and ARM (`azp`, 403 client_not_allowed). */
+function checkClient(caller: Caller, allowed: readonly string[]): void {
+  const azp = caller.clientId ?? "";
+  if (!allowed.some((c) => c.toLowerCase() === azp)) throw clientNotAllowed(azp);
+}
+
+const MAX_LIST_CLAIM = 1000;
+const MAX_CLAIM_VALUE = 256;
+
+/** A claim that must be an array of non-empty strings when present; anything else is a malformed token. */
+function stringList(claims: Record<string, unknown>, name: string): string[] | undefined {
+  const value = claims[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_LIST_CLAIM || !value.every((v): v is string => typeof v === "string" && v.length > 0 && v.length <= MAX_CLAIM_VALUE)) {
+    throw invalidToken(`The token's ${name} claim is malformed: it must be an array of strings.`);
+  }
+  return value;
+}
+
+/**
+ * The claims authorization reads, validated (a malformed one is a 401, never ignored):
+ * - `roles`: array of strings (app roles);
+ * - `groups`: array of strings, or the overage indicators instead: `_claim_names.groups` (JWTs
+ *   over 200 groups, with `_claim_sources`) or `hasgroups: true` (implicit-flow tokens). A token
+ *   with both a list and an indicator contradicts itself and is refused. The overage claim's URL
+ *   is never followed: the API asks Microsoft Graph itself (lib/authz);
+ * - `acrs`: array of authentication context ids (c1 … c99).
+ * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+ */
+function authorizationClaims(claims: Record<string, unknown>): Pick<Caller, "roles" | "groups" | "groupClaims" | "authContexts"> {
+  const roles = stringList(claims, "roles") ?? [];
+  const listed = stringList(claims, "groups");
+  let overage = false;
+  if (claims.hasgroups !== undefined) {
+    if (claims.hasgroups !== true) throw invalidToken("The token's hasgroups claim is malformed: when present it is always true.");
+    overage = true;
+  }
+  const names = claims._claim_names;
+  if (names !== undefined) {
+    if (typeof names !== "object" || names === null || Array.isArray(names)) throw invalidToken("The token's _claim_names claim is malformed: it must be an object.");
+    const source = (names as Record<string, unknown>).groups;
+    if (source !== undefined) {
+      if (typeof source !== "string") throw invalidToken("The token's _claim_names.groups is malformed: it must name a claim source.");
+      overage = true;
+    }
+  }
+  if (listed && overage) throw invalidToken("The token both lists groups and says the user has too many to list (groups with hasgroups or _claim_names): it contradicts itself.");
+  const acrs = stringList(claims, "acrs") ?? [];
+  if (acrs.some((a) => !/^c([1-9]|[1-9][0-9])$/i.test(a))) throw invalidToken("The token's acrs claim is malformed: authentication context ids are c1 to c99.");
+  return {
+    roles: Object.freeze([...roles]),
+    groups: Object.freeze((listed ?? []).map((g) => g.toLowerCase())),
+    groupClaims: listed ? "listed" : overage ? "overage" : "absent",
+    authContexts: Object.freeze(acrs.map((a) => a.toLowerCase())),
+  };
 }
 
 const MEMO_KEY = Symbol.for("ms-identity-nextjs.auth.verified-tokens");
@@ -294,7 +382,7 @@ const MEMO_KEY = Symbol.for("ms-identity-nextjs.auth.verified-tokens");
 function sharedMemo(config: AppConfig, maxEntries: number): LruCache<string, Caller> {
   const g = globalThis as { [MEMO_KEY]?: Map<string, LruCache<string, Caller>> };
   g[MEMO_KEY] ??= new Map();
-  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName, [...config.allowedClientIds].sort()]);
+  const settings = JSON.stringify([config.authorityHost, config.tenantId, [...config.allowedTenants].sort(), config.api.clientId, config.api.appIdUri, config.api.scopeName]);
   const fingerprint = createHash("sha256").update(settings).digest("hex");
   let memo = g[MEMO_KEY].get(fingerprint);
   if (!memo) {

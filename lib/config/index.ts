@@ -60,6 +60,7 @@ export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
     clientCapabilities: config.api.clientCapabilities.some((c) => c.toLowerCase() === "cp1") ? ["CP1"] : [],
     authorityHost: config.authorityHost,
     apiClientId: config.api.clientId,
+    homeAuthority: config.authority,
   };
 }
 

@@ -146,7 +146,7 @@ describe("parseConfig", () => {
   });
 
   it("in production (npm start, App Service) requires APP_BASE_URL, https unless on this machine (issue #14 item 4)", () => {
-    const production = { ...valid, NODE_ENV: "production" };
+    const production = { ...valid, NODE_ENV: "production", AZURE_APP_ROLES_ENFORCED: "true" };
     expect(problemsOf(production)).toEqual(["APP_BASE_URL"]);
     expect(() => parseConfig(production)).toThrow(/APP_BASE_URL: is not set: in production the app's public origin must be configured/);
     expect(parseConfig({ ...production, APP_BASE_URL: "https://contoso.azurewebsites.net" }).publicUrl.baseUrl).toBe("https://contoso.azurewebsites.net");
@@ -160,13 +160,38 @@ describe("parseConfig", () => {
   });
 
   it("in production refuses IDENTITY_MODE=emulator, naming the variable (issue #22 §4 finding 6); next dev and tests keep it", () => {
-    const production = { ...valid, NODE_ENV: "production", APP_BASE_URL: "https://contoso.azurewebsites.net" };
+    const production = { ...valid, NODE_ENV: "production", APP_BASE_URL: "https://contoso.azurewebsites.net", AZURE_APP_ROLES_ENFORCED: "true" };
     expect(problemsOf({ ...production, IDENTITY_MODE: "emulator" })).toEqual(["IDENTITY_MODE"]);
     expect(() => parseConfig({ ...production, IDENTITY_MODE: "emulator" })).toThrow(/IDENTITY_MODE: is "emulator", which is for `npm run dev` only/);
     expect(parseConfig({ ...production, IDENTITY_MODE: "tenant" }).mode).toBe("tenant");
     expect(parseConfig(production).mode).toBe("tenant");
     expect(parseConfig({ ...valid, NODE_ENV: "development", IDENTITY_MODE: "emulator" }).mode).toBe("emulator");
     expect(parseConfig({ ...valid, NODE_ENV: "test", IDENTITY_MODE: "emulator" }).mode).toBe("emulator");
+  });
+
+  it("enforces the views' app roles by default; production must say so explicitly, naming the variable (issue #21)", () => {
+    const config = parseConfig(valid);
+    expect(config.authorization.rolesEnforced).toBe(true);
+    expect(config.authorization.views.subscriptions).toEqual({ role: "Subscriptions.Read", groupIds: [], authContext: undefined });
+    expect(config.authorization.views.directory).toEqual({ role: "Directory.Read", groupIds: [], authContext: undefined });
+    const production = { ...valid, NODE_ENV: "production", APP_BASE_URL: "https://contoso.azurewebsites.net" };
+    expect(problemsOf(production)).toEqual(["AZURE_APP_ROLES_ENFORCED"]);
+    expect(() => parseConfig(production)).toThrow(/AZURE_APP_ROLES_ENFORCED: is not set: in production say whether the Subscriptions and Directory views need the API's app roles/);
+    expect(parseConfig({ ...production, AZURE_APP_ROLES_ENFORCED: "false" }).authorization.rolesEnforced).toBe(false);
+    expect(parseConfig({ ...production, AZURE_APP_ROLES_ENFORCED: "TRUE" }).authorization.rolesEnforced).toBe(true);
+    expect(problemsOf({ ...valid, AZURE_APP_ROLES_ENFORCED: "yes" })).toEqual(["AZURE_APP_ROLES_ENFORCED"]);
+  });
+
+  it("takes group object ids and authentication contexts per view, refusing names where ids belong (issue #21)", () => {
+    const group = "7AECBC7B-1023-441D-9A1A-3B12F43441EA";
+    const config = parseConfig({ ...valid, AZURE_DIRECTORY_GROUP_IDS: ` ${group}, ${group.toLowerCase()} `, AZURE_SUBSCRIPTIONS_AUTH_CONTEXT: "C1" });
+    expect(config.authorization.views.directory.groupIds).toEqual([group.toLowerCase()]);
+    expect(config.authorization.views.subscriptions.authContext).toBe("c1");
+    expect(config.authorization.views.directory.authContext).toBeUndefined();
+    expect(problemsOf({ ...valid, AZURE_DIRECTORY_GROUP_IDS: "Directory viewers" })).toEqual(["AZURE_DIRECTORY_GROUP_IDS"]);
+    expect(() => parseConfig({ ...valid, AZURE_SUBSCRIPTIONS_GROUP_IDS: "sg-readers@contoso.com" })).toThrow(/AZURE_SUBSCRIPTIONS_GROUP_IDS: must be a comma-separated list of security group object IDs .*not group names/);
+    for (const bad of ["c0", "c100", "acr1", "urn:c1", "1"]) expect(problemsOf({ ...valid, AZURE_SUBSCRIPTIONS_AUTH_CONTEXT: bad })).toEqual(["AZURE_SUBSCRIPTIONS_AUTH_CONTEXT"]);
+    expect(() => parseConfig({ ...valid, AZURE_DIRECTORY_AUTH_CONTEXT: "mfa" })).toThrow(/AZURE_DIRECTORY_AUTH_CONTEXT: must be an authentication context id from c1 to c99/);
   });
 
   it("requires an encryption key when tokens go to Redis", () => {

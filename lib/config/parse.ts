@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { cloudOfAuthorityHost, cloudSettings, PUBLIC_CLOUD } from "./clouds";
 import { ConfigError, type ConfigProblem } from "./errors";
 import { DEFAULT_TOKEN_CACHE_MAX_USERS, processHeapLimitMb, tokenCacheUsersThatFit } from "./memory";
-import type { ApiCredential, AppConfig, IdentityMode } from "./types";
+import type { ApiCredential, AppConfig, IdentityMode, ProtectedView, ViewPolicy } from "./types";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -26,6 +26,11 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
   "login.partner.microsoftonline.cn",
 ]);
 const MIN_SESSION_PASSWORD = 32;
+// Conditional Access authentication context ids: c1 … c99 (Entra admin center, case-insensitive).
+const AUTH_CONTEXT = /^c([1-9]|[1-9][0-9])$/i;
+
+/** The API registration's app roles each view needs (README, "Authorization"; infra/app-registrations.bicep). */
+export const VIEW_ROLES: Readonly<Record<ProtectedView, string>> = { subscriptions: "Subscriptions.Read", directory: "Directory.Read" };
 // Hosts where plain http never leaves the machine (URL.hostname spelling).
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -204,6 +209,41 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
 
   const healthDetails = bool("HEALTH_DETAILS", false);
 
+  // Authorization. In production the operator says whether roles are enforced: silently open
+  // (a forgotten variable) and silently closed (every user refused until an admin assigns roles)
+  // are both worse than a start-up error that names the choice.
+  const rolesRaw = text("AZURE_APP_ROLES_ENFORCED")?.toLowerCase();
+  if (rolesRaw === undefined && production) {
+    fail(
+      "AZURE_APP_ROLES_ENFORCED",
+      "is not set: in production say whether the Subscriptions and Directory views need the API's app roles: true once users (or their groups) are assigned Subscriptions.Read and Directory.Read (README, \"Authorization\"), false to let every signed-in user of an allowed tenant use every view",
+    );
+  } else if (rolesRaw !== undefined && rolesRaw !== "true" && rolesRaw !== "false") {
+    fail("AZURE_APP_ROLES_ENFORCED", 'must be "true" or "false"');
+  }
+  const groupIds = (name: string): string[] => {
+    const ids = [...new Set(list(name).map(normaliseGuid))];
+    if (ids.some((id) => !GUID.test(id))) {
+      fail(name, "must be a comma-separated list of security group object IDs (GUIDs, as tokens carry them in `groups`; Entra admin center > Groups > the group > Object ID), not group names");
+    }
+    return ids;
+  };
+  const authContext = (name: string): string | undefined => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    if (!AUTH_CONTEXT.test(raw)) {
+      fail(name, "must be an authentication context id from c1 to c99 (Entra admin center > Conditional Access > Authentication contexts), e.g. c1");
+      return undefined;
+    }
+    return raw.toLowerCase();
+  };
+  const view = (prefix: "SUBSCRIPTIONS" | "DIRECTORY", key: ProtectedView): ViewPolicy => ({
+    role: VIEW_ROLES[key],
+    groupIds: groupIds(`AZURE_${prefix}_GROUP_IDS`),
+    authContext: authContext(`AZURE_${prefix}_AUTH_CONTEXT`),
+  });
+  const views = { subscriptions: view("SUBSCRIPTIONS", "subscriptions"), directory: view("DIRECTORY", "directory") };
+
   // The in-memory token caches (On-Behalf-Of: one partition per downstream API; the web app: one
   // more) must fit this process's heap, or V8 stops the process once enough users signed in.
   const partitionsPerUser = 2 + (webClientId && webClientSecret ? 1 : 0);
@@ -252,6 +292,7 @@ export function parseConfig(env: Env, readFile: FileReader = (p) => readFileSync
       maxRetryAfterSeconds: int("DOWNSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 120),
     },
     health: { details: healthDetails },
+    authorization: { rolesEnforced: rolesRaw !== "false", views },
   };
 
   // One line per variable: its first problem is the one to fix first.

@@ -29,6 +29,22 @@ export interface DownstreamApi {
   scopes: string[];
 }
 
+/** The views whose API routes need more than a signed-in user of an allowed tenant (lib/authz). */
+export type ProtectedView = "subscriptions" | "directory";
+
+/** What a protected view asks of its caller. */
+export interface ViewPolicy {
+  /** The API's app role that grants the view (a value of the API registration's appRoles). */
+  role: string;
+  /** Security groups (object ids) whose members may use the view without the role. */
+  groupIds: string[];
+  /**
+   * A Conditional Access authentication context the caller's token must carry in `acrs`
+   * (e.g. "c1" = require MFA): step-up for sensitive data. Undefined: none.
+   */
+  authContext: string | undefined;
+}
+
 export interface AppConfig {
   mode: IdentityMode;
   /** How the app learns its public origin (redirect URIs, cookies' Secure flag, CSRF checks). */
@@ -90,6 +106,15 @@ export interface AppConfig {
   http: { timeoutMs: number; maxRetries: number; maxRetryAfterSeconds: number };
   /** /api/health: `details` adds the checks (identity mode, key count, cache kind) to the status. */
   health: { details: boolean };
+  /** Who may use which view (lib/authz). */
+  authorization: {
+    /**
+     * AZURE_APP_ROLES_ENFORCED: a view needs its app role (or one of its groups). False: every
+     * signed-in user of an allowed tenant may use every view (a tenant without the roles set up).
+     */
+    rolesEnforced: boolean;
+    views: Record<ProtectedView, ViewPolicy>;
+  };
 }
 
 /** What the browser needs to start msal-browser. Nothing secret. */
@@ -114,4 +139,9 @@ export interface PublicConfig {
    * SPA's consent cannot cover the API (no knownClientApplications); otherwise the SPA's is used.
    */
   apiClientId: string;
+  /**
+   * The home tenant's authority (AppConfig.authority). When users sign in at `organizations`, a B2B
+   * guest of the home tenant must sign in here instead: `organizations` sends them to their own tenant.
+   */
+  homeAuthority: string;
 }

@@ -36,6 +36,11 @@ export interface DownstreamContext {
 }
 
 export interface GetOptions {
+  /**
+   * POST this JSON body instead of a GET. Only for actions that read (Graph's checkMemberGroups):
+   * they are retried like a GET.
+   */
+  postJson?: unknown;
   /** Statuses returned to the caller instead of raised, e.g. [404] for "no manager". */
   allowStatuses?: number[];
   /** Server-Timing description, e.g. "me". Defaults to the path. */
@@ -73,6 +78,7 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
   const send = ctx.fetch ? fetchTransport(ctx.fetch) : nodeTransport;
   const sleep = ctx.sleep ?? defaultSleep;
   const { timeoutMs, maxRetries, maxRetryAfterSeconds } = ctx.http;
+  const body = options.postJson === undefined ? undefined : JSON.stringify(options.postJson);
   let token = await ctx.token();
   const start = performance.now();
   let attempts = 0;
@@ -86,11 +92,13 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
       let res: DownstreamHttpResponse;
       try {
         res = await send(url, {
+          ...(body === undefined ? {} : { method: "POST", body }),
           headers: {
             authorization: `Bearer ${token}`,
             accept: options.bytes?.accept ?? "application/json",
             "client-request-id": ctx.correlationId,
             "x-ms-client-request-id": ctx.correlationId,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
           },
           timeoutMs,
         });
@@ -108,11 +116,11 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
       }
 
       if (res.status >= 200 && res.status < 300) {
-        const body = options.bytes
+        const parsed = options.bytes
           ? ((await readBytes(res, api, timeoutMs, options.bytes.maxBytes)) as T)
           : await readJson<T>(res, api, timeoutMs);
         outcome = String(res.status);
-        return { status: res.status, body, attempts };
+        return { status: res.status, body: parsed, attempts };
       }
 
       if (res.status === 429 || RETRYABLE_UNAVAILABLE.has(res.status)) {

@@ -10,9 +10,9 @@ import https from "node:https";
  * one on top (caching, deduplication and tracing that a per-user, bearer-authorized GET never
  * uses). /api/me makes two calls per request.
  *
- * Only what downstreamGet needs: a GET with headers, one deadline for the whole exchange (the
- * answer AND its body), no redirects followed (a 3xx is an answer like any other), bodies read in
- * full or bounded, or discarded.
+ * Only what lib/downstream needs: a GET (or the POST of a read-only action) with headers, one
+ * deadline for the whole exchange (the answer AND its body), no redirects followed (a 3xx is an
+ * answer like any other), bodies read in full or bounded, or discarded.
  */
 export interface DownstreamHttpResponse {
   readonly status: number;
@@ -27,6 +27,10 @@ export interface DownstreamHttpResponse {
 }
 
 export interface TransportRequest {
+  /** Default GET. POST only for read-only Graph actions (checkMemberGroups): safe to repeat. */
+  method?: "GET" | "POST";
+  /** A JSON body (POST). */
+  body?: string;
   headers: Record<string, string>;
   /** Deadline for the whole exchange, body included: past it, the pending promise rejects with a TimeoutError. */
   timeoutMs: number;
@@ -77,7 +81,7 @@ function exchange(url: URL, request: TransportRequest, pooled: boolean): Promise
   return new Promise((resolve, reject) => {
     const plain = url.protocol === "http:";
     const agent = pooled ? (plain ? agents["http:"] : agents["https:"]) : false;
-    const req = (plain ? http : https).request(url, { method: "GET", headers: request.headers, agent });
+    const req = (plain ? http : https).request(url, { method: request.method ?? "GET", headers: request.headers, agent });
     let response: http.IncomingMessage | undefined;
     // The body's reader, once someone reads; a failure before that is kept for it.
     let failure: Error | undefined;
@@ -151,7 +155,7 @@ function exchange(url: URL, request: TransportRequest, pooled: boolean): Promise
         },
       });
     });
-    req.end();
+    req.end(request.body);
   });
 }
 
@@ -162,7 +166,7 @@ function exchange(url: URL, request: TransportRequest, pooled: boolean): Promise
 export function fetchTransport(fetchImpl: typeof fetch): DownstreamTransport {
   return async (url, request) => {
     const signal = AbortSignal.timeout(request.timeoutMs);
-    const res = await fetchImpl(url, { headers: request.headers, signal, redirect: "manual" });
+    const res = await fetchImpl(url, { method: request.method ?? "GET", body: request.body, headers: request.headers, signal, redirect: "manual" });
     return {
       status: res.status,
       header: (name) => res.headers.get(name),

@@ -21,6 +21,9 @@ export interface ApiErrorInit {
   claims?: string;
   /** tenant_not_allowed: the caller's tenant id. */
   tenantId?: string;
+  /** role_required: the app role that grants the view, and the view. */
+  requiredRole?: string;
+  view?: string;
   /** Internal cause for logs (its message is logged, never sent). */
   cause?: unknown;
 }
@@ -43,6 +46,8 @@ export class ApiError extends Error {
   readonly scopes?: string[];
   readonly claims?: string;
   readonly tenantId?: string;
+  readonly requiredRole?: string;
+  readonly view?: string;
 
   constructor(init: ApiErrorInit) {
     super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
@@ -56,6 +61,8 @@ export class ApiError extends Error {
     this.scopes = init.scopes;
     this.claims = init.claims;
     this.tenantId = init.tenantId;
+    this.requiredRole = init.requiredRole;
+    this.view = init.view;
   }
 }
 
@@ -119,6 +126,24 @@ export function tenantNotAllowed(tenantId: string): ApiError {
     title: "Organization not allowed",
     detail: `Your organization (tenant ${tenantId}) is not allowed to use this app. Ask the people who run the app to add tenant ${tenantId} to its list of allowed tenants (AZURE_ALLOWED_TENANTS).`,
     tenantId,
+  });
+}
+
+/**
+ * A genuine caller without the app role (or group) a view needs: 403, and no challenge, since a new
+ * token changes nothing until an administrator assigns the role. The detail says whom to ask for what.
+ */
+export function roleRequired(view: string, role: string, viaGroups: boolean): ApiError {
+  return new ApiError({
+    status: 403,
+    code: "role_required",
+    title: "Ask your admin for access",
+    detail:
+      `The ${view} view needs the app role ${role} of this app's API. Ask an administrator of your organization to assign you ${role} ` +
+      `(Microsoft Entra admin center > Enterprise applications > this app's API > Users and groups)` +
+      `${viaGroups ? ", or to add you to a group that grants this view" : ""}. It takes effect the next time you sign in.`,
+    requiredRole: role,
+    view,
   });
 }
 

@@ -12,6 +12,8 @@ export const PROBLEM_CODES = [
   "insufficient_scope",
   "tenant_not_allowed",
   "client_not_allowed",
+  // authorization (lib/authz): the caller lacks the view's app role (or group)
+  "role_required",
   // On-Behalf-Of (the identity provider said no, or could not be reached)
   "insufficient_claims",
   "consent_required",
@@ -46,6 +48,10 @@ export interface ProblemDetails {
   scopes?: string[];
   /** tenant_not_allowed: the caller's tenant (`tid`), which the app's operator would have to allow. */
   tenantId?: string;
+  /** role_required: the API's app role that grants the view, to ask an administrator for. */
+  requiredRole?: string;
+  /** role_required: the view that was refused, e.g. "subscriptions". */
+  view?: string;
   /** insufficient_claims: the claims challenge JSON to pass to msal-browser as `claims`. */
   claims?: string;
   /** 503s: seconds to wait before retrying (also in the Retry-After header). */

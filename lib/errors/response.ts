@@ -39,6 +39,8 @@ export function toProblemDetails(err: ApiError, correlationId: string): ProblemD
   if (err.scopes) body.scopes = err.scopes;
   if (err.claims) body.claims = err.claims;
   if (err.tenantId) body.tenantId = err.tenantId;
+  if (err.requiredRole) body.requiredRole = err.requiredRole;
+  if (err.view) body.view = err.view;
   if (err.retryAfterSeconds !== undefined) body.retryAfter = err.retryAfterSeconds;
   return body;
 }

@@ -50,6 +50,11 @@ export interface LoginTransaction {
   scopes: string[];
   /** A claims challenge (Conditional Access) requested at /authorize, if any. */
   claims?: string;
+  /**
+   * "home": sign in at the home tenant's authority even when users sign in at `organizations`
+   * (a B2B guest of the app's organization); the code is redeemed there too.
+   */
+  tenant?: "home";
   /** ms since epoch. */
   createdAt: number;
 }

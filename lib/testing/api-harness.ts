@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from "@/emulator";
 import { resetConfigForTests } from "@/lib/config";
-import { EmulatorControl } from "./emulator-control";
+import { EmulatorControl, type MintRequest } from "./emulator-control";
 import { emulatorEnv, installEnv, type EmulatorCredential } from "./emulator-config";
 
 /**
@@ -16,7 +16,7 @@ export interface ApiHarness {
   /** Re-install the app environment with overrides; the next getConfig() builds fresh services. */
   configure(options?: { credential?: EmulatorCredential; overrides?: Record<string, string | undefined> }): void;
   /** An access token for our API as the SPA would get it (signed by the emulator). */
-  userToken(username: string, extra?: { claims?: Record<string, unknown>; expiresIn?: number; scopes?: string[] }): Promise<string>;
+  userToken(username: string, extra?: Partial<Pick<MintRequest, "claims" | "expiresIn" | "scopes" | "roles" | "groups" | "amr" | "acrs" | "tenantId">>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -35,11 +35,10 @@ export async function startApiHarness(options: Pick<StartEmulatorOptions, "cloud
     },
     async userToken(username, extra = {}) {
       const minted = await control.mint({
+        ...extra,
         username,
         clientId: emulator.tenant.apps.spa.clientId,
         scopes: extra.scopes ?? [emulator.tenant.apps.api.scope],
-        expiresIn: extra.expiresIn,
-        claims: extra.claims,
       });
       return minted.access_token;
     },

@@ -32,6 +32,15 @@ export interface MintRequest {
   expiresIn?: number;
   claims?: Record<string, unknown>;
   appOnly?: boolean;
+  /** User tokens: replace the directory's roles / groups (more than 200 groups: the overage form). */
+  roles?: string[];
+  groups?: string[];
+  /** User tokens: how the user signed in (["pwd", "mfa"]: authentication contexts come opportunistically). */
+  amr?: string[];
+  /** User tokens: authentication contexts asked for. */
+  acrs?: string[];
+  /** User tokens: the tenant of the token; a guest's object there (B2B). */
+  tenantId?: string;
 }
 
 export class EmulatorControl {
@@ -64,6 +73,8 @@ export class EmulatorControl {
   clearFaults = () => this.call<void>("DELETE", "/_control/faults");
   mint = (req: MintRequest) => this.call<{ access_token: string; expires_on: number }>("POST", "/_control/tokens", req);
   counters = () => this.call<Counters>("GET", "/_control/counters");
+  /** Synthetic load users loaduser1…N (they hold every app role); answers their names and password. */
+  createUsers = (count: number, domain?: string) => this.call<{ users: { username: string; oid: string }[]; password: string }>("POST", "/_control/users", { count, domain });
   /** The next `count` (default: all) Graph/ARM collection responses carry `nextLink` verbatim. */
   plantNextLink = (target: "graph" | "arm", nextLink: string, count?: number) => this.call<void>("POST", "/_control/next-link", { target, nextLink, count });
   clearNextLinks = () => this.call<void>("DELETE", "/_control/next-link");

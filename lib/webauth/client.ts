@@ -30,9 +30,9 @@ export async function tenantMetadata(config: AppConfig): Promise<OpenIdMetadata>
   }
 }
 
-/** Metadata of the sign-in authority: the home tenant's, or organizations' (issuer `{tenantid}`). */
-async function signInMetadata(config: AppConfig): Promise<OpenIdMetadata> {
-  const tenant = new URL(config.signInAuthority).pathname.replace(/^\/+|\/+$/g, "");
+/** Metadata of an authority (the sign-in one: the home tenant's, or organizations' with issuer `{tenantid}`). */
+async function signInMetadata(config: AppConfig, authority = config.signInAuthority): Promise<OpenIdMetadata> {
+  const tenant = new URL(authority).pathname.replace(/^\/+|\/+$/g, "");
   try {
     return await getOpenIdMetadataCache(config).get(tenant);
   } catch (e) {
@@ -51,20 +51,21 @@ function network(config: AppConfig): FetchNetworkClient {
 }
 
 /**
- * A ConfidentialClientApplication for ONE request. Its only cache is the sign-in's partition
+ * A ConfidentialClientApplication for ONE request, at the sign-in authority unless told otherwise
+ * (a B2B guest's sign-in and renewals happen at the inviting tenant's authority). Its only cache is the sign-in's partition
  * (`homeAccountId` is undefined while redeeming a code, when the account is known only from the
  * result), loaded and saved by the DistributedCachePlugin, so nothing accumulates in process
  * memory across users. Construction is cheap: the authority's metadata comes from the process-wide
  * OpenID metadata cache (no discovery request per client), and `knownAuthorities` keeps msal-node
  * from asking login.microsoftonline.com about a non-Microsoft host (the emulator, CIAM).
  */
-export async function createWebClient(config: WebAppConfig, partition: WebPartition | undefined): Promise<ConfidentialClientApplication> {
-  const metadata = await signInMetadata(config);
+export async function createWebClient(config: WebAppConfig, partition: WebPartition | undefined, authority = config.signInAuthority): Promise<ConfidentialClientApplication> {
+  const metadata = await signInMetadata(config, authority);
   return new ConfidentialClientApplication({
     auth: {
       clientId: config.web.clientId,
       clientSecret: config.web.clientSecret,
-      authority: config.signInAuthority,
+      authority,
       knownAuthorities: config.knownAuthorities,
       authorityMetadata: metadata.raw,
     },

@@ -17,12 +17,13 @@ export function allowedPrompt(value: string | null): AllowedPrompt | undefined {
 }
 
 /**
- * Extra scopes for incremental consent, limited to the configured Graph scopes (space or comma
- * separated; anything else is dropped: a link must not make the app ask for arbitrary permissions).
+ * Extra scopes for incremental consent, limited to the configured Graph scopes and this app's own
+ * API scope (space or comma separated; anything else is dropped: a link must not make the app ask
+ * for arbitrary permissions).
  */
 export function allowedScopes(value: string | null, config: WebAppConfig): string[] {
   if (!value) return [];
-  const allowed = new Map([...config.web.scopes, ...config.downstream.graph.scopes].map((s) => [s.toLowerCase(), s]));
+  const allowed = new Map([...config.web.scopes, ...config.downstream.graph.scopes, config.api.scope].map((s) => [s.toLowerCase(), s]));
   const picked = value
     .split(/[\s,]+/)
     .map((s) => allowed.get(s.toLowerCase()))
@@ -43,8 +44,13 @@ export function allowedClaims(value: string | null): string | undefined {
   }
 }
 
-/** The scopes the web app signs in with and calls Graph with. */
+/**
+ * The scopes the web app signs in with and calls Graph with. A sign-in for this app's API (a
+ * step-up for one of its views) asks for the API scope alone: one authorization request, one
+ * resource; Graph tokens then come from the refresh token.
+ */
 export function webScopes(config: WebAppConfig, extra: readonly string[] = []): string[] {
+  if (extra.includes(config.api.scope)) return [config.api.scope];
   return [...new Set([...config.web.scopes, ...extra])];
 }
 
@@ -60,6 +66,8 @@ export interface BeginLoginInput {
   claims?: string;
   /** The signed-in user's name, to skip the account picker when asking for more consent. */
   loginHint?: string;
+  /** Sign in at the home tenant's authority (a B2B guest of the app's organization). */
+  homeTenant?: boolean;
   correlationId: string;
 }
 
@@ -76,9 +84,10 @@ export async function beginLogin(config: WebAppConfig, input: BeginLoginInput): 
     returnTo: input.returnTo,
     scopes: webScopes(config, input.extraScopes),
     claims: input.claims,
+    ...(input.homeTenant ? { tenant: "home" as const } : {}),
     createdAt: Date.now(),
   };
-  const client = await createWebClient(config, undefined);
+  const client = await createWebClient(config, undefined, loginAuthority(config, transaction));
   try {
     const authorizeUrl = await client.getAuthCodeUrl({
       scopes: transaction.scopes,
@@ -97,6 +106,20 @@ export async function beginLogin(config: WebAppConfig, input: BeginLoginInput): 
   } catch (e) {
     throw mapMsalError(e, "login");
   }
+}
+
+/** Where a login happens: the sign-in authority, or the home tenant's for a guest ("home"). */
+function loginAuthority(config: WebAppConfig, transaction: Pick<LoginTransaction, "tenant">): string {
+  return transaction.tenant === "home" ? config.authority : config.signInAuthority;
+}
+
+/**
+ * The authority for renewing `account`'s tokens: for a B2B guest profile (signed in to a tenant that
+ * is not the account's home), that tenant's, since `organizations` renews at the home tenant.
+ */
+function renewalAuthority(config: WebAppConfig, account: { homeAccountId: string; localAccountId: string; tenantId: string }): string | undefined {
+  if (!account.tenantId || account.homeAccountId === `${account.localAccountId}.${account.tenantId}`) return undefined;
+  return `${config.authorityHost}/${account.tenantId}`;
 }
 
 /** Pending logins to keep: unexpired, newest last, at most MAX_PENDING_LOGINS and small enough for a cookie. */
@@ -130,7 +153,7 @@ export async function completeLogin(
   input: { origin: string; code: string; transaction: LoginTransaction; correlationId: string },
 ): Promise<SessionUser> {
   const sessionId = newSessionId();
-  const client = await createWebClient(config, { sessionId });
+  const client = await createWebClient(config, { sessionId }, loginAuthority(config, input.transaction));
   try {
     const result = await client.acquireTokenByCode({
       code: input.code,
@@ -201,8 +224,12 @@ const inflight = new Map<string, Promise<WebAccessToken>>();
  * (evicted, expired, another instance without Redis) or the identity provider wants interaction
  * (consent, MFA, revoked session): the caller redirects to /auth/login.
  */
-export async function acquireWebToken(config: WebAppConfig, user: Pick<SessionUser, "homeAccountId" | "sessionId">, correlationId: string): Promise<WebAccessToken> {
-  const scopes = webScopes(config);
+export async function acquireWebToken(
+  config: WebAppConfig,
+  user: Pick<SessionUser, "homeAccountId" | "sessionId">,
+  correlationId: string,
+  scopes: string[] = webScopes(config),
+): Promise<WebAccessToken> {
   const key = `${user.sessionId}|${user.homeAccountId}|${scopes.join(" ")}`;
   const existing = inflight.get(key);
   if (existing) return existing;
@@ -217,9 +244,11 @@ async function acquireUncoalesced(
   scopes: string[],
   correlationId: string,
 ): Promise<WebAccessToken> {
-  const client = await createWebClient(config, { homeAccountId, sessionId });
+  let client = await createWebClient(config, { homeAccountId, sessionId });
   const account = await client.getTokenCache().getAccountByHomeId(homeAccountId);
   if (!account) throw new SignInRequiredError("no_account", scopes);
+  const guestAuthority = renewalAuthority(config, account);
+  if (guestAuthority) client = await createWebClient(config, { homeAccountId, sessionId }, guestAuthority);
   try {
     const result = await client.acquireTokenSilent({ account, scopes, correlationId });
     if (!result.accessToken) throw new SignInRequiredError("no_account", scopes);
@@ -255,11 +284,12 @@ export async function signOutUrl(config: WebAppConfig, origin: string, loginHint
 }
 
 /** Where a page sends the user to get a token interactively (incremental consent, claims challenge). */
-export function signInPath(options: { returnTo: string; scopes?: readonly string[]; claims?: string; prompt?: AllowedPrompt }): string {
+export function signInPath(options: { returnTo: string; scopes?: readonly string[]; claims?: string; prompt?: AllowedPrompt; homeTenant?: boolean }): string {
   const params = new URLSearchParams({ returnTo: options.returnTo });
   if (options.scopes?.length) params.set("scopes", options.scopes.join(" "));
   if (options.claims) params.set("claims", options.claims);
   if (options.prompt) params.set("prompt", options.prompt);
+  if (options.homeTenant) params.set("tenant", "home");
   return `/auth/login?${params.toString()}`;
 }
 

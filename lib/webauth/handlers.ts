@@ -42,7 +42,7 @@ function redirect(location: string, status: 302 | 303 = 302): Response {
   return new Response(null, { status, headers: { location, "cache-control": "no-store" } });
 }
 
-function failure(e: unknown, correlationId: string, retryReturnTo?: string): Response {
+function failure(e: unknown, correlationId: string, retryReturnTo?: string, config?: AppConfig): Response {
   const error = e instanceof WebAuthError ? e : internalError(e);
   log(error.status >= 500 ? "error" : "info", "webauth.failed", {
     correlationId,
@@ -52,7 +52,7 @@ function failure(e: unknown, correlationId: string, retryReturnTo?: string): Res
     idpDescription: error.loggedIdp?.description,
     error: error.status >= 500 ? describeError(e) : undefined,
   });
-  return explainedPage(error, { correlationId, retryReturnTo });
+  return explainedPage(error, { correlationId, retryReturnTo, guestSignIn: config !== undefined && config.signInAuthority !== config.authority });
 }
 
 async function guarded(request: Request, options: HandlerOptions, fn: (ctx: RequestContext) => Promise<Response>): Promise<Response> {
@@ -91,6 +91,8 @@ export function handleLogin(request: Request, options: HandlerOptions = {}): Pro
       extraScopes,
       prompt,
       claims,
+      // ?tenant=home: a B2B guest of the app's organization signs in there, not at organizations.
+      homeTenant: params.get("tenant") === "home",
       // Asking a signed-in user for more (consent, MFA): skip the account picker.
       loginHint: user && (extraScopes.length > 0 || claims) && prompt !== "select_account" ? user.username : undefined,
       correlationId,
@@ -129,7 +131,7 @@ export function handleCallback(request: Request, options: HandlerOptions = {}): 
     };
     const fail = async (e: WebAuthError) => {
       await consume();
-      return rs.applyTo(failure(e, correlationId, transaction?.returnTo ?? DEFAULT_RETURN_TO));
+      return rs.applyTo(failure(e, correlationId, transaction?.returnTo ?? DEFAULT_RETURN_TO, config));
     };
 
     const unmatched = () => (pending.length > 0 ? stateMismatch() : noLoginInProgress(rs.session.user !== undefined));

@@ -71,12 +71,15 @@ export async function currentWebUser(): Promise<{ configured: boolean; emulator:
  */
 const LOOP_GUARD_MS = 60_000;
 
-/**
- * Everything /web shows, computed on the server: session -> silent token from the user's cache
- * partition -> Graph /me -> decoded claims. The access token is used here and dropped; only the
- * profile, the raw JSON and the decoded non-secret claims go into the page.
- */
-export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
+/** A page whose visitor is signed in to the web app, or the state to render instead (not configured, signed out, an error). */
+export type OpenedPage =
+  | { kind: "ready"; config: AppConfig; web: WebAppConfig; user: SessionUser; correlationId: string }
+  | { kind: "not_configured"; emulator: boolean }
+  | { kind: "error"; error: PageError; correlationId: string; user?: SessionUser }
+  | { kind: "signed_out" };
+
+/** The request's web session, revocation-checked: who is signed in, or why the page cannot say. */
+export async function openPage(): Promise<OpenedPage> {
   const h = await headers();
   const correlationId = correlationIdFrom(h);
   const config = getConfig();
@@ -101,6 +104,23 @@ export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
   }
   const user = session.user;
   if (!user) return { kind: "signed_out" };
+  return { kind: "ready", config, web, user, correlationId };
+}
+
+/** A sign-in this recent with an empty token partition is not sent round again (see loadWebPage). */
+export function signedInJustNow(user: SessionUser): boolean {
+  return Date.now() - user.signedInAt < LOOP_GUARD_MS;
+}
+
+/**
+ * Everything /web shows, computed on the server: session -> silent token from the user's cache
+ * partition -> Graph /me -> decoded claims. The access token is used here and dropped; only the
+ * profile, the raw JSON and the decoded non-secret claims go into the page.
+ */
+export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
+  const opened = await openPage();
+  if (opened.kind !== "ready") return opened;
+  const { config, web, user, correlationId } = opened;
 
   let token;
   let graph: GraphMeResult;
@@ -109,7 +129,7 @@ export async function loadWebPage(returnTo = "/web"): Promise<WebPageState> {
     graph = await fetchGraphMe(config, token.accessToken, correlationId);
   } catch (e) {
     if (e instanceof SignInRequiredError) {
-      if (e.reason === "no_account" && Date.now() - user.signedInAt < LOOP_GUARD_MS) {
+      if (e.reason === "no_account" && signedInJustNow(user)) {
         log("warn", "webauth.token_missing_after_sign_in", { correlationId, error: describeError(e.cause ?? e) });
         return {
           kind: "error",

@@ -18,6 +18,11 @@ export interface ExplainedPageOptions {
   correlationId: string;
   /** Offer "Sign in again" (to /auth/login with this returnTo). */
   retryReturnTo?: string;
+  /**
+   * Users sign in at `organizations`: a tenant the app does not serve may be a B2B guest's home
+   * tenant, so offer "Use a guest account" (the app's own organization's authority).
+   */
+  guestSignIn?: boolean;
 }
 
 /**
@@ -37,6 +42,10 @@ export function explainedPage(error: WebAuthError, options: ExplainedPageOptions
     options.retryReturnTo !== undefined
       ? `<a href="/auth/login?returnTo=${encodeURIComponent(options.retryReturnTo)}${otherAccount ? "&amp;prompt=select_account" : ""}">${otherAccount ? "Sign in with another account" : "Sign in again"}</a>`
       : "";
+  const guest =
+    otherAccount && options.guestSignIn
+      ? `<a href="/auth/login?returnTo=${encodeURIComponent(options.retryReturnTo ?? "/web")}&amp;tenant=home&amp;prompt=select_account">Use a guest account</a>`
+      : "";
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(error.title)} · Identity on Next.js</title><style>${STYLE}</style></head>
@@ -46,7 +55,7 @@ export function explainedPage(error: WebAuthError, options: ExplainedPageOptions
 <p>${escapeHtml(error.detail)}</p>
 ${idp}
 </div>
-<div class="actions">${retry}<a href="/web">Back to the web app</a><a href="/">Home</a></div>
+<div class="actions">${retry}${guest}<a href="/web">Back to the web app</a><a href="/">Home</a></div>
 <p class="muted">Error code: <code>${escapeHtml(error.code)}</code> · Correlation id: <code>${escapeHtml(options.correlationId)}</code></p>
 </main></body></html>`;
   return new Response(html, {

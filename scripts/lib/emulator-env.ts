@@ -15,6 +15,8 @@ export interface EmulatorTenant {
   graphResource?: string;
   armResource?: string;
   managedIdentity?: { resource: string };
+  /** The seeded authorization setup (older tenant files lack it). */
+  authorization?: { directoryGroupId: string; authenticationContexts: { id: string }[] };
   apps: {
     spa: { clientId: string };
     api: { clientId: string; clientSecret: string; scope: string };
@@ -50,6 +52,7 @@ export function emulatorAppEnv(tenant: EmulatorTenant, sessionPassword: string):
     ...emulatorCloudEnv(tenant),
     // The emulator answers revoked sessions with CAE claims challenges; the app handles them.
     AZURE_API_CLIENT_CAPABILITIES: "cp1",
+    ...emulatorAuthorizationEnv(tenant),
     SESSION_PASSWORD: sessionPassword,
     REDIS_URL: "",
   };
@@ -77,8 +80,26 @@ export function deployedAppSettings(tenant: EmulatorTenant, appBaseUrl: string, 
     GRAPH_BASE_URL: tenant.graphBaseUrl,
     ARM_BASE_URL: tenant.armBaseUrl,
     ...emulatorCloudEnv(tenant),
+    // Production must say it (lib/config); the infra default. The test user holds both roles.
+    AZURE_APP_ROLES_ENFORCED: "true",
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ""));
+}
+
+/**
+ * Authorization as the emulator's tenant is set up for it: app roles enforced (its users hold
+ * them; load users too), the directory view open to the seeded "Directory viewers" group as well
+ * (so the 250-group user gets in only by overage resolution), and the subscriptions view behind
+ * the home tenant's authentication context c1 (require MFA), so step-up is part of every run.
+ */
+export function emulatorAuthorizationEnv(tenant: Pick<EmulatorTenant, "authorization">): Record<string, string> {
+  return {
+    AZURE_APP_ROLES_ENFORCED: "true",
+    AZURE_DIRECTORY_GROUP_IDS: tenant.authorization?.directoryGroupId ?? "",
+    AZURE_SUBSCRIPTIONS_GROUP_IDS: "",
+    AZURE_SUBSCRIPTIONS_AUTH_CONTEXT: tenant.authorization?.authenticationContexts[0]?.id ?? "",
+    AZURE_DIRECTORY_AUTH_CONTEXT: "",
+  };
 }
 
 /**

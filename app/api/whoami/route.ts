@@ -14,6 +14,10 @@ export const GET = protectedRoute(async ({ caller }) => ({
     clientId: caller.clientId ?? null,
     scopes: caller.scopes,
     clientCapabilities: caller.clientCapabilities,
+    roles: caller.roles,
+    groupClaims: caller.groupClaims,
+    groupCount: caller.groups.length,
+    authContexts: caller.authContexts,
     expiresAt: caller.expiresAt,
   },
 }));
