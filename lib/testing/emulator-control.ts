@@ -65,16 +65,15 @@ export class EmulatorControl {
     this.call<void>("POST", "/_control/apps/registration", body);
   requireMfa = (username: string) => this.call<void>("POST", "/_control/mfa", { username });
   revokeConsent = (body: { clientId: string; scopes?: string[]; username?: string }) => this.call<void>("POST", "/_control/consent/revoke", body);
-  /** Load users loaduser<first>…loaduser<first+count-1>: the only way they come to exist (POST /_control/users). */
-  createUsers = (first: number, count: number, domain?: string) => this.call<{ users: { username: string; oid: string }[] }>("POST", "/_control/users", { first, count, domain });
+  /** Load users loaduser<first>…loaduser<first+count-1>, holding every app role: the only way they come to exist (POST /_control/users). */
+  createUsers = (first: number, count: number, domain?: string) =>
+    this.call<{ users: { username: string; oid: string }[]; password: string }>("POST", "/_control/users", { first, count, domain });
   rotateKeys = (dropPrevious = false) => this.call<void>("POST", "/_control/keys/rotate", { dropPrevious });
   /** The fault as the emulator recorded it (a session revocation includes its `revokedAt`). */
   fault = (fault: Fault) => this.call<{ fault: Record<string, unknown> & { revokedAt?: number } }>("POST", "/_control/faults", fault);
   clearFaults = () => this.call<void>("DELETE", "/_control/faults");
   mint = (req: MintRequest) => this.call<{ access_token: string; expires_on: number }>("POST", "/_control/tokens", req);
   counters = () => this.call<Counters>("GET", "/_control/counters");
-  /** Synthetic load users loaduser1…N (they hold every app role); answers their names and password. */
-  createUsers = (count: number, domain?: string) => this.call<{ users: { username: string; oid: string }[]; password: string }>("POST", "/_control/users", { count, domain });
   /** The next `count` (default: all) Graph/ARM collection responses carry `nextLink` verbatim. */
   plantNextLink = (target: "graph" | "arm", nextLink: string, count?: number) => this.call<void>("POST", "/_control/next-link", { target, nextLink, count });
   clearNextLinks = () => this.call<void>("DELETE", "/_control/next-link");
