@@ -110,8 +110,11 @@ describe.each([
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { count: number; users: { userPrincipalName: string }[] };
-    const home = emulator.tenant.users.filter((u) => u.tenantId === emulator.tenant.tenantId);
-    expect(out.users.map((u) => u.userPrincipalName).sort()).toEqual(home.map((u) => u.username).sort());
+    // The tenant's members and its B2B guest objects (listed in tenant.json under the home account).
+    const home = emulator.tenant.users.filter((u) => u.tenantId === emulator.tenant.tenantId).map((u) => u.username);
+    const guests = emulator.tenant.users.flatMap((u) => (u.guestIn ?? []).filter((g) => g.tenantId === emulator.tenant.tenantId).map((g) => g.userPrincipalName));
+    expect(guests.length).toBeGreaterThan(0);
+    expect(out.users.map((u) => u.userPrincipalName).sort()).toEqual([...home, ...guests].sort());
     await expectMicrosoftHostsOnly();
   });
 
