@@ -94,7 +94,7 @@ function timing(res: Response): string {
 }
 
 /** total and self, and the Graph calls by description, from Server-Timing (ms). */
-function serverTimes(res: Response): { total: number; self: number; graph: Record<string, number> } {
+function serverTimes(res: Response): { total: number; self: number; graph: { me: number; manager: number } } {
   const dur = (name: string, desc?: string) => Number(new RegExp(`${name}${desc ? `;desc="${desc}"` : ""};dur=([\\d.]+)`).exec(timing(res))?.[1] ?? NaN);
   return { total: dur("total"), self: dur("self"), graph: { me: dur("graph", "me"), manager: dur("graph", "manager") } };
 }
