@@ -500,6 +500,20 @@ describe("token cache counters", () => {
     expect((await h.control.oboCount(api)) - before).toBe(2);
   });
 
+  it("/api/health with HEALTH_DETAILS counts this instance's token requests and the cache's evictions", async () => {
+    h.configure({ overrides: { HEALTH_DETAILS: "true" } }); // fresh process services: counters at 0
+    try {
+      const details = async () => ((await (await call("/api/health")).json()) as { checks: { tokenCache: { tokenRequests: number; evictions: { expired: number; overCap: number } } } }).checks.tokenCache;
+      expect(await details()).toMatchObject({ tokenRequests: 0, evictions: { expired: 0, overCap: 0 } });
+      const t = await tokenFor(await freshUser());
+      expect((await call("/api/me", bearer(t))).status).toBe(200);
+      expect((await call("/api/subscriptions", bearer(t))).status).toBe(200);
+      expect(await details()).toMatchObject({ tokenRequests: 2, evictions: { expired: 0, overCap: 0 } });
+    } finally {
+      h.configure({ overrides: { DOWNSTREAM_MAX_RETRIES: "2", DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: "2" } });
+    }
+  });
+
   it("10 concurrent first requests → one OBO", async () => {
     const api = h.emulator.tenant.apps.api.clientId;
     const t = await tokenFor(await freshUser());

@@ -11,6 +11,16 @@ export interface CacheStore {
   delete(key: string): Promise<void>;
   /** Releases connections (Redis); a no-op in memory. */
   close(): Promise<void>;
+  /**
+   * Entries this process's memory dropped so far: expired, or beyond the size cap (Redis expires
+   * its own keys and counts them itself: INFO stats expired_keys / evicted_keys).
+   */
+  evictionCounts(): EvictionCounts;
+}
+
+export interface EvictionCounts {
+  expired: number;
+  overCap: number;
 }
 
 /**
