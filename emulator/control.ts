@@ -338,13 +338,16 @@ function mintForTest(ctx: EmulatorContext, body: Json): Json {
   return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer", oid: user.id, tid: user.tenantId };
 }
 
+/** Synthetic users loaduser<first>…loaduser<first+count-1> (numbers of up to seven digits). */
 function createUsers(ctx: EmulatorContext, body: Json): Json {
   const count = int(body, "count", 1, 10_000);
   if (count === undefined) throw new ControlError(400, "'count' is required");
+  const first = int(body, "first", 1, 9_999_999) ?? 1;
+  if (first + count - 1 > 9_999_999) throw new ControlError(400, "'first' + 'count' - 1 must not exceed 9999999");
   const domain = str(body, "domain") ?? ctx.store.primaryTenant.domain;
   if (!ctx.store.tenants.some((t) => t.domain === domain.toLowerCase())) throw new ControlError(400, `unknown tenant domain '${domain}'`);
   const users = [];
-  for (let i = 1; i <= count; i++) {
+  for (let i = first; i < first + count; i++) {
     const u = ctx.store.ensureSyntheticUser(`loaduser${i}@${domain}`);
     if (u) users.push({ username: u.userPrincipalName, oid: u.id, tenantId: u.tenantId });
   }
