@@ -31,6 +31,8 @@ import type { Fault as FaultSpec, MintRequest } from "../../lib/testing/emulator
 
 /** Largest batch the emulator's POST /_control/tokens accepts. */
 const MAX_BATCH = 5000;
+/** Most users one POST /_control/users creates. */
+const MAX_USERS_PER_CALL = 10_000;
 
 export class Control {
   private readonly origin: string;
@@ -67,11 +69,47 @@ export class Control {
     return out;
   }
 
-  /** Tokens for OUR API (as the SPA would hold them) for synthetic users loaduser<first>…<first+count-1>. */
-  apiTokens(first: number, count: number): Promise<string[]> {
-    const domain = this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
+  /** The emulator's settings (token lifetime among them); `patch` changes some first. */
+  settings = (patch: Record<string, number> = {}) => this.call<Record<string, number>>("POST", "/settings", patch);
+
+  private domain(): string {
+    return this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
+  }
+
+  /** loaduser<first>…<first+count-1>, created through POST /_control/users (THE way load users come to exist). */
+  async ensureUsers(first: number, count: number): Promise<{ username: string; oid: string }[]> {
+    const out: { username: string; oid: string }[] = [];
+    for (let i = 0; i < count; i += MAX_USERS_PER_CALL) {
+      const res = await this.call<{ users: { username: string; oid: string }[] }>("POST", "/users", { first: first + i, count: Math.min(MAX_USERS_PER_CALL, count - i), domain: this.domain() });
+      out.push(...res.users);
+    }
+    return out;
+  }
+
+  /**
+   * Tokens for OUR API (as the SPA would hold them) for load users loaduser<first>…<first+count-1>,
+   * created first. Every benchmark and fault-suite token for our API is minted here (one place to
+   * add claims the API starts to require). `expiresIn`: seconds, one value or one per user.
+   */
+  async apiTokens(first: number, count: number, options: { expiresIn?: number | ((i: number) => number) } = {}): Promise<string[]> {
+    await this.ensureUsers(first, count);
+    const expiresIn = options.expiresIn;
+    return this.mintApiTokens(
+      Array.from({ length: count }, (_, i) => first + i),
+      expiresIn === undefined ? undefined : (i) => (typeof expiresIn === "number" ? expiresIn : expiresIn(i)),
+    );
+  }
+
+  /** Tokens for OUR API for load users that exist already (a client renewing its tokens), `expiresIn(i)` seconds each. */
+  mintApiTokens(users: number[], expiresIn?: (i: number) => number): Promise<string[]> {
     const scope = this.tenant.apps.api.scope;
-    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${domain}`, scopes: [scope] })));
+    return this.mint(users.map((n, i) => ({ username: `loaduser${n}@${this.domain()}`, scopes: [scope], ...(expiresIn ? { expiresIn: expiresIn(i) } : {}) })));
+  }
+
+  /** What the API's On-Behalf-Of tokens would be for load user <n>, one per scope set (the bare baseline's fixed tokens). */
+  async downstreamTokens(user: number, scopeSets: string[][]): Promise<string[]> {
+    await this.ensureUsers(user, 1);
+    return this.mint(scopeSets.map((scopes) => ({ username: `loaduser${user}@${this.domain()}`, scopes })));
   }
 
   /** On-Behalf-Of token requests the API's client id made so far. */
