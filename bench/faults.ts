@@ -16,7 +16,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Redis from "ioredis";
 import { startRedisServer, type RedisServer } from "../lib/testing/redis-server";
-import { Control, loadTenant } from "./lib/emulator";
+import { twoInstances } from "./faults/two-instances";
+import { Control, loadTenant, type TenantDescription } from "./lib/emulator";
 import { appEnv, freePort, openFds, probe, sleep, spawnServer, type Managed } from "./lib/proc";
 import { buildIsStale, snapshotBuild } from "./lib/snapshot";
 import { check, fmt, inside, overlaps, results, summarize } from "./lib/checks";
@@ -37,6 +38,9 @@ const JWKS_COOLDOWN_MS = 30_000;
 
 interface Env {
   control: Control;
+  tenant: TenantDescription;
+  /** The deployed folder: a copy of .next/standalone. */
+  standalone: string;
   app: Managed;
   redis: RedisServer;
   agent: http.Agent;
@@ -417,6 +421,8 @@ async function main(): Promise<number> {
     let nextFresh = 600_001;
     env = {
       control,
+      tenant,
+      standalone: path.join(appDir, ".next", "standalone"),
       app,
       redis,
       agent,
@@ -442,6 +448,7 @@ async function main(): Promise<number> {
       ["rotation", keyRotated],
       ["jwks", jwksDown],
       ["memo", verifierMemo],
+      ["two instances", (e) => twoInstances({ control: e.control, tenant: e.tenant, standalone: e.standalone })],
     ];
     const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
     for (const [name, run] of faults) {

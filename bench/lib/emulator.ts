@@ -77,13 +77,15 @@ export class Control {
   }
 
   /** loaduser<first>…<first+count-1>, created through POST /_control/users (THE way load users come to exist). */
-  async ensureUsers(first: number, count: number): Promise<{ username: string; oid: string }[]> {
-    const out: { username: string; oid: string }[] = [];
+  async ensureUsers(first: number, count: number): Promise<{ users: { username: string; oid: string }[]; password: string }> {
+    const users: { username: string; oid: string }[] = [];
+    let password = "";
     for (let i = 0; i < count; i += MAX_USERS_PER_CALL) {
-      const res = await this.call<{ users: { username: string; oid: string }[] }>("POST", "/users", { first: first + i, count: Math.min(MAX_USERS_PER_CALL, count - i), domain: this.domain() });
-      out.push(...res.users);
+      const res = await this.call<{ users: { username: string; oid: string }[]; password: string }>("POST", "/users", { first: first + i, count: Math.min(MAX_USERS_PER_CALL, count - i), domain: this.domain() });
+      users.push(...res.users);
+      password = res.password;
     }
-    return out;
+    return { users, password };
   }
 
   /**

@@ -62,3 +62,13 @@ export class StoreUnavailableError extends Error {
     this.name = "StoreUnavailableError";
   }
 }
+
+/**
+ * True for a StoreUnavailableError thrown by any bundle's copy of this module. The web app's store
+ * is one per process, shared by every Next.js bundle (lib/webauth/token-cache.ts), and Next.js
+ * bundles route handlers and Server Components apart: the error a page catches may come from
+ * another bundle's class, which `instanceof` does not recognise. The name and code do.
+ */
+export function isStoreUnavailable(e: unknown): e is StoreUnavailableError {
+  return e instanceof StoreUnavailableError || (e instanceof Error && e.name === "StoreUnavailableError" && (e as { code?: unknown }).code === "store_unavailable");
+}
