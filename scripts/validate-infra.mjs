@@ -694,11 +694,11 @@ function deploymentValue(name) {
 function checkScaleOut() {
   if (!exists("infra/main.bicep")) return;
   const main = read("infra/main.bicep");
-  const module = exists("infra/modules/appservice.bicep") ? read("infra/modules/appservice.bicep") : "";
+  const webModule = exists("infra/modules/appservice.bicep") ? read("infra/modules/appservice.bicep") : "";
   const problems = [];
   if (!/^param appServiceInstanceCount int\b/m.test(main)) problems.push("infra/main.bicep has no param appServiceInstanceCount int (the plan's instances)");
   if (!/appServiceInstanceCount\s*>\s*1\s*&&\s*!deployRedis\s*\?\s*fail\(/.test(main)) problems.push("infra/main.bicep does not refuse appServiceInstanceCount > 1 without deployRedis at deployment (appServiceInstanceCount > 1 && !deployRedis ? fail('…') : …)");
-  if (!/instanceCount:\s*instanceCount\b/.test(main) || !/capacity:\s*instanceCount\b/.test(module)) problems.push("the plan's capacity does not come from the checked instance count (main.bicep instanceCount: instanceCount → modules/appservice.bicep capacity: instanceCount)");
+  if (!/instanceCount:\s*instanceCount\b/.test(main) || !/capacity:\s*instanceCount\b/.test(webModule)) problems.push("the plan's capacity does not come from the checked instance count (main.bicep instanceCount: instanceCount → modules/appservice.bicep capacity: instanceCount)");
   const count = deploymentValue("appServiceInstanceCount");
   const redis = deploymentValue("deployRedis");
   const instances = Number(count.value ?? 1);
