@@ -8,7 +8,10 @@
  *
  * The app runs from a copy of the production build (`npm run build` first, or pass --build) as
  * its own process, with Redis (our own redis-server on a free port), a small downstream timeout
- * and the default retry policy.
+ * and the default retry policy. The last case, "two instances" (bench/faults/two-instances.ts),
+ * starts two more instances of the same build behind a front end on E2E_APP_SERVICE_PORT (an origin
+ * the launcher registers with the emulator) on a Redis of its own. A new case is a function taking
+ * the suite's Env, and one line in the list in main().
  */
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import http from "node:http";
