@@ -5,6 +5,8 @@ import { toApiError, toProblemResponse } from "@/lib/errors";
 import { CORRELATION_RESPONSE_HEADER, correlationIdFrom } from "@/lib/http/correlation";
 import { contentSecurityPolicy, newNonce, SELF_FRAMEABLE_PATHS } from "@/lib/http/csp";
 import { log } from "@/lib/http/log";
+import { encodeProxyTiming, PROXY_TIMING_HEADER } from "@/lib/http/proxy-timing";
+import { ServerTiming } from "@/lib/http/server-timing";
 
 /** Next 16's proxy (formerly middleware): guards the API and sets the pages' CSP. */
 export async function proxy(request: NextRequest): Promise<Response> {
@@ -33,13 +35,15 @@ function withPageCsp(request: NextRequest): Response {
  * Guards the API (everything under /api except /api/health): a request reaches a route handler
  * only with a token that lib/auth verified. Failures answer here with problem+json and the RFC
  * 6750 `WWW-Authenticate: Bearer` challenge. Nothing about the caller is forwarded in headers:
- * handlers call the same (memoized) verifier themselves.
+ * handlers call the same (memoized) verifier themselves. What the verification cost is forwarded
+ * (lib/http/proxy-timing.ts), for the response's Server-Timing.
  */
 async function guardApi(request: NextRequest): Promise<Response> {
   const started = performance.now();
   const correlationId = correlationIdFrom(request.headers);
+  const timing = new ServerTiming({ startedAt: started });
   try {
-    await authenticate(request);
+    await authenticate(request, timing);
   } catch (e) {
     const err = toApiError(e);
     log(err.status >= 500 ? "error" : "info", "api.request", {
@@ -51,11 +55,16 @@ async function guardApi(request: NextRequest): Promise<Response> {
       code: err.code,
       stage: "proxy",
     });
-    return toProblemResponse(err, correlationId);
+    const response = toProblemResponse(err, correlationId);
+    response.headers.set("server-timing", `proxy-verify;desc="rejected";dur=${(timing.entries[0]?.durationMs ?? 0).toFixed(2)}`);
+    return response;
   }
-  // Only the correlation id travels on (so proxy and handler log lines share it).
+  // The correlation id travels on (so proxy and handler log lines share it), and what the
+  // verification cost; a client's own value of either header is overwritten.
+  const verify = timing.entries[0];
   const headers = new Headers(request.headers);
   headers.set(CORRELATION_RESPONSE_HEADER, correlationId);
+  headers.set(PROXY_TIMING_HEADER, encodeProxyTiming({ startedAt: started, verifyMs: verify?.durationMs ?? 0, verify: verify?.description === "memo" ? "memo" : "full" }));
   return NextResponse.next({ request: { headers } });
 }
 

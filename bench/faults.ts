@@ -4,11 +4,14 @@
  * outcome asserted; the script prints, per fault, the requests sent, status counts and the
  * unexpected answers (must be 0), then `N passed, N failed`, and exits non-zero on a failure.
  *
- *   npx tsx scripts/with-emulator.ts tsx bench/faults.ts [--build] [--only=throttle,slow,redis,idp,rotation,jwks,overage]
+ *   npx tsx scripts/with-emulator.ts tsx bench/faults.ts [--build] [--only=throttle,slow,redis,idp,rotation,jwks,overage,memo,"two instances"]
  *
  * The app runs from a copy of the production build (`npm run build` first, or pass --build) as
  * its own process, with Redis (our own redis-server on a free port), a small downstream timeout
- * and the default retry policy.
+ * and the default retry policy. The last case, "two instances" (bench/faults/two-instances.ts),
+ * starts two more instances of the same build behind a front end on E2E_APP_SERVICE_PORT (an origin
+ * the launcher registers with the emulator) on a Redis of its own. A new case is a function taking
+ * the suite's Env, and one line in the list in main().
  */
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import http from "node:http";
@@ -16,50 +19,31 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Redis from "ioredis";
 import { startRedisServer, type RedisServer } from "../lib/testing/redis-server";
-import { Control, loadTenant } from "./lib/emulator";
+import { twoInstances } from "./faults/two-instances";
+import { Control, loadTenant, type TenantDescription } from "./lib/emulator";
 import { appEnv, freePort, openFds, probe, sleep, spawnServer, type Managed } from "./lib/proc";
 import { buildIsStale, snapshotBuild } from "./lib/snapshot";
-import { request, statusCounts, Traffic, type Answer, type Call } from "./lib/traffic";
+import { check, fmt, inside, overlaps, results, summarize } from "./lib/checks";
+import { parseServerTiming } from "./lib/stats";
+import { request, Traffic, type Answer, type Call } from "./lib/traffic";
 
 const ROOT = process.cwd();
 const DOWNSTREAM_TIMEOUT_MS = 1000;
 const MAX_RETRIES = 2;
 const MAX_RETRY_AFTER_SECONDS = 5;
+/** Load users loaduser500001… are the suite's cached users; loaduser600001… its new users, one each. */
+const CACHED_USERS_FIRST = 500_001;
 /** jose's default: no JWKS refetch within this long after a successful one. */
 const JWKS_COOLDOWN_MS = 30_000;
-
-// ---------------------------------------------------------------------------------------------
-// bookkeeping
-
-let passed = 0;
-let failed = 0;
-const failures: string[] = [];
-
-function check(ok: boolean, what: string): void {
-  if (ok) passed++;
-  else {
-    failed++;
-    failures.push(what);
-  }
-  console.log(`   ${ok ? "✓" : "✗"} ${what}`);
-}
-
-function summarize(answers: Answer[], unexpected: Answer[]): void {
-  console.log(`   requests sent: ${answers.length}`);
-  for (const [tag, counts] of Object.entries(statusCounts(answers))) {
-    console.log(`   ${tag}: ${Object.entries(counts).map(([k, v]) => `${k} ×${v}`).join(", ")}`);
-  }
-  console.log(`   unexpected: ${unexpected.length}${unexpected.length ? ` (first: ${JSON.stringify(unexpected[0])})` : ""}`);
-  check(unexpected.length === 0, "no unexpected answers");
-}
-
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 // ---------------------------------------------------------------------------------------------
 // setup
 
 interface Env {
   control: Control;
+  tenant: TenantDescription;
+  /** The deployed folder: a copy of .next/standalone. */
+  standalone: string;
   app: Managed;
   redis: RedisServer;
   agent: http.Agent;
@@ -69,8 +53,6 @@ interface Env {
   startedAt: number;
   /** When the app last fetched the JWKS successfully (start, or a refetch after rotation). */
   lastJwksFetch: number;
-  apiScope: string;
-  domain: string;
   /** A seeded user in more than 200 groups (their tokens carry the overage claim). */
   overageUser: string | undefined;
 }
@@ -141,30 +123,38 @@ async function graphThrottled(env: Env): Promise<void> {
   // under load: throttled until cleared → bounded retries, then 503 + Retry-After; ARM unaffected; recovers
   const traffic = new Traffic(app.origin, cachedTraffic(env)).start();
   await sleep(1000);
+  const graph0At = Date.now();
   const graph0 = (await control.counters()).graph;
-  const faultAt = Date.now();
+  // the window in which the fault was certainly on: from the control call's answer to the clearing call
   await control.fault({ target: "graph", mode: "throttle", retryAfter: 1 });
+  const faultAt = Date.now();
   await sleep(4000);
-  await control.clearFaults();
   const clearedAt = Date.now();
+  await control.clearFaults();
+  const recoveredFrom = Date.now();
   const graph1 = (await control.counters()).graph;
+  const counted = Date.now();
   await sleep(2000);
   const answers = await traffic.stop();
 
   const throttled = answers.filter((a) => a.status === 503);
   const unexpected = answers.filter((a) => !(a.status === 200 || (a.path === "/api/me" && a.status === 503 && a.code === "downstream_throttled" && a.retryAfter !== undefined)));
   summarize(answers, unexpected);
-  const meDuring = answers.filter((a) => a.path === "/api/me" && a.startedAt >= faultAt && a.startedAt + a.ms <= clearedAt);
-  check(throttled.length > 0 && meDuring.every((a) => a.status === 503), `/api/me answers 503 downstream_throttled with Retry-After while Graph throttles (${throttled.length} answers)`);
+  // /api/me requests that started and finished while Graph throttled: there must be some
+  const meDuring = answers.filter((a) => a.path === "/api/me" && inside(a, faultAt, clearedAt));
+  check(meDuring.length > 0 && meDuring.every((a) => a.status === 503), `/api/me answers 503 downstream_throttled with Retry-After while Graph throttles (${meDuring.length} requests started and finished inside the fault window, ${throttled.length} 503 answers in all)`);
   const expectedWait = MAX_RETRIES * 1000;
   check(
-    throttled.every((a) => a.attempts === MAX_RETRIES + 1 && a.ms >= expectedWait - 100 && a.ms < expectedWait + 1500),
-    `each retried exactly ${MAX_RETRIES} times, waiting Retry-After (latency ${fmt(Math.min(...throttled.map((a) => a.ms)))}–${fmt(Math.max(...throttled.map((a) => a.ms)))})`,
+    throttled.length > 0 && throttled.every((a) => a.attempts === MAX_RETRIES + 1 && a.ms >= expectedWait - 100 && a.ms < expectedWait + 1500),
+    `each retried exactly ${MAX_RETRIES} times, waiting Retry-After (${throttled.length ? `latency ${fmt(Math.min(...throttled.map((a) => a.ms)))}–${fmt(Math.max(...throttled.map((a) => a.ms)))}` : "no throttled answers"})`,
   );
-  const meRequests = meDuring.length;
-  check(meRequests === 0 || graph1 - graph0 <= (answers.filter((a) => a.path === "/api/me").length + 12) * 2 * (MAX_RETRIES + 1), `Graph calls bounded by 2 × ${MAX_RETRIES + 1} per request (${graph1 - graph0} calls)`);
+  // Graph calls counted between the two counter reads come only from /api/me requests in flight
+  // then (me + manager, each at most 1 + MAX_RETRIES attempts)
+  const meInWindow = answers.filter((a) => a.path === "/api/me" && overlaps(a, graph0At, counted)).length;
+  const bound = meInWindow * 2 * (MAX_RETRIES + 1);
+  check(meDuring.length > 0 && graph1 - graph0 <= bound, `Graph calls bounded by 2 × ${MAX_RETRIES + 1} per /api/me request in the window (${graph1 - graph0} calls for ${meInWindow} requests, bound ${bound})`);
   check(answers.filter((a) => a.path === "/api/subscriptions").every((a) => a.status === 200), "/api/subscriptions (ARM) keeps answering 200");
-  const after = answers.filter((a) => a.startedAt >= clearedAt + 200);
+  const after = answers.filter((a) => a.startedAt >= recoveredFrom);
   check(after.length > 0 && after.every((a) => a.status === 200), `recovers once Graph stops throttling (${after.length} answers after, all 200)`);
 }
 
@@ -192,11 +182,12 @@ async function slowDownstream(env: Env): Promise<void> {
 
   const traffic = new Traffic(app.origin, cachedTraffic(env)).start();
   await sleep(500);
-  const faultAt = Date.now();
   await control.fault({ target: "graph", mode: "slow", delayMs: 3000 });
+  const faultAt = Date.now();
   await sleep(3500);
-  await control.clearFaults();
   const clearedAt = Date.now();
+  await control.clearFaults();
+  const recoveredFrom = Date.now();
   await sleep(1500);
   const answers = await traffic.stop();
   const during = openFds(app.pid);
@@ -208,8 +199,8 @@ async function slowDownstream(env: Env): Promise<void> {
   const timedOut = answers.filter((a) => a.status === 504);
   const unexpected = answers.filter((a) => !(a.status === 200 || (a.path === "/api/me" && a.status === 504 && a.code === "downstream_timeout")));
   summarize(answers, unexpected);
-  const meDuring = answers.filter((a) => a.path === "/api/me" && a.startedAt >= faultAt + 100 && a.startedAt + a.ms <= clearedAt);
-  check(timedOut.length > 0 && meDuring.every((a) => a.status === 504), `/api/me answers 504 downstream_timeout while Graph is slow (${timedOut.length} answers)`);
+  const meDuring = answers.filter((a) => a.path === "/api/me" && inside(a, faultAt, clearedAt));
+  check(meDuring.length > 0 && meDuring.every((a) => a.status === 504), `/api/me answers 504 downstream_timeout while Graph is slow (${meDuring.length} requests started and finished inside the fault window, ${timedOut.length} 504 answers in all)`);
   check(
     timedOut.every((a) => a.ms >= DOWNSTREAM_TIMEOUT_MS - 50 && a.ms < DOWNSTREAM_TIMEOUT_MS + 800),
     `504 after the configured timeout (${fmt(Math.min(...timedOut.map((a) => a.ms)))}–${fmt(Math.max(...timedOut.map((a) => a.ms)))}, timeout ${fmt(DOWNSTREAM_TIMEOUT_MS)})`,
@@ -217,19 +208,20 @@ async function slowDownstream(env: Env): Promise<void> {
   check(answers.filter((a) => a.path === "/api/subscriptions").every((a) => a.status === 200), "/api/subscriptions (ARM) keeps answering 200");
   console.log(`   app sockets once idle: ${before.sockets} before, ${after.sockets} after the same burst (${during.sockets} right after the fault; fds ${before.total} → ${after.total}); ${timedOut.length} requests timed out`);
   check(after.sockets <= before.sockets + 3 && after.total <= before.total + 3, `no leaked connections (sockets ${before.sockets} → ${after.sockets})`);
-  const recovered = answers.filter((a) => a.startedAt >= clearedAt + 200);
+  const recovered = answers.filter((a) => a.startedAt >= recoveredFrom);
   check(recovered.length > 0 && recovered.every((a) => a.status === 200), "recovers when Graph is fast again");
 }
 
 async function redisKilled(env: Env): Promise<void> {
   console.log("\n── Redis killed mid-run, then back");
   const { app } = env;
-  // new users keep arriving (each one a token cache write): a minter keeps a few tokens ready
-  const pool: string[] = await Promise.all(Array.from({ length: 5 }, () => env.fresh()));
+  // new users keep arriving (each one a token cache write, none in the app's memory): a pool
+  // minted ahead covers the outage, and a minter keeps refilling it
+  const pool: string[] = await Promise.all(Array.from({ length: 40 }, () => env.fresh()));
   let minting = true;
   const minter = (async () => {
     while (minting) {
-      if (pool.length < 5) pool.push(await env.fresh());
+      if (pool.length < 40) pool.push(await env.fresh());
       else await sleep(20);
     }
   })();
@@ -243,8 +235,8 @@ async function redisKilled(env: Env): Promise<void> {
   const killedAt = Date.now();
   await sleep(3000);
   const health = await fetch(`${app.origin}/api/health`).then(async (r) => ({ httpStatus: r.status, ...((await r.json()) as { status?: string }) }));
+  const restartedAt = Date.now(); // the outage's end for the checks below: Redis is started after it
   env.redis = await env.redis.restart();
-  const restartedAt = Date.now();
   let restored = false;
   while (Date.now() - restartedAt < 15_000 && !restored) {
     restored = logRecords(app).some((r) => r.event === "token_cache.redis_restored");
@@ -262,7 +254,13 @@ async function redisKilled(env: Env): Promise<void> {
 
   const unexpected = answers.filter((a) => a.status !== 200);
   summarize(answers, unexpected);
-  check(answers.filter((a) => a.startedAt >= killedAt && a.startedAt < restartedAt).length > 0, `requests kept succeeding while Redis was down (${answers.filter((a) => a.startedAt >= killedAt && a.startedAt < restartedAt).length} answers, all 200)`);
+  const duringOutage = answers.filter((a) => inside(a, killedAt, restartedAt));
+  check(duringOutage.length > 0 && duringOutage.every((a) => a.status === 200), `requests kept succeeding while Redis was down (${duringOutage.length} started and finished inside the outage, all 200)`);
+  // users the app had never seen (in no cache of this process): answered from a token request, memory fallback
+  const newUsers = duringOutage.filter((a) => a.tag === "new/me");
+  const oboOf = (a: Answer) => parseServerTiming(a.serverTiming).get("obo")?.desc.join(",");
+  console.log(`   requests for users not in the in-process cache that started and finished inside the outage: ${newUsers.length} (${newUsers.filter((a) => a.status === 200).length} answered 200, ${newUsers.filter((a) => oboOf(a) === "miss").length} with a token request)`);
+  check(newUsers.length > 0 && newUsers.every((a) => a.status === 200 && oboOf(a) === "miss"), `users not in the in-process cache get 200 during the outage, through a token request (${newUsers.length} such requests)`);
   check(health.httpStatus === 200 && health.status === "degraded", `/api/health answers 200 "degraded" while Redis is down (${health.httpStatus} ${health.status ?? ""})`);
   const newLines = app
     .logLines()
@@ -371,7 +369,7 @@ async function keyRotated(env: Env): Promise<void> {
   const rotated = await control.rotateKeys();
   const rotatedAt = Date.now();
   // clients renew: the same users' new tokens are signed with the new key
-  const renewed = await control.mint(env.cached.map((_, i) => ({ username: `loaduser${500_001 + i}@${env.domain}`, scopes: [env.apiScope], amr: ["pwd", "mfa"] })));
+  const renewed = await control.apiTokens(CACHED_USERS_FIRST, env.cached.length);
   const fresh = await Promise.all(Array.from({ length: 4 }, () => env.fresh()));
   let n = 0;
   traffic.next = () => {
@@ -385,9 +383,35 @@ async function keyRotated(env: Env): Promise<void> {
   const jwks1 = (await control.counters()).jwks;
   const unexpected = answers.filter((a) => a.status !== 200);
   summarize(answers, unexpected);
-  check(answers.filter((a) => a.startedAt >= rotatedAt && a.tag.startsWith("new key")).length > 0, `tokens signed with the new key (${rotated.kid.slice(0, 8)}…) are accepted`);
+  const kids = new Set([...renewed, ...fresh].map((t) => (JSON.parse(Buffer.from(t.split(".")[0] ?? "", "base64url").toString("utf8")) as { kid?: string }).kid));
+  check(kids.size === 1 && kids.has(rotated.kid), `the renewed and new users' tokens are signed with the new key (${rotated.kid.slice(0, 8)}…)`);
+  const accepted = answers.filter((a) => a.startedAt >= rotatedAt && a.tag.startsWith("new key") && a.status === 200);
+  console.log(`   tokens signed with the new key accepted (200): ${accepted.length} (of ${answers.filter((a) => a.tag.startsWith("new key")).length} sent)`);
+  check(accepted.length > 0, `tokens signed with the new key are accepted (${accepted.length} answered 200)`);
   check(unexpected.length === 0, "no failed requests across the rotation");
-  console.log(`   JWKS fetches after the rotation: ${jwks1 - jwks0}`);
+  // one refetch for the new kid (proxy.ts verifies every token first; handlers reuse its result)
+  check(jwks1 - jwks0 === ROTATION_JWKS_REFETCHES, `exactly ${ROTATION_JWKS_REFETCHES} JWKS refetch after the rotation (${jwks1 - jwks0})`);
+}
+
+/** JWKS fetches the app makes when a token with a newly published key arrives: docs/performance.md. */
+const ROTATION_JWKS_REFETCHES = 1;
+
+/**
+ * proxy.ts and the route handlers are separate bundles in the standalone build; the verified-token
+ * memo must be one (lib/auth/verifier.ts), or a handler would verify each token a second time.
+ * Against `node server.js`: a token's first request is verified in full by proxy.ts and found in
+ * the memo by the handler; a warm request is a memo hit in both.
+ */
+async function verifierMemo(env: Env): Promise<void> {
+  console.log("\n── Verifier memo shared by proxy.ts and the route handlers (standalone build)");
+  const { app, agent } = env;
+  const token = await env.fresh();
+  const first = await request(agent, app.origin, { path: "/api/whoami", token, tag: "first request" });
+  const warm = await request(agent, app.origin, { path: "/api/whoami", token, tag: "warm request" });
+  const desc = (a: Answer, name: string) => parseServerTiming(a.serverTiming).get(name)?.desc.join(",") ?? "none";
+  console.log(`   first: ${first.serverTiming ?? "(no Server-Timing)"}\n   warm:  ${warm.serverTiming ?? "(no Server-Timing)"}`);
+  check(first.status === 200 && desc(first, "proxy-verify") === "full" && desc(first, "verify") === "memo", `a token's first request: proxy.ts verifies it (proxy-verify "${desc(first, "proxy-verify")}"), the handler finds it in the memo (verify "${desc(first, "verify")}")`);
+  check(warm.status === 200 && desc(warm, "proxy-verify") === "memo" && desc(warm, "verify") === "memo", `a warm request: Server-Timing verify;desc="memo" in proxy.ts and the handler (${desc(warm, "proxy-verify")}, ${desc(warm, "verify")})`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -426,10 +450,12 @@ async function main(): Promise<number> {
       readyPath: "/api/health",
     });
     const appStartedAt = Date.now();
-    const cached = await control.apiTokens(500_001, 12);
+    const cached = await control.apiTokens(CACHED_USERS_FIRST, 12);
     let nextFresh = 600_001;
     env = {
       control,
+      tenant,
+      standalone: path.join(appDir, ".next", "standalone"),
       app,
       redis,
       agent,
@@ -437,8 +463,6 @@ async function main(): Promise<number> {
       fresh: async () => (await control.apiTokens(nextFresh++, 1))[0] ?? "",
       startedAt: started,
       lastJwksFetch: appStartedAt,
-      apiScope: tenant.apps.api.scope,
-      domain: tenant.users[0]?.username.split("@")[1] ?? "contoso.test",
       overageUser: tenant.users.find((u) => (u.groupCount ?? 0) > 200)?.username,
     };
     console.log(`app ${app.origin} (pid ${app.pid}), Redis ${redis.url}, DOWNSTREAM_TIMEOUT_MS=${DOWNSTREAM_TIMEOUT_MS}, DOWNSTREAM_MAX_RETRIES=${MAX_RETRIES}`);
@@ -458,6 +482,8 @@ async function main(): Promise<number> {
       ["rotation", keyRotated],
       ["jwks", jwksDown],
       ["overage", graphDownDuringOverage],
+      ["memo", verifierMemo],
+      ["two instances", (e) => twoInstances({ control: e.control, tenant: e.tenant, standalone: e.standalone })],
     ];
     const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
     for (const [name, run] of faults) {
@@ -477,6 +503,7 @@ async function main(): Promise<number> {
     await (env?.redis ?? redis).kill().catch(() => undefined);
     rmSync(appDir, { recursive: true, force: true });
   }
+  const { passed, failed, failures } = results();
   console.log(`\n${passed} passed, ${failed} failed (${fmt(Date.now() - started)}; app log: bench/out/logs/app-faults.log)`);
   for (const f of failures) console.log(`  failed: ${f}`);
   return failed === 0 ? 0 : 1;

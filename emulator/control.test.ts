@@ -125,6 +125,12 @@ describe("control API", () => {
     expect(r.users.map((u) => u.username)).toEqual(["loaduser1@contoso.test", "loaduser2@contoso.test", "loaduser3@contoso.test"]);
     const t = await tokenRequest(emu, { grant_type: "password", client_id: emu.tenant.apps.cli.clientId, username: r.users[0]!.username, password: r.password, scope: "User.Read" });
     expect(decodePayload(String(t.body.access_token)).oid).toBe(r.users[0]!.oid);
+    // a range of its own: the benchmarks keep their users apart (loaduser<first>…)
+    const range = await control<{ users: { username: string }[] }>(emu, "POST", "/users", { first: 500_001, count: 2 });
+    expect(range.users.map((u) => u.username)).toEqual(["loaduser500001@contoso.test", "loaduser500002@contoso.test"]);
+    const headers = { authorization: `Bearer ${emu.tenant.control.secret}`, "content-type": "application/json" };
+    const beyond = await fetch(`${emu.tenant.control.url}/users`, { method: "POST", headers, body: JSON.stringify({ first: 9_999_999, count: 2 }) });
+    expect(beyond.status).toBe(400);
   });
 
   test("bad control input answers 400/404 JSON", async () => {

@@ -376,11 +376,12 @@ function mintForTest(ctx: EmulatorContext, body: Json): Json {
   return { access_token: at.token, expires_on: at.expiresOn, expires_in: at.expiresIn, token_type: "Bearer", oid: user.id, tid: user.tenantId };
 }
 
-/** `{ count, first?, domain? }`: load users loaduser<first>…loaduser<first+count-1> (first defaults to 1). */
+/** `{ count, first?, domain? }`: load users loaduser<first>…loaduser<first+count-1> (first defaults to 1; numbers of up to seven digits). */
 function createUsers(ctx: EmulatorContext, body: Json): Json {
   const count = int(body, "count", 1, 10_000);
   if (count === undefined) throw new ControlError(400, "'count' is required");
-  const first = int(body, "first", 0, 9_999_999 - count + 1) ?? 1;
+  const first = int(body, "first", 1, 9_999_999) ?? 1;
+  if (first + count - 1 > 9_999_999) throw new ControlError(400, "'first' + 'count' - 1 must not exceed 9999999");
   const domain = str(body, "domain") ?? ctx.store.primaryTenant.domain;
   const tenant = ctx.store.tenants.find((t) => t.domain === domain.toLowerCase());
   if (!tenant) throw new ControlError(400, `unknown tenant domain '${domain}'`);

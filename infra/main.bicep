@@ -41,6 +41,11 @@ param resourceGroupName string = ''
 ])
 param appServicePlanSku string = 'B1'
 
+@description('Instances of the App Service plan (scale out). More than one needs deployRedis: the instances share token caches and sign-out records through Redis (docs/deploy.md, "Scale out").')
+@minValue(1)
+@maxValue(30)
+param appServiceInstanceCount int = 1
+
 @description('V8 heap limit of the app (--max-old-space-size), MB. 0: derived from the plan\'s memory (docs/deploy.md, "Memory").')
 @minValue(0)
 param nodeHeapLimitMb int = 0
@@ -367,6 +372,11 @@ var appSettingsAll = [
   { name: 'ApplicationInsightsAgent_EXTENSION_VERSION', value: deployMonitoring ? '~3' : '' }
 ]
 
+// Without Redis each instance keeps its own sign-out records and token caches: a cookie signed out
+// on one instance still works on the others (docs/deploy.md, "Scale out"). Refused here at
+// deployment, and by `npm run validate:infra` before it.
+var instanceCount = appServiceInstanceCount > 1 && !deployRedis ? fail('appServiceInstanceCount (APP_SERVICE_INSTANCE_COUNT) > 1 needs deployRedis (DEPLOY_REDIS) = true: without Redis each instance keeps its own sign-out records and token caches (docs/deploy.md, "Scale out").') : appServiceInstanceCount
+
 module web 'modules/appservice.bicep' = {
   name: 'web'
   scope: rg
@@ -376,6 +386,7 @@ module web 'modules/appservice.bicep' = {
     location: location
     tags: tags
     skuName: appServicePlanSku
+    instanceCount: instanceCount
     linuxFxVersion: nodeRuntime
     startupCommand: 'HOSTNAME=0.0.0.0 node server.js'
     healthCheckPath: '/api/health'

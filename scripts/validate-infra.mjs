@@ -23,6 +23,9 @@
  *     OIDC permissions, repository variables instead of secrets, actions pinned to commit SHAs
  *     and npm to an exact version, the test steps, the deployed package.
  *   - infra/app-registrations.bicep adds no localhost redirect URIs unless asked to.
+ *   - Scale out: more than one instance only with Redis (main.bicep refuses it with fail(), and the
+ *     values azd would deploy, APP_SERVICE_INSTANCE_COUNT / DEPLOY_REDIS from the environment, do
+ *     not ask for it).
  *
  *   node scripts/validate-infra.mjs [--root <dir>] [--strict] [--json]
  *
@@ -777,6 +780,46 @@ function checkNoLocalhostByDefault() {
 }
 
 // ================================================================================================
+// Scale out: more than one instance only with Redis
+// ================================================================================================
+// Without Redis each instance keeps its own sign-out records and token caches: a cookie signed out
+// on one instance still works on another, a front-channel logout reaches one instance only
+// (docs/deploy.md, "Scale out"). main.bicep must refuse the combination at deployment (fail()), and
+// the values this deployment would get must not ask for it: main.parameters.json filled in as azd
+// fills it (${NAME=default} from the environment, as `azd env set` leaves it to azd's hooks), then
+// main.bicep's own defaults.
+function deploymentValue(name) {
+  const given = exists("infra/main.parameters.json") ? JSON.parse(read("infra/main.parameters.json")).parameters?.[name]?.value : undefined;
+  if (typeof given === "string") {
+    const m = /^\$\{([A-Z0-9_]+)(?:=([^}]*))?\}$/.exec(given);
+    if (!m) return { value: given, from: "main.parameters.json" };
+    if (process.env[m[1]] !== undefined) return { value: process.env[m[1]], from: `${m[1]}=${process.env[m[1]]} in the environment` };
+    if (m[2] !== undefined) return { value: m[2], from: `main.parameters.json's default for ${m[1]}` };
+  } else if (given !== undefined) return { value: String(given), from: "main.parameters.json" };
+  const d = new RegExp(`^param ${name} \\w+ = (.+)$`, "m").exec(read("infra/main.bicep"))?.[1]?.trim().replace(/^'|'$/g, "");
+  return { value: d, from: "main.bicep's default" };
+}
+
+function checkScaleOut() {
+  if (!exists("infra/main.bicep")) return;
+  const main = read("infra/main.bicep");
+  const webModule = exists("infra/modules/appservice.bicep") ? read("infra/modules/appservice.bicep") : "";
+  const problems = [];
+  if (!/^param appServiceInstanceCount int\b/m.test(main)) problems.push("infra/main.bicep has no param appServiceInstanceCount int (the plan's instances)");
+  if (!/appServiceInstanceCount\s*>\s*1\s*&&\s*!deployRedis\s*\?\s*fail\(/.test(main)) problems.push("infra/main.bicep does not refuse appServiceInstanceCount > 1 without deployRedis at deployment (appServiceInstanceCount > 1 && !deployRedis ? fail('…') : …)");
+  if (!/instanceCount:\s*instanceCount\b/.test(main) || !/capacity:\s*instanceCount\b/.test(webModule)) problems.push("the plan's capacity does not come from the checked instance count (main.bicep instanceCount: instanceCount → modules/appservice.bicep capacity: instanceCount)");
+  const count = deploymentValue("appServiceInstanceCount");
+  const redis = deploymentValue("deployRedis");
+  const instances = Number(count.value ?? 1);
+  const withRedis = String(redis.value ?? "false").toLowerCase() === "true";
+  if (!Number.isInteger(instances) || instances < 1) problems.push(`appServiceInstanceCount '${count.value}' (${count.from}) is not a whole number of at least 1`);
+  else if (instances > 1 && !withRedis) {
+    problems.push(`${instances} instances (${count.from}) without Redis (deployRedis ${redis.value ?? "false"}, ${redis.from}): each instance would keep its own sign-out records and token caches. Set DEPLOY_REDIS=true, or APP_SERVICE_INSTANCE_COUNT=1 (docs/deploy.md, "Scale out")`);
+  }
+  report("Scale out: more than one instance only with Redis (shared sign-out records and token caches)", problems, `${count.value ?? 1} instance(s) (${count.from}), Redis ${withRedis ? "deployed" : "not deployed"}`);
+}
+
+// ================================================================================================
 function checkDocs() {
   const problems = [];
   if (!exists("docs/deploy.md")) problems.push("docs/deploy.md is missing");
@@ -822,6 +865,7 @@ async function main() {
   await checkWorkflows(parser);
   checkWorkflowPins();
   checkNoLocalhostByDefault();
+  checkScaleOut();
   checkDocs();
 
   const passed = results.filter((r) => r.status === "pass").length;

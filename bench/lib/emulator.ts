@@ -69,22 +69,51 @@ export class Control {
     return out;
   }
 
-  /** Creates load users loaduser<first>…<first+count-1> (POST /users, the only way they come to exist). */
-  async createUsers(first: number, count: number): Promise<void> {
+  /** The emulator's settings (token lifetime among them); `patch` changes some first. */
+  settings = (patch: Record<string, number> = {}) => this.call<Record<string, number>>("POST", "/settings", patch);
+
+  private domain(): string {
+    return this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
+  }
+
+  /** loaduser<first>…<first+count-1>, created through POST /_control/users (THE way load users come to exist). */
+  async ensureUsers(first: number, count: number): Promise<{ users: { username: string; oid: string }[]; password: string }> {
+    const users: { username: string; oid: string }[] = [];
+    let password = "";
     for (let i = 0; i < count; i += MAX_USERS_PER_CALL) {
-      await this.call<unknown>("POST", "/users", { first: first + i, count: Math.min(MAX_USERS_PER_CALL, count - i), domain: this.domain() });
+      const res = await this.call<{ users: { username: string; oid: string }[]; password: string }>("POST", "/users", { first: first + i, count: Math.min(MAX_USERS_PER_CALL, count - i), domain: this.domain() });
+      users.push(...res.users);
+      password = res.password;
     }
+    return { users, password };
   }
 
   /**
    * Tokens for OUR API (as the SPA would hold them) for load users loaduser<first>…<first+count-1>,
-   * created first, with what every view needs: both app roles (load users hold them) and, from an
-   * MFA sign-in, the authentication context the Subscriptions view asks for (`acrs` c1, opportunistically).
+   * created first. Every benchmark and fault-suite token for our API is minted here (one place to
+   * add claims the API starts to require): both app roles (load users hold them) and, from an MFA
+   * sign-in, the authentication context the Subscriptions view asks for (`acrs` c1, opportunistically).
+   * `expiresIn`: seconds, one value or one per user.
    */
-  async apiTokens(first: number, count: number): Promise<string[]> {
-    await this.createUsers(first, count);
+  async apiTokens(first: number, count: number, options: { expiresIn?: number | ((i: number) => number) } = {}): Promise<string[]> {
+    await this.ensureUsers(first, count);
+    const expiresIn = options.expiresIn;
+    return this.mintApiTokens(
+      Array.from({ length: count }, (_, i) => first + i),
+      expiresIn === undefined ? undefined : (i) => (typeof expiresIn === "number" ? expiresIn : expiresIn(i)),
+    );
+  }
+
+  /** Tokens for OUR API for load users that exist already (a client renewing its tokens), `expiresIn(i)` seconds each; signed in with MFA (see apiTokens). */
+  mintApiTokens(users: number[], expiresIn?: (i: number) => number): Promise<string[]> {
     const scope = this.tenant.apps.api.scope;
-    return this.mint(Array.from({ length: count }, (_, i) => ({ username: `loaduser${first + i}@${this.domain()}`, scopes: [scope], amr: ["pwd", "mfa"] })));
+    return this.mint(users.map((n, i) => ({ username: `loaduser${n}@${this.domain()}`, scopes: [scope], amr: ["pwd", "mfa"], ...(expiresIn ? { expiresIn: expiresIn(i) } : {}) })));
+  }
+
+  /** What the API's On-Behalf-Of tokens would be for load user <n>, one per scope set (the bare baseline's fixed tokens). */
+  async downstreamTokens(user: number, scopeSets: string[][]): Promise<string[]> {
+    await this.ensureUsers(user, 1);
+    return this.mint(scopeSets.map((scopes) => ({ username: `loaduser${user}@${this.domain()}`, scopes })));
   }
 
   /** A token for OUR API for a seeded user (e.g. the 250-group user), as the SPA would hold it. */
@@ -92,10 +121,6 @@ export class Control {
     const [token] = await this.mint([{ username, scopes: [this.tenant.apps.api.scope] }]);
     if (!token) throw new Error(`no token minted for ${username}`);
     return token;
-  }
-
-  private domain(): string {
-    return this.tenant.users[0]?.username.split("@")[1] ?? "contoso.test";
   }
 
   /** On-Behalf-Of token requests the API's client id made so far. */

@@ -1,11 +1,13 @@
 /**
  * The report's shape (bench/report.json). The keys the issues name are a public interface:
- *   machine, scenarios.{me,subscriptions,floor}: Scenario (cpuMsPerRequest.app among them),
- *   scenarios.baseline.{rps,cpuMsPerRequest}, cache.{users,rssGrowthMb,capHeld}, coldStartMs,
- *   firstLoadJsKb.{<route>}, soak.{durationS,rps,non2xx,peakRssMb,rssSlopeMbPerMinLastHalf}
+ *   machine, scenarios.{me,subscriptions,floor}: Scenario (cpuMsPerRequest.app and
+ *   proxyVerifyMs.{firstSeenP50,memoP50} among them), scenarios.baseline.{rps,cpuMsPerRequest},
+ *   cache.{users,rssGrowthMb,capHeld}, coldStartMs, firstLoadJsKb.{<route>},
+ *   soak.{durationS,rps,non2xx,peakRssMb,rssSlopeMbPerMinLastHalf,oboMisses,cacheEvictions}
  * Everything else is additional detail and may change.
  */
 import os from "node:os";
+import type { SerialResult } from "./load";
 import type { SoakResult } from "./soak";
 import { round } from "./stats";
 
@@ -15,13 +17,36 @@ export interface Scenario {
   p90Ms: number;
   p99Ms: number;
   non2xx: number;
-  /** verify + obo (token cache) from Server-Timing, per request. */
+  /**
+   * proxy.ts's and the handler's verification + the token cache (Server-Timing proxy-verify +
+   * verify + obo), per measured request (every token memoized, every OBO a hit).
+   */
   overheadP50Ms: number | null;
   overheadP99Ms: number | null;
   /** On-Behalf-Of token requests the emulator counted for the API during warm-up + measured run. */
   idpTokenRequests: number;
   /** users × downstream APIs this route calls (one). */
   expectedTokenRequests: number;
+  /**
+   * What proxy.ts's verification cost a caller (Server-Timing proxy-verify): the first time a token
+   * is seen (tokens never seen, one request at a time) and once memoized (the measured run).
+   */
+  proxyVerifyMs: {
+    firstSeenP50: number | null;
+    memoP50: number | null;
+    // ---- detail
+    firstSeenP99: number | null;
+    memoP99: number | null;
+    firstSeenSamples: number;
+    /** The same in the route's burst of first calls (16 at a time: waits behind the others included). */
+    firstSeenBurstP50: number | null;
+    firstSeenBurstP99: number | null;
+    memoSamples: number;
+    /** Full verifications during the measured run (0: every token was memoized). */
+    fullDuringLoad: number;
+  };
+  /** The server's time per request since proxy.ts started (total) and that minus the downstream waits (self). */
+  serverMs: { totalP50Ms: number | null; totalP99Ms: number | null; selfP50Ms: number | null; selfP99Ms: number | null; serialSelfP50Ms: number | null };
   // ---- additional detail
   path: string;
   users: number;
@@ -43,7 +68,7 @@ export interface Scenario {
   /** Our requests/s divided by the bare baseline's for the same downstream call. */
   throughputVsBaseline: number | null;
   /** One connection, one request at a time (no queueing): latency, and ours minus the baseline's. */
-  serial: { p50Ms: number; p90Ms: number; p99Ms: number; requests: number; non2xx: number; p50MinusBaselineMs: number | null };
+  serial: SerialResult & { p50MinusBaselineMs: number | null };
 }
 
 export interface BaselineScenario {
@@ -54,7 +79,7 @@ export interface BaselineScenario {
   non2xx: number;
   requests: number;
   cpuMsPerRequest: Record<string, number>;
-  serial: { p50Ms: number; p90Ms: number; p99Ms: number; requests: number; non2xx: number };
+  serial: SerialResult;
 }
 
 export interface CacheReport {
@@ -75,8 +100,25 @@ export interface CacheReport {
   /** Probes after the run: recent users must be cache hits, the oldest misses (evicted). */
   probes: { user: number; expected: "hit" | "miss"; obo: string }[];
   liveHeapGrowthAfterCapMb: number | null;
+  /** Checkpoints whose forced GC + heap reading failed: any makes capHeld false. */
+  heapProbeFailures: number;
   nonOk: number;
 }
+
+/** One soak run: the per-second RSS and heap figures (SoakResult) and what ran during it. */
+export interface SoakRun extends SoakResult {
+  /** On-Behalf-Of token requests the emulator counted during the soak (not the first calls). */
+  oboMisses: number;
+  /** Entries the app's token cache dropped during the soak (expired or over the cap). */
+  cacheEvictions: number;
+  // ---- detail
+  evictions: { expired: number; overCap: number };
+  /** Tokens for the API the load's clients renewed during the soak. */
+  tokenRenewals: number;
+  tokenLifetimes: { apiSeconds: number; oboSeconds: number; renewalOffsetSeconds: number };
+}
+
+export type SoakReport = SoakRun & { plan: string; heapLimitMb: number | null; paths: string[]; users: number; connections: number; unlimited?: SoakRun & { heapLimitMb: null } };
 
 export interface Report {
   machine: Record<string, unknown>;
@@ -105,7 +147,7 @@ export interface Report {
   };
   cache: CacheReport | null;
   /** Sustained load under the plan's heap limit (and, with --soak-compare, `unlimited`: the same without one). */
-  soak: (SoakResult & { plan: string; heapLimitMb: number | null; paths: string[]; users: number; connections: number; unlimited?: SoakResult & { heapLimitMb: null } }) | null;
+  soak: SoakReport | null;
   coldStartMs: number | null;
   firstLoadJsKb: Record<string, number>;
   // ---- additional detail

@@ -1,6 +1,6 @@
 // The soak's RSS trend: a fit that a sawtooth of garbage collections does not fool, and that says
 // how precise it is.
-import { rssTrendLastHalf, slope, type RssReading } from "./soak";
+import { peakRss, rssTrendLastHalf, slope, type RssReading } from "./soak";
 
 /** RSS readings once a second: `base + perMinute·t` plus a GC sawtooth of `swing` MB every `period` s. */
 function readings(seconds: number, base: number, perMinute: number, swing: number, period: number): RssReading[] {
@@ -27,4 +27,11 @@ test("growth of 2 MB/min under the same sawtooth is found, and only the last hal
   // a first half that climbs (warm-up) and a flat second half: flat
   const warmUp = readings(600, 215, 0, 16, 23).map((r) => (r.t < 300 ? { ...r, rssMb: r.rssMb - (300 - r.t) / 5 } : r));
   expect(Math.abs(rssTrendLastHalf(warmUp, 600).slope)).toBeLessThan(0.3);
+});
+
+test("the peak is the highest per-second reading, not the highest 10-s sample", () => {
+  const perSecond = readings(60, 215, 0, 16, 23);
+  const samples = perSecond.filter((r) => r.t % 10 === 0);
+  perSecond[17] = { t: 17, rssMb: 260 }; // a collection's top between two samples
+  expect(peakRss(perSecond, samples)).toBe(260);
 });

@@ -1,8 +1,10 @@
 /**
  * Soak: steady load for minutes on the running app (many users' tokens rotating over several
- * routes), sampling the app's RSS (/proc) and V8 heap (inspector, no forced GC) every few seconds,
- * to show whether memory stays flat under sustained load: the peak, and the RSS trend over the
- * second half of the run (after warm-up and the heap's first growth), in MB per minute.
+ * routes), reading the app's RSS (/proc) every second and sampling it with the V8 heap (inspector,
+ * no forced GC) every few seconds, to show whether memory stays flat under sustained load: the peak
+ * of the per-second readings, and the RSS trend over the second half of the run (after warm-up and
+ * the heap's first growth), in MB per minute. A `tick` runs every second beside the load (the
+ * scenario renews its users' tokens there, as clients do).
  *
  * The trend is fitted to an RSS reading every second, not to the 10-second samples: RSS swings
  * ±8 MB with each old-space collection, and 31 samples over five minutes leave the slope's
@@ -27,6 +29,8 @@ export interface SoakOptions {
   connections: number;
   durationSeconds: number;
   sampleEverySeconds: number;
+  /** Called every second while the load runs (never twice at once); may replace entries of `tokens`. */
+  tick?: (elapsedSeconds: number) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -42,6 +46,7 @@ export interface SoakResult {
   durationS: number;
   rps: number;
   non2xx: number;
+  /** The highest of the per-second RSS readings (and of the samples). */
   peakRssMb: number;
   rssSlopeMbPerMinLastHalf: number;
   // ---- detail
@@ -88,6 +93,14 @@ export function rssTrendLastHalf(readings: RssReading[], durationSeconds: number
   return { slope: round(fit.slope, 2), stdErr: round(fit.stdErr, 2) };
 }
 
+/** The peak RSS: the highest per-second reading (a 10-s sample can miss a collection's top). */
+export function peakRss(readings: readonly RssReading[], samples: readonly Pick<SoakSample, "rssMb">[]): number {
+  let peak = 0;
+  for (const r of readings) peak = Math.max(peak, r.rssMb);
+  for (const s of samples) peak = Math.max(peak, s.rssMb);
+  return peak;
+}
+
 function mean(values: number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
@@ -125,10 +138,26 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     log(`  t=${s.t}s RSS ${s.rssMb} MB, heap ${s.heapUsedMb ?? "?"} / ${s.heapTotalMb ?? "?"} MB`);
   };
   const read = () => readings.push({ t: (Date.now() - started) / 1000, rssMb: rssMb(o.pid) });
+  let ticking: Promise<void> | undefined;
+  let tickError: unknown;
+  const tick = () => {
+    if (!o.tick || ticking) return;
+    ticking = o
+      .tick((Date.now() - started) / 1000)
+      .catch((e: unknown) => {
+        tickError ??= e;
+      })
+      .finally(() => {
+        ticking = undefined;
+      });
+  };
   take();
   read();
   const timer = setInterval(take, o.sampleEverySeconds * 1000);
-  const reader = setInterval(read, 1000);
+  const reader = setInterval(() => {
+    read();
+    tick();
+  }, 1000);
   let next = 0;
   try {
     const result = await autocannon({
@@ -144,6 +173,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     });
     clearInterval(timer);
     clearInterval(reader);
+    await ticking;
+    if (tickError) throw tickError;
     take();
     read();
     const trend = rssTrendLastHalf(readings, o.durationSeconds);
@@ -156,7 +187,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       durationS: o.durationSeconds,
       rps: round(requests / result.duration, 0),
       non2xx: result.non2xx,
-      peakRssMb: Math.max(...samples.map((s) => s.rssMb)),
+      peakRssMb: peakRss(readings, samples),
       rssSlopeMbPerMinLastHalf: trend.slope,
       rssSlopeStdErrMbPerMin: trend.stdErr,
       rssMeanMbFirstHalf: round(mean(readings.filter((r) => r.t < half).map((r) => r.rssMb)), 1),

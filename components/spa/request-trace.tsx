@@ -10,10 +10,12 @@ export interface RequestTrace {
 }
 
 const HOP_LABELS: Record<string, string> = {
-  verify: "API verifies your access token",
+  "proxy-verify": "API verifies your access token (proxy.ts)",
+  verify: "Route handler checks the verified token",
   obo: "API gets a token On-Behalf-Of you",
   graph: "Microsoft Graph",
   arm: "Azure Resource Manager",
+  self: "API's own time (without Graph and ARM)",
 };
 
 function ms(value: number | undefined): string {

@@ -23,6 +23,10 @@ param azdServiceName string = 'web'
 @description('App Service plan SKU. B1 is the smallest with Always On; P0v3 adds zone options and more memory.')
 param skuName string = 'B1'
 
+@description('Instances of the plan (scale out); main.bicep allows more than one only with Redis.')
+@minValue(1)
+param instanceCount int = 1
+
 @description('Runtime stack: NODE|22-lts or NODE|24-lts.')
 param linuxFxVersion string = 'NODE|22-lts'
 
@@ -65,6 +69,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   kind: 'linux'
   sku: {
     name: skuName
+    capacity: instanceCount
   }
   properties: {
     reserved: true // Linux

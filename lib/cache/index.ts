@@ -8,7 +8,7 @@ export { LruCache, type LruOptions } from "./lru";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store";
 export { RedisStore, type RedisStoreOptions } from "./redis-store";
 export { createValueCipher, type ValueCipher } from "./crypto";
-export { StoreUnavailableError, type CacheStore, type SharedRecords } from "./store";
+export { isStoreUnavailable, StoreUnavailableError, type CacheStore, type EvictionCounts, type SharedRecords } from "./store";
 
 /**
  * A store for a configuration: Redis (encrypted, with a memory fallback) when REDIS_URL is set,

@@ -25,6 +25,10 @@ describe("LruCache", () => {
     expect(lru.get("long")).toBe("l");
     expect(lru.get("new")).toBe("n");
     expect(lru.evictions).toBe(0);
+    expect(lru.expirations).toBe(1); // "short", dropped to make room
+    now += 10_001;
+    expect(lru.get("long")).toBeUndefined();
+    expect(lru.expirations).toBe(2); // dropped when touched
   });
 
   it("peek does not refresh recency; set with ttl <= 0 deletes", () => {

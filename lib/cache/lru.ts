@@ -22,6 +22,8 @@ export class LruCache<K, V> {
   private readonly now: () => number;
   /** Entries dropped because the cap was reached (not expiry). */
   evictions = 0;
+  /** Expired entries dropped (when touched, or when making room). */
+  expirations = 0;
 
   constructor(options: LruOptions) {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) throw new RangeError("maxEntries must be a positive integer");
@@ -38,6 +40,7 @@ export class LruCache<K, V> {
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
       this.map.delete(key);
+      this.expirations++;
       return undefined;
     }
     // refresh recency
@@ -82,7 +85,10 @@ export class LruCache<K, V> {
     let scanned = 0;
     for (const [key, entry] of this.map) {
       if (this.map.size <= this.maxEntries) return;
-      if (entry.expiresAt <= now) this.map.delete(key);
+      if (entry.expiresAt <= now) {
+        this.map.delete(key);
+        this.expirations++;
+      }
       if (++scanned >= 16) break;
     }
     while (this.map.size > this.maxEntries) {

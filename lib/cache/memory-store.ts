@@ -1,6 +1,6 @@
 import { ExpiringSet } from "./expiring-set";
 import { LruCache } from "./lru";
-import type { CacheStore, SharedRecords } from "./store";
+import type { CacheStore, EvictionCounts, SharedRecords } from "./store";
 
 export interface MemoryStoreOptions {
   /** Size cap: the least recently used entry is evicted beyond it. */
@@ -43,6 +43,10 @@ export class MemoryStore implements CacheStore, SharedRecords {
 
   async delete(key: string): Promise<void> {
     this.lru.delete(key);
+  }
+
+  evictionCounts(): EvictionCounts {
+    return { expired: this.lru.expirations, overCap: this.lru.evictions };
   }
 
   /** Drops every cached value (not the shared records). */

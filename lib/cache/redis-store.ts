@@ -5,7 +5,7 @@ import { createValueCipher, type ValueCipher } from "./crypto";
 import { ExpiringSet } from "./expiring-set";
 import { LruCache } from "./lru";
 import { MemoryStore } from "./memory-store";
-import { StoreUnavailableError, type CacheStore, type SharedRecords } from "./store";
+import { StoreUnavailableError, type CacheStore, type EvictionCounts, type SharedRecords } from "./store";
 
 export interface RedisStoreOptions {
   url: string;
@@ -206,6 +206,11 @@ export class RedisStore implements CacheStore, SharedRecords {
     }
     // Redis still holds the entry (a sign-out's refresh token): delete it there when it is back.
     this.deferredDeletes.add(key);
+  }
+
+  /** The memory fallback's (Redis counts its own expiries). */
+  evictionCounts(): EvictionCounts {
+    return this.fallback.evictionCounts();
   }
 
   async hasAnyShared(keys: readonly string[]): Promise<boolean> {

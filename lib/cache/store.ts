@@ -11,6 +11,16 @@ export interface CacheStore {
   delete(key: string): Promise<void>;
   /** Releases connections (Redis); a no-op in memory. */
   close(): Promise<void>;
+  /**
+   * Entries this process's memory dropped so far: expired, or beyond the size cap (Redis expires
+   * its own keys and counts them itself: INFO stats expired_keys / evicted_keys).
+   */
+  evictionCounts(): EvictionCounts;
+}
+
+export interface EvictionCounts {
+  expired: number;
+  overCap: number;
 }
 
 /**
@@ -51,4 +61,14 @@ export class StoreUnavailableError extends Error {
     super("the shared store (Redis) is unreachable", options);
     this.name = "StoreUnavailableError";
   }
+}
+
+/**
+ * True for a StoreUnavailableError thrown by any bundle's copy of this module. The web app's store
+ * is one per process, shared by every Next.js bundle (lib/webauth/token-cache.ts), and Next.js
+ * bundles route handlers and Server Components apart: the error a page catches may come from
+ * another bundle's class, which `instanceof` does not recognise. The name and code do.
+ */
+export function isStoreUnavailable(e: unknown): e is StoreUnavailableError {
+  return e instanceof StoreUnavailableError || (e instanceof Error && e.name === "StoreUnavailableError" && (e as { code?: unknown }).code === "store_unavailable");
 }

@@ -179,6 +179,6 @@ export async function downstreamGet<T>(api: DownstreamApi, pathOrUrl: string | U
     throw e;
   } finally {
     const desc = `${label}${attempts > 1 ? ` x${attempts}` : ""}${outcome.startsWith("2") ? "" : ` ${outcome}`}`;
-    ctx.timing.add(api.name, performance.now() - start, desc);
+    ctx.timing.addDownstream(api.name, performance.now() - start, desc);
   }
 }

@@ -5,6 +5,7 @@ import { getConfig, type AppConfig } from "@/lib/config";
 import { toApiError, toProblemResponse } from "@/lib/errors";
 import { CORRELATION_RESPONSE_HEADER, correlationIdFrom } from "./correlation";
 import { describeError, log } from "./log";
+import { decodeProxyTiming, PROXY_TIMING_HEADER } from "./proxy-timing";
 import { ServerTiming } from "./server-timing";
 
 export interface RequestContext {
@@ -30,26 +31,31 @@ export function userHash(caller: Pick<Caller, "tid" | "oid">): string {
  * Wraps a route handler that acts for a signed-in user: correlation id, caller verification
  * through lib/auth (the same verifier as proxy.ts, memoized), JSON with Server-Timing and
  * x-correlation-id, every error through lib/errors, and one structured log line per request.
+ * Server-Timing starts with what proxy.ts's verification cost (`proxy-verify`) and ends with the
+ * server's `total` since the proxy started and the app's `self` (total minus downstream waits).
  */
 export function protectedRoute(handler: (ctx: AuthenticatedContext) => Promise<HandlerResult>): (request: Request) => Promise<Response> {
-  return (request) =>
-    run(request, async (ctx, setUser) => {
+  return (request) => {
+    const proxy = decodeProxyTiming(request.headers.get(PROXY_TIMING_HEADER));
+    const timing = new ServerTiming({ startedAt: proxy?.startedAt });
+    if (proxy) timing.add("proxy-verify", proxy.verifyMs, proxy.verify);
+    return run(request, timing, async (ctx, setUser) => {
       const config = getConfig();
       const caller = await authenticate(request, ctx.timing, config);
       setUser(caller);
       return handler({ ...ctx, config, caller });
     });
+  };
 }
 
 /** Wraps a route handler that needs no caller (health). Same envelope and logging. */
 export function publicRoute(handler: (ctx: RequestContext) => Promise<HandlerResult>): (request: Request) => Promise<Response> {
-  return (request) => run(request, (ctx) => handler(ctx));
+  return (request) => run(request, new ServerTiming(), (ctx) => handler(ctx));
 }
 
-async function run(request: Request, body: (ctx: RequestContext, setUser: (c: Caller) => void) => Promise<HandlerResult>): Promise<Response> {
+async function run(request: Request, timing: ServerTiming, body: (ctx: RequestContext, setUser: (c: Caller) => void) => Promise<HandlerResult>): Promise<Response> {
   const started = performance.now();
   const correlationId = correlationIdFrom(request.headers);
-  const timing = new ServerTiming();
   const path = new URL(request.url).pathname;
   let user: string | undefined;
   let response: Response;
@@ -69,7 +75,10 @@ async function run(request: Request, body: (ctx: RequestContext, setUser: (c: Ca
     response = toProblemResponse(err, correlationId);
   }
   response.headers.set(CORRELATION_RESPONSE_HEADER, correlationId);
-  if (timing.entries.length) response.headers.set("server-timing", timing.toString());
+  if (timing.entries.length) {
+    timing.addTotals();
+    response.headers.set("server-timing", timing.toString());
+  }
   log(response.status >= 500 ? "error" : "info", "api.request", {
     method: request.method,
     path,

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { StoreUnavailableError, type SharedRecords } from "@/lib/cache";
+import { isStoreUnavailable, type SharedRecords } from "@/lib/cache";
 import { describeError, log } from "@/lib/http/log";
 import type { SessionUser } from "./types";
 
@@ -51,7 +51,7 @@ export class SessionRevocations {
     try {
       if (!(await this.records.hasAnyShared([known]))) return "unknown";
     } catch (e) {
-      if (!(e instanceof StoreUnavailableError)) throw e;
+      if (!isStoreUnavailable(e)) throw e;
       if (!this.records.hasAnyWrittenHere([known])) return "unavailable";
     }
     return this.record("idp_session", () => this.records.markSharedBounded(idpSessionKey(idpSessionId), this.ttlSeconds));

@@ -20,17 +20,27 @@ export interface RedisServer {
   process: ChildProcess;
   /** SIGKILL the server (simulates an outage); resolves when it has exited. */
   kill(): Promise<void>;
-  /** Start a fresh server on the same port (after kill). */
+  /** Start a fresh server on the same port (after kill), with the same data folder if it had one. */
   restart(): Promise<RedisServer>;
 }
 
+export interface RedisServerOptions {
+  /**
+   * Keep the data in this folder (append-only file, fsync on every write), so a restart, even after
+   * SIGKILL, comes back with everything it acknowledged: a managed Redis with persistence or a
+   * replica. Without it the server keeps nothing and comes back empty.
+   */
+  dataDir?: string;
+}
+
 /**
- * Starts Debian's redis-server on a free loopback port, without persistence, for a test.
- * Call kill() in afterAll.
+ * Starts Debian's redis-server on a free loopback port for a test, without persistence unless
+ * `dataDir` is given. Call kill() in afterAll.
  */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+export async function startRedisServer(port?: number, options: RedisServerOptions = {}): Promise<RedisServer> {
   const p = port ?? (await freePort());
-  const child = spawn("redis-server", ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
+  const persistence = options.dataDir ? ["--dir", options.dataDir, "--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  const child = spawn("redis-server", ["--port", String(p), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   await new Promise<void>((resolve, reject) => {
@@ -61,7 +71,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
         child.once("exit", () => resolve());
         child.kill("SIGKILL");
       }),
-    restart: () => startRedisServer(p),
+    restart: () => startRedisServer(p, options),
   };
   return server;
 }

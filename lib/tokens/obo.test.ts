@@ -89,6 +89,7 @@ describe("hot cache in front of MSAL", () => {
       set: (k, v, ttl) => store.set(k, v, ttl),
       delete: (k) => store.delete(k),
       close: () => store.close(),
+      evictionCounts: () => store.evictionCounts(),
     };
     const tokens = service(cfg, counting);
     const who = await caller(cfg);
@@ -106,6 +107,33 @@ describe("hot cache in front of MSAL", () => {
     const before = await oboCount();
     expect((await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() })).source).toBe("miss");
     expect((await oboCount()) - before).toBe(1);
+  });
+});
+
+describe("the cache's evictions (counted for /api/health's details and the soak)", () => {
+  it("a token due for renewal leaves the hot cache when its user comes back (an eviction, then one token request); the memory store's cap evicts too", async () => {
+    const cfg = config();
+    const store = new MemoryStore({ maxEntries: 1 });
+    const tokens = service(cfg, store);
+    const who = await caller(cfg);
+    const { tokenLifetimeSeconds } = await control.settings({});
+    // MSAL and the hot cache renew a token 300 s before it expires: this one is due after 1 s
+    await control.settings({ tokenLifetimeSeconds: 301 });
+    try {
+      await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() });
+      expect((await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() })).source).toBe("hit");
+      expect(tokens.cacheEvictions()).toEqual({ expired: 0, overCap: 0 });
+      await new Promise((r) => setTimeout(r, 2_100)); // MSAL rounds expiries to whole seconds
+      const before = await oboCount();
+      expect((await tokens.acquire(who, cfg.downstream.graph, { correlationId: cid() })).source).toBe("miss");
+      expect((await oboCount()) - before).toBe(1);
+      expect(tokens.cacheEvictions()).toEqual({ expired: 1, overCap: 0 });
+      // another partition in a 1-entry store pushes the first one out
+      await tokens.acquire(who, cfg.downstream.arm, { correlationId: cid() });
+      expect(tokens.cacheEvictions()).toEqual({ expired: 1, overCap: 1 });
+    } finally {
+      await control.settings({ tokenLifetimeSeconds: tokenLifetimeSeconds ?? 3600 });
+    }
   });
 });
 

@@ -79,6 +79,17 @@ export class OboTokenService {
     return available === false;
   }
 
+  /**
+   * Entries the token cache dropped so far in this process: the hot cache's and the memory store's,
+   * because they expired (a token due for renewal, found when its user came back) or to stay under
+   * the size cap. Tokens leave the cache as they expire (the bench's soak counts it, through
+   * /api/health with HEALTH_DETAILS); Redis counts its own expired keys.
+   */
+  cacheEvictions(): { expired: number; overCap: number } {
+    const store = this.store.evictionCounts();
+    return { expired: this.hot.expirations + store.expired, overCap: this.hot.evictions + store.overCap };
+  }
+
   /** Closes the cache store's connections (tests, graceful shutdown). */
   async close(): Promise<void> {
     await this.store.close();

@@ -1,5 +1,5 @@
 import "server-only";
-import { StoreUnavailableError } from "@/lib/cache";
+import { isStoreUnavailable } from "@/lib/cache";
 import type { AppConfig } from "@/lib/config";
 import { describeError, log } from "@/lib/http/log";
 import { SessionRevocations, openRouteSession, readSession, type ReadonlyCookieStore, type RouteSession, type SessionUser, type WebSessionData } from "@/lib/session";
@@ -25,7 +25,7 @@ export async function openWebSession(request: Request, config: AppConfig, secure
   try {
     rs = await openRouteSession(request, config, { secure }, { revocations: webSessionRevocations(config) });
   } catch (e) {
-    throw e instanceof StoreUnavailableError ? sessionStoreUnavailable(e) : e;
+    throw isStoreUnavailable(e) ? sessionStoreUnavailable(e) : e;
   }
   if (rs.revokedUser && config.web) await deletePartition(config, config.web.clientId, rs.revokedUser);
   return rs;
@@ -41,7 +41,7 @@ export async function readWebSession(cookieStore: ReadonlyCookieStore, config: A
   try {
     return await readSession(cookieStore, config, { secure }, webSessionRevocations(config));
   } catch (e) {
-    throw e instanceof StoreUnavailableError ? sessionStoreUnavailable(e) : e;
+    throw isStoreUnavailable(e) ? sessionStoreUnavailable(e) : e;
   }
 }
 

@@ -15,7 +15,7 @@ interface Check {
  * (excluded from proxy.ts). `{ "status": "ok" | "degraded" | "unavailable" }`: 200 while the
  * configuration is valid and the signing keys are loaded (degraded: Redis is down and tokens are
  * served from memory), 503 otherwise. Anyone can call it, so it says nothing more (identity mode,
- * cache kind, key count) unless HEALTH_DETAILS=true; the log says why.
+ * cache kind, key count, the token cache's counters) unless HEALTH_DETAILS=true; the log says why.
  */
 export const GET = publicRoute(async () => {
   let config;
@@ -34,7 +34,9 @@ export const GET = publicRoute(async () => {
     checks.keySet = { ok: false, detail: "signing key set unreachable" };
   }
   const tokens = getTokenService(config);
-  checks.tokenCache = { ok: true, kind: tokens.cacheKind, degraded: tokens.cacheDegraded };
+  // The token cache's own metrics (counts only, nothing about anyone): identity-provider requests
+  // this instance made, and the entries its memory dropped (expired or over the cap).
+  checks.tokenCache = { ok: true, kind: tokens.cacheKind, degraded: tokens.cacheDegraded, tokenRequests: tokens.tokenRequests, evictions: tokens.cacheEvictions() };
   const status = !Object.values(checks).every((c) => c.ok) ? "unavailable" : tokens.cacheDegraded ? "degraded" : "ok";
   return json(config.health.details ? { status, checks } : { status }, status === "unavailable" ? 503 : 200);
 });
