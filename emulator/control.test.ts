@@ -96,7 +96,7 @@ describe("control API", () => {
 
   test("/tokens mints user, synthetic-user and app-only tokens quickly", async () => {
     const api = emu.tenant.apps.api;
-    await control(emu, "POST", "/users", { count: 2000, first: 0 });
+    await control(emu, "POST", "/users", { count: 2000, first: 1 });
     const one = await control<{ access_token: string; expires_on: number }>(emu, "POST", "/tokens", {
       username: "loaduser42@contoso.test",
       scopes: [api.scope],
@@ -109,14 +109,14 @@ describe("control API", () => {
     expect(decodePayload(app.access_token).scp).toBeUndefined();
 
     let start = Date.now();
-    for (let i = 0; i < 100; i++) await control(emu, "POST", "/tokens", { username: `loaduser${i}@contoso.test`, scopes: [api.scope] });
+    for (let i = 1; i <= 100; i++) await control(emu, "POST", "/tokens", { username: `loaduser${i}@contoso.test`, scopes: [api.scope] });
     expect(Date.now() - start).toBeLessThan(5_000);
     start = Date.now();
     const { tokens } = await control<{ tokens: { access_token: string }[] }>(emu, "POST", "/tokens", {
-      batch: Array.from({ length: 2000 }, (_, i) => ({ username: `loaduser${i}@contoso.test`, scopes: [api.scope] })),
+      batch: Array.from({ length: 2000 }, (_, i) => ({ username: `loaduser${i + 1}@contoso.test`, scopes: [api.scope] })),
     });
     expect(new Set(tokens.map((m) => m.access_token)).size).toBe(2000);
-    expect(decodePayload(tokens[1999]!.access_token).preferred_username).toBe("loaduser1999@contoso.test");
+    expect(decodePayload(tokens[1999]!.access_token).preferred_username).toBe("loaduser2000@contoso.test");
     expect(Date.now() - start).toBeLessThan(10_000);
   });
 
