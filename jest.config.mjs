@@ -14,7 +14,7 @@ const config = {
   restoreMocks: true,
   moduleNameMapper: {
     // `server-only` throws outside a React Server bundle; in Jest we are plain Node.
-    "^server-only$": "<rootDir>/lib/testing/empty-module.ts",
+    "^server-only$": "<rootDir>/test-support/empty-module.ts",
   },
 };
 

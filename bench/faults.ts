@@ -18,7 +18,7 @@ import http from "node:http";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Redis from "ioredis";
-import { startRedisServer, type RedisServer } from "../lib/testing/redis-server";
+import { startRedisServer, type RedisServer } from "../test-support/redis-server";
 import { twoInstances } from "./faults/two-instances";
 import { Control, loadTenant, type TenantDescription } from "./lib/emulator";
 import { appEnv, freePort, openFds, probe, sleep, spawnServer, type Managed } from "./lib/proc";

@@ -21,20 +21,7 @@ import { EntraError } from "./errors";
 import { delay } from "./http";
 import { isRecord, numberClaim, type JwtPayload } from "./jwt";
 import { requestedAuthContexts } from "./mfa";
-import type { User } from "./types";
-
-export type CaeTarget = "graph" | "arm";
-
-export interface SessionRevocation {
-  target: CaeTarget;
-  mode: "session_revoked";
-  username: string;
-  userOid: string;
-  /** Seconds since the epoch; tokens issued before it are revoked. */
-  revokedAt: number;
-  /** The user's sign-in sessions and refresh tokens were revoked too (revokeSignInSessions). */
-  signOut: boolean;
-}
+import type { CaeTarget, SessionRevocation, User } from "./types";
 
 /** The claims request a CAE resource puts in its challenge. */
 export function revocationClaims(revokedAt: number): string {

@@ -3,7 +3,7 @@
 // faults, minted tokens, synthetic users, counters and lifetimes. Never part of what an app talks to.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { revokeSession, type SessionRevocation } from "./cae";
+import { revokeSession } from "./cae";
 import type { EmulatorContext } from "./context";
 import { EntraError } from "./errors";
 import { FAULT_MODES, FAULT_TARGETS, type Fault, type FaultMode, type FaultTarget } from "./faults";
@@ -13,7 +13,7 @@ import { resolveScopes } from "./scopes";
 import { acrsForToken } from "./mfa";
 import { JWT_GROUPS_LIMIT, OIDC_SCOPES } from "./tenant-store";
 import { ID_TOKEN_OPTIONAL_CLAIMS, mintAppAccessToken, mintUserAccessToken, newSid } from "./tokens";
-import type { AppRegistration, ResourceDefinition } from "./types";
+import type { AppRegistration, ResourceDefinition, SessionRevocation } from "./types";
 
 class ControlError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // Fault injection for resilience tests: make Graph/ARM/token/JWKS/discovery
 // throttle, slow down, go down or fail, for N requests or until cleared; and
 // revoke a user's session at Graph or ARM (continuous access evaluation, cae.ts).
-import type { CaeTarget, SessionRevocation } from "./cae";
+import type { CaeTarget, SessionRevocation } from "./types";
 
 export const FAULT_TARGETS = ["graph", "arm", "token", "jwks", "discovery"] as const;
 export const FAULT_MODES = ["throttle", "slow", "down", "error"] as const;

@@ -368,3 +368,18 @@ export interface TenantDescription {
    */
   microsoftHosts?: { authorityHost: string; graphBaseUrl: string; armBaseUrl: string; names: string[] };
 }
+
+/** A resource that sends continuous access evaluation challenges. */
+export type CaeTarget = "graph" | "arm";
+
+/** A user's session revoked as a resource sees it (control API fault; shared by cae.ts and faults.ts). */
+export interface SessionRevocation {
+  target: CaeTarget;
+  mode: "session_revoked";
+  username: string;
+  userOid: string;
+  /** Seconds since the epoch; tokens issued before it are revoked. */
+  revokedAt: number;
+  /** The user's sign-in sessions and refresh tokens were revoked too (revokeSignInSessions). */
+  signOut: boolean;
+}

@@ -7,7 +7,7 @@ import { decodeJwt, generateKeyPair, SignJWT } from "jose";
 import { NextRequest } from "next/server";
 import { decodeBase64Text, parseWwwAuthenticate, type ProblemDetails } from "@/lib/errors";
 import { setLogSink, type LogRecord } from "@/lib/http/log";
-import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
+import { startApiHarness, type ApiHarness } from "@/test-support/api-harness";
 import { proxy, config as proxyConfig } from "@/proxy";
 import { GET as health } from "./health/route";
 import { GET as photo } from "./me/photo/route";

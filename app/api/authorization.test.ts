@@ -6,7 +6,7 @@
 import { NextRequest } from "next/server";
 import { decodeBase64Text, parseWwwAuthenticate, type ProblemDetails } from "@/lib/errors";
 import { setLogSink, type LogRecord } from "@/lib/http/log";
-import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
+import { startApiHarness, type ApiHarness } from "@/test-support/api-harness";
 import { proxy, config as proxyConfig } from "@/proxy";
 import { GET as access } from "./access/route";
 import { GET as directory } from "./directory/route";

@@ -5,7 +5,7 @@
  */
 import { NextRequest } from "next/server";
 import { decodeBase64Text, parseWwwAuthenticate, type ProblemDetails } from "@/lib/errors";
-import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
+import { startApiHarness, type ApiHarness } from "@/test-support/api-harness";
 import { proxy } from "@/proxy";
 import { GET as me } from "./me/route";
 import { GET as subscriptions } from "./subscriptions/route";

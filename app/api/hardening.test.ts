@@ -13,7 +13,7 @@ import { downstreamGetAll } from "@/lib/downstream";
 import { isApiError, type ProblemDetails } from "@/lib/errors";
 import { setLogSink } from "@/lib/http/log";
 import { ServerTiming } from "@/lib/http/server-timing";
-import { startApiHarness, type ApiHarness } from "@/lib/testing/api-harness";
+import { startApiHarness, type ApiHarness } from "@/test-support/api-harness";
 import { proxy } from "@/proxy";
 import { GET as health } from "./health/route";
 import { GET as me } from "./me/route";

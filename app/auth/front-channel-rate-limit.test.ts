@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type RunningEmulator } from "@/emulator";
 import { resetConfigForTests } from "@/lib/config";
-import { emulatorEnv, installEnv } from "@/lib/testing/emulator-config";
+import { emulatorEnv, installEnv } from "@/test-support/emulator-config";
 import { GET as frontChannelLogout } from "./frontchannel-logout/route";
 
 const APP = "http://localhost:3100";

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PIN_HEADER, startAppServiceLike, type AppServiceLike } from "../../e2e/support/app-service";
-import { startRedisServer, type RedisServer } from "../../lib/testing/redis-server";
+import { startRedisServer, type RedisServer } from "../../test-support/redis-server";
 import { deployedAppSettings } from "../../scripts/lib/emulator-env";
 import { check } from "../lib/checks";
 import type { Control, TenantDescription } from "../lib/emulator";

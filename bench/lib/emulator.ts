@@ -26,8 +26,8 @@ export interface EmulatorCounters {
 }
 
 // The control API's request shapes are shared with the integration tests.
-export type { Fault as FaultSpec, MintRequest } from "../../lib/testing/emulator-control";
-import type { Fault as FaultSpec, MintRequest } from "../../lib/testing/emulator-control";
+export type { Fault as FaultSpec, MintRequest } from "../../test-support/emulator-control";
+import type { Fault as FaultSpec, MintRequest } from "../../test-support/emulator-control";
 
 /** Largest batch the emulator's POST /_control/tokens accepts. */
 const MAX_BATCH = 5000;

@@ -1,7 +1,7 @@
 import Redis from "ioredis";
 import { setLogSink, type LogRecord } from "@/lib/http/log";
-import { startRedisServer, type RedisServer } from "@/lib/testing/redis-server";
-import { startTcpProxy, type TcpProxy } from "@/lib/testing/tcp-proxy";
+import { startRedisServer, type RedisServer } from "@/test-support/redis-server";
+import { startTcpProxy, type TcpProxy } from "@/test-support/tcp-proxy";
 import { createValueCipher } from "./crypto";
 import { MemoryStore } from "./memory-store";
 import { RedisStore } from "./redis-store";

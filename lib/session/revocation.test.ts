@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { MemoryStore, RedisStore } from "@/lib/cache";
 import { setLogSink, type LogRecord } from "@/lib/http/log";
-import { startRedisServer, type RedisServer } from "@/lib/testing/redis-server";
-import { startTcpProxy, type TcpProxy } from "@/lib/testing/tcp-proxy";
+import { startRedisServer, type RedisServer } from "@/test-support/redis-server";
+import { startTcpProxy, type TcpProxy } from "@/test-support/tcp-proxy";
 import { SessionRevocations } from "./revocation";
 
 const KEY = "k".repeat(40);

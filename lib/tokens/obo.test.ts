@@ -13,9 +13,9 @@ import { MemoryStore, RedisStore, type CacheStore } from "@/lib/cache";
 import type { AppConfig } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
 import { setLogSink, type LogRecord } from "@/lib/http/log";
-import { EmulatorControl } from "@/lib/testing/emulator-control";
-import { emulatorConfig, TEST_SECRET, type EmulatorCredential } from "@/lib/testing/emulator-config";
-import { startRedisServer, type RedisServer } from "@/lib/testing/redis-server";
+import { EmulatorControl } from "@/test-support/emulator-control";
+import { emulatorConfig, TEST_SECRET, type EmulatorCredential } from "@/test-support/emulator-config";
+import { startRedisServer, type RedisServer } from "@/test-support/redis-server";
 import { OboTokenService } from "./obo";
 
 let emulator: RunningEmulator;
