@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { control, counters, credentials, identityProviderOrigin, tenant } from "./emulator";
 import { spa, web } from "./support/app-sign-in";
+import { subscriptionsShown } from "./support/step-up";
 
 const MEGAN = "megan.bowen@contoso.test";
 
@@ -28,7 +29,8 @@ test("the SPA and /web reach Entra ID, Graph and ARM only at the configured host
   await page.goto("/profile");
   await expect(page.getByLabel("Profile", { exact: true })).toContainText("Megan Bowen");
   await page.goto("/subscriptions");
-  await expect(page.getByRole("status").filter({ hasText: "subscriptions" })).toHaveText(/^\d+ subscriptions$/);
+  // the Subscriptions view asks for the authentication context c1 (MFA): one step-up, at the same hosts
+  await subscriptionsShown(page);
   await web.signIn(page, credentials(MEGAN), appOrigin);
   await expect(web.profile(page)).toContainText("Megan Bowen");
 
