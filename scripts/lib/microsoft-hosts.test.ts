@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { createNameConstrainedCa, issueServerCertificate, type PemPair } from "../../emulator";
+import { parseConfig } from "../../lib/config/parse";
 import { createMicrosoftHostsRun, findTestOnlyMaterial, hostResolverRules, microsoftHostsAppEnv, nodeHostMapEnv } from "./microsoft-hosts";
 
 const PUBLIC_NAMES = ["login.microsoftonline.com", "graph.microsoft.com", "management.azure.com"];
@@ -172,5 +173,29 @@ describe("nothing of the run reaches the product", () => {
     expect(env.AZURE_AUTHORITY_HOST).toBe("https://login.microsoftonline.us");
     for (const unset of ["IDENTITY_MODE", "GRAPH_BASE_URL", "ARM_BASE_URL", "GRAPH_SCOPES", "ARM_SCOPES", "AZURE_TOKEN_EXCHANGE_AUDIENCE", "EMULATOR_TENANT_FILE"]) expect(env[unset]).toBe("");
     expect(Object.values(env).join(" ")).not.toMatch(/localhost|127\.0\.0\.1/);
+  });
+
+  test("a production start accepts it as it is, and it sets up authorization as the emulator's tenant is (roles, the directory group, step-up c1)", () => {
+    const tenant = {
+      tenantId: "566bf9d7-c55a-45f8-91a6-e55e9b9b1325",
+      secondTenantId: "5d96cf7f-265b-4da9-8f0c-26ef4243ed52",
+      apps: {
+        spa: { clientId: "11111111-1111-4111-8111-111111111111" },
+        api: { clientId: "22222222-2222-4222-8222-222222222222", clientSecret: "x".repeat(40), scope: "api://22222222-2222-4222-8222-222222222222/access_as_user" },
+        web: { clientId: "33333333-3333-4333-8333-333333333333", clientSecret: "y".repeat(40) },
+        cli: { clientId: "44444444-4444-4444-8444-444444444444" },
+      },
+      authorization: { appRoles: [], directoryGroupId: "55555555-5555-4555-8555-555555555555", authenticationContexts: [{ id: "c1", displayName: "Require MFA" }] },
+      microsoftHosts: { authorityHost: "https://login.microsoftonline.com", graphBaseUrl: "", armBaseUrl: "", names: [] },
+    } as unknown as Parameters<typeof microsoftHostsAppEnv>[0];
+    const env = { ...microsoftHostsAppEnv(tenant, "p".repeat(32)), NODE_ENV: "production", APP_BASE_URL: "http://localhost:3100" };
+    const config = parseConfig(env, () => "", { heapLimitMb: 2048 });
+    expect(config.authorization).toMatchObject({
+      rolesEnforced: true,
+      views: {
+        directory: { groupIds: ["55555555-5555-4555-8555-555555555555"] },
+        subscriptions: { authContext: "c1" },
+      },
+    });
   });
 });

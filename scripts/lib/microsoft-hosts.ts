@@ -19,6 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createNameConstrainedCa, issueServerCertificate, microsoftHostNames, type EmulatorCloudName, type PemPair, type TenantDescription } from "../../emulator";
+import { emulatorAuthorizationEnv } from "./emulator-env";
 
 /** The test-only Node preload (see its header). */
 export const HOST_MAP_PRELOAD = path.resolve(__dirname, "test-host-map.cjs");
@@ -111,6 +112,8 @@ export function microsoftHostsAppEnv(tenant: TenantDescription, sessionPassword:
     AZURE_WEB_CLIENT_SECRET: tenant.apps.web.clientSecret,
     AZURE_CLI_CLIENT_ID: tenant.apps.cli.clientId,
     AZURE_API_CLIENT_CAPABILITIES: "cp1",
+    // As the localhost runs: roles enforced (production must say so), the directory group, step-up c1.
+    ...emulatorAuthorizationEnv(tenant),
     GRAPH_BASE_URL: "",
     ARM_BASE_URL: "",
     GRAPH_SCOPES: "",
