@@ -5,7 +5,12 @@
  * IDENTITY_MODE=emulator). Tests always use the emulator, even when .env.local names a real
  * tenant, so `npm test` never touches Azure.
  *
- *   tsx scripts/with-emulator.ts <command> [args...]
+ *   tsx scripts/with-emulator.ts [--front-channel-logout=e2e|app-service] <command> [args...]
+ *
+ * A registration has one front-channel logout URL, as in Entra: by default the e2e app's
+ * (http://localhost:$E2E_PORT, where the sign-out specs run); `app-service` puts it on the App
+ * Service-like TLS front end (https://localhost:$E2E_APP_SERVICE_PORT), where the fault suite's
+ * two instances run.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -20,11 +25,17 @@ const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
 const E2E_APP_SERVICE_PORT = Number(process.env.E2E_APP_SERVICE_PORT ?? 3443);
 
 async function main(): Promise<number> {
-  const [command, ...args] = process.argv.slice(2);
-  if (!command) {
-    console.error("usage: tsx scripts/with-emulator.ts <command> [args...]");
+  const argv = process.argv.slice(2);
+  const option = /^--front-channel-logout=(.*)$/.exec(argv[0] ?? "");
+  if (option) argv.shift();
+  const frontChannel = option?.[1] ?? "e2e";
+  const [command, ...args] = argv;
+  if (!command || (frontChannel !== "e2e" && frontChannel !== "app-service")) {
+    console.error("usage: tsx scripts/with-emulator.ts [--front-channel-logout=e2e|app-service] <command> [args...]");
     return 2;
   }
+  const e2eOrigin = `http://localhost:${E2E_PORT}`;
+  const appServiceOrigin = `https://localhost:${E2E_APP_SERVICE_PORT}`;
   // One file per run: two suites running at once must not point at each other's emulator.
   const tenantFile = path.join(STATE_DIR, `test-tenant-${process.pid}.json`);
   const emulator = await startEmulator({
@@ -32,9 +43,9 @@ async function main(): Promise<number> {
     stateDir: STATE_DIR,
     tenantFile,
     // The e2e app, `npm run dev`'s default, and the App Service-like TLS front end (e2e/app-service.spec.ts).
-    appOrigins: [`http://localhost:${E2E_PORT}`, "http://localhost:3000", `https://localhost:${E2E_APP_SERVICE_PORT}`],
-    // A registration has one front-channel logout URL (as in Entra): the e2e app's, where the sign-out specs run.
-    frontChannelLogoutOrigin: `http://localhost:${E2E_PORT}`,
+    appOrigins: [e2eOrigin, "http://localhost:3000", appServiceOrigin],
+    // A registration has one front-channel logout URL (as in Entra): where this run's sign-outs happen.
+    frontChannelLogoutOrigin: frontChannel === "app-service" ? appServiceOrigin : e2eOrigin,
   });
   try {
     const env: NodeJS.ProcessEnv = {

@@ -133,7 +133,11 @@ async function signOutAtIdentityProvider(s: Site, session: WebSession): Promise<
   if (!/<iframe/.test(page.html) && /name="account"/.test(page.html)) page = await session.browser.submit(page, { account: session.oid });
   const frame = /<iframe src="([^"]+)"/.exec(page.html)?.[1];
   if (!frame) throw new Error(`the identity provider's sign-out page loads no front-channel logout URL: ${textOf(page.html).slice(0, 300)}`);
-  return unescapeHtml(frame);
+  const frameUrl = unescapeHtml(frame);
+  // The registration's one front-channel logout URL must be this site's (package.json test:faults:
+  // with-emulator --front-channel-logout=app-service), or the browser's iframe would go elsewhere.
+  if (new URL(frameUrl).origin !== s.origin) throw new Error(`the web app's registered front-channel logout URL ${frameUrl} is not on ${s.origin}: run the fault suite with \`npm run test:faults\``);
+  return frameUrl;
 }
 
 /** GET the front-channel logout URL on one instance, as the iframe does (cross-site: no cookie). */
