@@ -11,7 +11,9 @@
  *
  * A build is a copy of `.next/standalone` (with `.next/static` in it: `npm run build` puts it there).
  * --plan-a / --plan-b give each side its own heap limit (default: --plan, i.e. the smallest plan's);
- * --flags-a / --flags-b add node flags to one side (e.g. --flags-a=--max-semi-space-size=32).
+ * --flags-a / --flags-b add node flags to one side (e.g. --flags-a=--max-semi-space-size=32);
+ * --env-a / --env-b set app settings on one side, comma-separated NAME=value (one build, two
+ * configurations: --env-a=AZURE_APP_ROLES_ENFORCED=false,AZURE_SUBSCRIPTIONS_AUTH_CONTEXT= ).
  */
 import path from "node:path";
 import { Control, loadTenant } from "./lib/emulator";
@@ -29,7 +31,7 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith("--")) throw new Error(`unknown argument ${a}`);
     else dirs.push(path.resolve(a));
   }
-  if (dirs.length !== 2) throw new Error("usage: bench:ab -- <build A dir> <build B dir> [--path=/api/me] [--rounds=8] [--duration=8] [--connections=20] [--users=200] [--plan=B1|none]");
+  if (dirs.length !== 2) throw new Error("usage: bench:ab -- <build A dir> <build B dir> [--path=/api/me] [--rounds=8] [--duration=8] [--connections=20] [--users=200] [--plan=B1|none] [--env-a=NAME=value,...] [--env-b=...]");
   const num = (name: string, dflt: number) => {
     const v = Number(flags.get(name) ?? dflt);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
@@ -43,17 +45,29 @@ function parseArgs(argv: string[]) {
     connections: num("connections", 20),
     users: num("users", 200),
     nodeFlags: [(flags.get("flags-a") ?? "").split(/\s+/).filter(Boolean), (flags.get("flags-b") ?? "").split(/\s+/).filter(Boolean)] as const,
+    env: [settings(flags.get("env-a")), settings(flags.get("env-b"))] as const,
     heapLimitMb: [planHeapLimit(flags.get("plan-a") ?? flags.get("plan")).heapLimitMb, planHeapLimit(flags.get("plan-b") ?? flags.get("plan")).heapLimitMb] as const,
   };
 }
 
-async function start(dir: string, heapLimit: number | null, nodeFlags: readonly string[], name: string): Promise<Managed> {
+/** `NAME=value,NAME2=` → { NAME: "value", NAME2: "" }; an entry without `=` is refused. */
+function settings(list: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (list ?? "").split(",").filter(Boolean)) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(entry);
+    if (!m?.[1]) throw new Error(`--env-a/--env-b take NAME=value pairs separated by commas, not '${entry}'`);
+    out[m[1]] = m[2] ?? "";
+  }
+  return out;
+}
+
+async function start(dir: string, heapLimit: number | null, nodeFlags: readonly string[], env: Record<string, string>, name: string): Promise<Managed> {
   const port = await freePort();
   return spawnServer({
     command: process.execPath,
     args: [...heapArgs(heapLimit), ...nodeFlags, "server.js"],
     cwd: dir,
-    env: appEnv(port),
+    env: appEnv(port, env),
     port,
     logFile: path.join(process.cwd(), "bench", "out", `ab-${name}.log`),
     readyPath: "/api/health",
@@ -63,8 +77,9 @@ async function start(dir: string, heapLimit: number | null, nodeFlags: readonly 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const control = new Control(loadTenant());
-  const [a, b] = await Promise.all([start(opts.dirs[0], opts.heapLimitMb[0], opts.nodeFlags[0], "a"), start(opts.dirs[1], opts.heapLimitMb[1], opts.nodeFlags[1], "b")]);
-  console.log(`A: ${opts.dirs[0]}, heap limit ${opts.heapLimitMb[0] ?? "V8's own"} ${opts.nodeFlags[0].join(" ")}; B: ${opts.dirs[1]}, heap limit ${opts.heapLimitMb[1] ?? "V8's own"} ${opts.nodeFlags[1].join(" ")}`);
+  const [a, b] = await Promise.all([start(opts.dirs[0], opts.heapLimitMb[0], opts.nodeFlags[0], opts.env[0], "a"), start(opts.dirs[1], opts.heapLimitMb[1], opts.nodeFlags[1], opts.env[1], "b")]);
+  const shown = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ");
+  console.log(`A: ${opts.dirs[0]}, heap limit ${opts.heapLimitMb[0] ?? "V8's own"} ${opts.nodeFlags[0].join(" ")} ${shown(opts.env[0])}; B: ${opts.dirs[1]}, heap limit ${opts.heapLimitMb[1] ?? "V8's own"} ${opts.nodeFlags[1].join(" ")} ${shown(opts.env[1])}`);
   try {
     const tokens = await control.apiTokens(80_001, opts.users);
     const cpu: Record<"A" | "B", number[]> = { A: [], B: [] };
