@@ -16,10 +16,14 @@ const partitionsOf = (config: AppConfig) => config.tokenCache.maxUsers * Math.ma
 
 /**
  * The process-wide cache store (Redis when configured, else an in-memory LRU): the On-Behalf-Of
- * partitions and, one entry per user more, the group memberships Graph answered (lib/authz).
+ * partitions and the group memberships Graph answered (lib/authz). The in-memory cap is the
+ * partitions the heap budget allows (lib/config/memory.ts); a group answer, far smaller than a
+ * partition, takes one of those places rather than adding places of its own, so the store never
+ * holds more partitions than the heap was sized for (users of one API would otherwise fill the
+ * extra places with partitions).
  */
 export function getCacheStore(config: AppConfig = getConfig()): CacheStore & SharedRecords {
-  return processSingleton("cache-store", config, () => createCacheStore(config, partitionsOf(config) + config.tokenCache.maxUsers));
+  return processSingleton("cache-store", config, () => createCacheStore(config, partitionsOf(config)));
 }
 
 /** The process-wide On-Behalf-Of service for a configuration (its cache store included). */
