@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./support/free-port";
 
 /**
  * Emulator mode where it legitimately runs: `npm run dev` (scripts/dev.ts: the bundled identity
@@ -27,16 +27,6 @@ interface DevServer {
   stop: () => Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** `npm run dev` as a developer runs it, with its own emulator on a free port and its own tenant file. */
 async function startDev(): Promise<DevServer> {

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./support/free-port";
 
 /**
  * `npm start` (the standalone server, as on App Service) with bad configuration exits at once
@@ -26,16 +26,6 @@ async function start(env: Record<string, string>): Promise<{ code: number | null
   return { code, output };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 test("npm start stops with every bad variable named", async () => {
   const secret = "api-secret-that-must-never-be-printed";

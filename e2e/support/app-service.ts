@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "./free-port";
 
 /**
  * Runs the standalone build the way Azure App Service does (`HOSTNAME=0.0.0.0 node server.js`
@@ -39,16 +39,6 @@ export interface AppServiceInstance {
 /** Request header that sends a request to instance <n> (0-based) instead of the next in turn. */
 export const PIN_HEADER = "x-test-front-end-instance";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;

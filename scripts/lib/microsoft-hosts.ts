@@ -19,7 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createNameConstrainedCa, issueServerCertificate, microsoftHostNames, type EmulatorCloudName, type PemPair, type TenantDescription } from "../../emulator";
-import { emulatorAuthorizationEnv } from "./emulator-env";
+import { emulatorAppEnv } from "./emulator-env";
 
 /** The test-only Node preload (see its header). */
 export const HOST_MAP_PRELOAD = path.resolve(__dirname, "test-host-map.cjs");
@@ -97,32 +97,20 @@ export function hostResolverRules(names: readonly string[], emulatorPort: number
  */
 export function microsoftHostsAppEnv(tenant: TenantDescription, sessionPassword: string): Record<string, string> {
   if (!tenant.microsoftHosts) throw new Error("the emulator was started without a certificate for the Microsoft host names");
-  return {
+  // The emulator runs' registrations, authorization and blanks; what differs is production's.
+  const env: Record<string, string> = {
+    ...emulatorAppEnv(tenant, sessionPassword),
     IDENTITY_MODE: "",
-    AZURE_TENANT_ID: tenant.tenantId,
     AZURE_AUTHORITY_HOST: tenant.microsoftHosts.authorityHost,
-    AZURE_SPA_CLIENT_ID: tenant.apps.spa.clientId,
-    AZURE_API_CLIENT_ID: tenant.apps.api.clientId,
-    AZURE_API_SCOPE: tenant.apps.api.scope,
-    AZURE_API_CLIENT_SECRET: tenant.apps.api.clientSecret,
-    AZURE_API_CERTIFICATE_PATH: "",
-    AZURE_API_MANAGED_IDENTITY_CLIENT_ID: "",
-    AZURE_ALLOWED_TENANTS: [tenant.tenantId, tenant.secondTenantId].filter(Boolean).join(","),
-    AZURE_WEB_CLIENT_ID: tenant.apps.web.clientId,
-    AZURE_WEB_CLIENT_SECRET: tenant.apps.web.clientSecret,
-    AZURE_CLI_CLIENT_ID: tenant.apps.cli.clientId,
-    AZURE_API_CLIENT_CAPABILITIES: "cp1",
-    // As the localhost runs: roles enforced (production must say so), the directory group, step-up c1.
-    ...emulatorAuthorizationEnv(tenant),
     GRAPH_BASE_URL: "",
     ARM_BASE_URL: "",
     GRAPH_SCOPES: "",
     ARM_SCOPES: "",
     AZURE_TOKEN_EXCHANGE_AUDIENCE: "",
-    SESSION_PASSWORD: sessionPassword,
-    REDIS_URL: "",
     EMULATOR_TENANT_FILE: "",
   };
+  delete env.NODE_EXTRA_CA_CERTS; // the run's CA, not the localhost one (playwright.microsoft-hosts.config.ts)
+  return env;
 }
 
 /**
